@@ -1,0 +1,70 @@
+import TicketMeshDomain
+
+/// The binary form of one change, shared by change-set files and sync frames.
+///
+/// Layout (big-endian): origin (u8 len + UTF-8), seq u64, HLC (i64 + u32), entity (u8 + UTF-8),
+/// row id (u8 + UTF-8), field (u8 + UTF-8), value tag u8 (0 null, 1 int i64, 2 text u32 len + UTF-8),
+/// base tag u8 (0 none, 1 HLC + site).
+package enum ChangeCodec {
+    /// The largest text value a change may carry (1 MiB).
+    package static let maxTextBytes = 1 << 20
+    /// The smallest encoding of a change; used to bound counts before allocating.
+    package static let minEncodedSize = 3 + 8 + 12 + 2 + 1 + 2 + 1 + 1
+
+    package static func encode(_ change: Change, into writer: inout ByteWriter) {
+        writer.writeShort(change.origin.rawValue)
+        writer.write(UInt64(change.seq))
+        writer.write(change.hlc)
+        writer.writeShort(change.entity)
+        writer.writeShort(change.rowID)
+        writer.writeShort(change.field)
+        switch change.value {
+        case .null:
+            writer.write(UInt8(0))
+        case .int(let value):
+            writer.write(UInt8(1))
+            writer.write(value)
+        case .text(let value):
+            writer.write(UInt8(2))
+            writer.writeLong(value)
+        }
+        if let base = change.base {
+            writer.write(UInt8(1))
+            writer.write(base.hlc)
+            writer.writeShort(base.site.rawValue)
+        } else {
+            writer.write(UInt8(0))
+        }
+    }
+
+    package static func decode(from reader: inout ByteReader) throws(ReplicationError) -> Change {
+        let origin = try reader.readSite(field: "origin")
+        let rawSeq = try reader.read(UInt64.self)
+        guard rawSeq >= 1, rawSeq <= UInt64(Int64.max) else {
+            throw ReplicationError(code: .malformed, message: "malformed change: seq \(rawSeq) must be ≥ 1")
+        }
+        let hlc = try reader.readHLC()
+        let entity = try reader.readShort(field: "entity")
+        let rowID = try reader.readShort(field: "row id")
+        let field = try reader.readShort(field: "field")
+        guard !entity.isEmpty, !rowID.isEmpty, !field.isEmpty else {
+            throw ReplicationError(code: .malformed, message: "malformed change: entity, row id and field must be non-empty")
+        }
+        let value: FieldValue
+        switch try reader.read(UInt8.self) {
+        case 0: value = .null
+        case 1: value = .int(try reader.read(Int64.self))
+        case 2: value = .text(try reader.readLong(field: "value", limit: maxTextBytes))
+        case let tag: throw ReplicationError(code: .malformed, message: "malformed change: unknown value tag \(tag)")
+        }
+        let base: Version?
+        switch try reader.read(UInt8.self) {
+        case 0: base = nil
+        case 1: base = Version(hlc: try reader.readHLC(), site: try reader.readSite(field: "base site"))
+        case let tag: throw ReplicationError(code: .malformed, message: "malformed change: unknown base tag \(tag)")
+        }
+        return Change(
+            origin: origin, seq: Int64(rawSeq), hlc: hlc, entity: entity, rowID: rowID, field: field, value: value,
+            base: base)
+    }
+}

@@ -1,0 +1,17 @@
+/// A store-level failure that is not a refused command: missing or mismatched site, unusable data directory.
+package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    package enum Code: Hashable, Sendable {
+        case notInitialized
+        case alreadyInitialized
+        case unusableDirectory
+    }
+
+    package let code: Code
+    package let message: String
+    package var description: String { message }
+
+    package init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import TicketMeshDomain
+import TicketMeshStore
+
+/// Flags every data command shares: where the replica lives, and machine-readable output.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (default: $TICKETMESH_DATA, else ./ticketmesh-data).")
+    var data: String?
+
+    @Flag(name: .long, help: "Print JSON on stdout instead of text.")
+    var json = false
+
+    /// The data directory after applying the default rules.
+    var dataDirectory: URL {
+        let path = data ?? ProcessInfo.processInfo.environment["TICKETMESH_DATA"] ?? "./ticketmesh-data"
+        return URL(fileURLWithPath: path)
+    }
+
+    /// Opens this site's replica.
+    func openStore() throws -> ReplicaStore {
+        try ReplicaStore.open(directory: dataDirectory)
+    }
+}

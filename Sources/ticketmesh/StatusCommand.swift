@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the site, its version vector and state digest.")
+
+    @OptionGroup var options: GlobalOptions
+
+    struct Report: Encodable {
+        var site: String
+        var name: String
+        var vector: VersionVector
+        var digest: String
+        var changes: Int
+        var tickets: Int
+    }
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            let report = Report(
+                site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(),
+                digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount())
+            if options.json {
+                try Output.json(report)
+            } else {
+                print("site     \(report.site) (\(report.name))")
+                print("vector   \(report.vector)")
+                print("digest   \(report.digest)")
+                print("changes  \(report.changes)")
+                print("tickets  \(report.tickets)")
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `ticketmesh` command line: parses, calls the modules, prints (DESIGN.md, CLI contract).
+@main
+struct TicketMeshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticketmesh",
+        abstract: "Offline-first help desk: every site a full replica, synced over mutual TLS.",
+        subcommands: [
+            InitCommand.self, StatusCommand.self,
+        ]
+    )
+}
