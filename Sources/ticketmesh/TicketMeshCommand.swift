@@ -7,7 +7,7 @@ struct TicketMeshCommand: AsyncParsableCommand {
         commandName: "ticketmesh",
         abstract: "Offline-first help desk: every site a full replica, synced over mutual TLS.",
         subcommands: [
-            InitCommand.self, StatusCommand.self,
+            InitCommand.self, StatusCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self,
         ]
     )
 }

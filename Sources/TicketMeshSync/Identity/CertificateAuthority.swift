@@ -150,6 +150,9 @@ package struct CertificateAuthority: Sendable {
         return fresh
     }
 
+    /// The CA's subject, as text.
+    package var subjectDescription: String { "\(certificate.subject)" }
+
     private var organizationName: String {
         for rdn in certificate.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.organizationName {

@@ -25,13 +25,12 @@ enum PEMFiles {
         }
         do {
             try manager.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
-            if manager.fileExists(atPath: url.path) {
-                _ = try manager.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try manager.moveItem(at: temporary, to: url)
-            }
         } catch {
             throw SyncError(code: .invalidConfiguration, message: "cannot write '\(url.path)': \(error.localizedDescription)")
+        }
+        // rename(2) replaces the target atomically: readers see the old file or the new one, never a mix.
+        guard rename(temporary.path, url.path) == 0 else {
+            throw SyncError(code: .invalidConfiguration, message: "cannot write '\(url.path)': rename failed (errno \(errno))")
         }
     }
 
