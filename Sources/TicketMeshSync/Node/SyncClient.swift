@@ -34,6 +34,24 @@ package enum SyncClient {
         return try await session.run(connection)
     }
 
+    /// Connects with mutual TLS and framing installed but runs no session: the caller writes raw frames.
+    ///
+    /// For diagnostics and tests that must send frames a correct peer never would (malformed, oversized).
+    /// Each inbound element is one frame body (without its length prefix).
+    package static func connectRaw(
+        host: String, port: Int, configuration: SyncSession.Configuration
+    ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        let context = try SyncConnection.tlsContext(identity: configuration.identity, role: .client)
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(configuration.connectTimeout)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try SyncConnection.configure(channel, role: .client, context: context, configuration: configuration)
+                }
+            }
+        return connection.channel
+    }
+
     /// Splits `HOST:PORT` (IPv6 as `[::1]:PORT`).
     ///
     /// - Throws: `SyncError.invalidConfiguration` naming `field` and the rule.

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import TicketMeshDomain
 import TicketMeshReplication
 
@@ -21,6 +22,10 @@ package final class SyncServer: Service, Sendable {
     package let port: Int
     /// The address actually bound, as `host:port`.
     package let address: String
+    private let active = Mutex(0)
+
+    /// Sessions currently running (accepted and not yet ended).
+    package var sessionsInFlight: Int { active.withLock { $0 } }
 
     private init(
         listener: Listener, replica: any Replica, configuration: SyncSession.Configuration, logger: Logger, book: PeerBook?
@@ -90,6 +95,8 @@ package final class SyncServer: Service, Sendable {
 
     private func serve(_ connection: SyncConnection) async {
         let session = SyncSession(replica: replica, configuration: configuration, logger: logger)
+        active.withLock { $0 += 1 }
+        defer { active.withLock { $0 -= 1 } }
         do {
             let summary = try await session.run(connection)
             logger.info(
