@@ -104,7 +104,14 @@ package struct SyncSession: Sendable {
         let vector = try await replica.vector()
         let hello = Hello(site: replica.site, now: HLC(physical: configuration.wallClock(), logical: 0), vector: vector)
         let helloFrame = Frame.hello(hello).encoded()
-        try await outbound.write(helloFrame)
+        do {
+            try await outbound.write(helloFrame)
+        } catch {
+            // The peer closed first (e.g. a TLS alert refusing our certificate): report why, not the failed write.
+            var iterator = inbound.makeAsyncIterator()
+            while try await iterator.next() != nil {}
+            throw error
+        }
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         return try await withThrowingTaskGroup(of: Half.self) { group in
             group.addTask {
@@ -278,9 +285,12 @@ package struct SyncSession: Sendable {
         guard let syncError = error as? SyncError else {
             if error is CancellationError { return error }
             if "\(type(of: error))".hasPrefix("NIOSSL") || "\(error)".contains("SSL") {
+                let text = "\(error)"
+                let alert = text.range(of: "ALERT_[A-Z_]+", options: .regularExpression).map { String(text[$0]) }
                 let wrapped = SyncError(
                     code: .refusedByPeer,
-                    message: "TLS with \(connection.remoteAddress) failed (the peer may have refused our certificate): \(error)")
+                    message: alert.map { "TLS handshake with \(connection.remoteAddress) failed: the peer refused our certificate (\($0))" }
+                        ?? "TLS with \(connection.remoteAddress) failed: \(text)")
                 metadata["error"] = "\(wrapped.message)"
                 logger.warning("Sync session refused by peer", metadata: metadata)
                 return wrapped
