@@ -22,10 +22,12 @@ package final class SyncServer: Service, Sendable {
     package let port: Int
     /// The address actually bound, as `host:port`.
     package let address: String
-    private let active = Mutex(0)
+    private let counts = Mutex((active: 0, ended: 0))
 
     /// Sessions currently running (accepted and not yet ended).
-    package var sessionsInFlight: Int { active.withLock { $0 } }
+    package var sessionsInFlight: Int { counts.withLock { $0.active } }
+    /// Sessions that ended, successfully or not, since the listener started.
+    package var sessionsEnded: Int { counts.withLock { $0.ended } }
 
     private init(
         listener: Listener, replica: any Replica, configuration: SyncSession.Configuration, logger: Logger, book: PeerBook?
@@ -95,8 +97,13 @@ package final class SyncServer: Service, Sendable {
 
     private func serve(_ connection: SyncConnection) async {
         let session = SyncSession(replica: replica, configuration: configuration, logger: logger)
-        active.withLock { $0 += 1 }
-        defer { active.withLock { $0 -= 1 } }
+        counts.withLock { $0.active += 1 }
+        defer {
+            counts.withLock {
+                $0.active -= 1
+                $0.ended += 1
+            }
+        }
         do {
             let summary = try await session.run(connection)
             logger.info(

@@ -239,6 +239,16 @@ package struct SyncSession: Sendable {
             case .peerHello: throw SyncError.protocolViolation("a second hello arrived")
             }
         }
+        /// A failed write means the peer closed; wait for the receiver to learn why (a refusal, a
+        /// TLS alert) so that error, not the write's, ends the session.
+        func write(_ frame: ByteBuffer) async throws {
+            do {
+                try await outbound.write(frame)
+            } catch {
+                while await iterator.next() != nil {}
+                throw error
+            }
+        }
         var page: [Change] = []
         var index = 0
         while true {
@@ -259,16 +269,16 @@ package struct SyncSession: Sendable {
             let frame = Frame.batch(state.makeBatch(Array(page[index..<end]))).encoded()
             index = end
             bytesSent += frame.readableBytes
-            try await outbound.write(frame)
+            try await write(frame)
         }
         page = []
         let done = state.finish().encoded()
         bytesSent += done.readableBytes
-        try await outbound.write(done)
+        try await write(done)
         while !(state.isComplete && receivingComplete) { try await awaitEvent() }
         let bye = Frame.bye.encoded()
         bytesSent += bye.readableBytes
-        try await outbound.write(bye)
+        try await write(bye)
         return SenderResult(state: state, bytesSent: bytesSent)
     }
 

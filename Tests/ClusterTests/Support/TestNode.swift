@@ -76,12 +76,19 @@ final class TestNode: Sendable {
         }
     }
 
-    /// Waits until the listener has no session in flight (after a cut, the old session must end first).
-    func waitIdle() async throws {
-        for _ in 0..<1000 where (server?.sessionsInFlight ?? 0) > 0 {
+    /// Waits until the listener has ended more than `ended` sessions and has none in flight.
+    ///
+    /// After a cut or a refusal the client may be done before the listener's side of the session is.
+    func waitIdle(after ended: Int? = nil) async throws {
+        guard let server else { return }
+        for _ in 0..<2000 {
+            if server.sessionsInFlight == 0 && server.sessionsEnded > (ended ?? -1) { return }
             try await Task.sleep(for: .milliseconds(10))
         }
     }
+
+    /// Sessions the listener ended so far.
+    var sessionsEnded: Int { server?.sessionsEnded ?? 0 }
 
     /// Log lines at `level` or above.
     func messages(atLeast level: Logger.Level) -> [String] {
