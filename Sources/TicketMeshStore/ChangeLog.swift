@@ -8,17 +8,17 @@ import TicketMeshReplication
 /// commands and remote batches both go through `record(_:in:)`, so both merge identically.
 enum ChangeLog {
     static let columns =
-        "origin, seq, hlcPhysical, hlcLogical, entity, rowId, field, value, baseHlcPhysical, baseHlcLogical, baseSite"
+        "origin, seq, hlcPhysical, hlcLogical, entity, rowId, field, value, baseHlcPhysical, baseHlcLogical, baseSite, actor"
 
     /// Appends `change` to the log and merges it into its register.
     ///
     /// - Returns: false when the log already held `(origin, seq)`: the change is a duplicate and nothing changed.
     static func record(_ change: Change, in db: Database) throws -> Bool {
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
         try insert.execute(arguments: [
             change.origin.rawValue, change.seq, change.hlc.physical, Int64(change.hlc.logical), change.entity,
             change.rowID, change.field, change.value.databaseValue, change.base?.hlc.physical,
-            change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue,
+            change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue, change.actor,
         ])
         guard db.changesCount > 0 else { return false }
         try merge(change, in: db)
@@ -63,7 +63,8 @@ enum ChangeLog {
             } else { nil }
         return Change(
             origin: SiteCode(trusted: row[0]), seq: row[1], hlc: HLC(physical: row[2], logical: UInt32(clamping: row[3] as Int64)),
-            entity: row[4], rowID: row[5], field: row[6], value: FieldValue(row[7] as DatabaseValue), base: base)
+            entity: row[4], rowID: row[5], field: row[6], value: FieldValue(row[7] as DatabaseValue), base: base,
+            actor: row[11])
     }
 
     /// Advances `origin`'s vector entry over every seq now held without a gap.

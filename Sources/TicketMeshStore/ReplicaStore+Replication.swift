@@ -10,7 +10,7 @@ extension ReplicaStore {
     /// Each edit gets the next gap-free seq of this site, a fresh HLC, and as base the version
     /// the field holds now (what the user saw).
     @discardableResult
-    func commit(_ edits: [FieldEdit], in db: Database) throws -> [Change] {
+    func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
         var clock = try loadClock(db)
         var seq = try Int64.fetchOne(db, sql: "SELECT seq FROM vector WHERE origin = ?", arguments: [site.rawValue]) ?? 0
         var changes: [Change] = []
@@ -21,7 +21,7 @@ extension ReplicaStore {
             let base = try ChangeLog.currentVersion(entity: edit.entity, rowID: edit.rowID, field: edit.field, in: db)
             let change = Change(
                 origin: site, seq: seq, hlc: clock.tick(wall: wall), entity: edit.entity, rowID: edit.rowID,
-                field: edit.field, value: edit.value, base: base)
+                field: edit.field, value: edit.value, base: base, actor: actor)
             let isNew = try ChangeLog.record(change, in: db)
             precondition(isNew, "local seq \(seq) reused: the vector and the log disagree")
             changes.append(change)
@@ -33,8 +33,8 @@ extension ReplicaStore {
 
     /// Writes local edits as one transaction.
     @discardableResult
-    package func commit(_ edits: [FieldEdit]) async throws -> [Change] {
-        try await writer.write { db in try self.commit(edits, in: db) }
+    package func commit(_ edits: [FieldEdit], actor: String? = nil) async throws -> [Change] {
+        try await writer.write { db in try self.commit(edits, actor: actor, in: db) }
     }
 
     package func vector() async throws -> VersionVector {

@@ -16,7 +16,7 @@ enum Schema {
                         origin TEXT NOT NULL, seq INTEGER NOT NULL,
                         hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL,
                         entity TEXT NOT NULL, rowId TEXT NOT NULL, field TEXT NOT NULL, value,
-                        baseHlcPhysical INTEGER, baseHlcLogical INTEGER, baseSite TEXT,
+                        baseHlcPhysical INTEGER, baseHlcLogical INTEGER, baseSite TEXT, actor TEXT,
                         PRIMARY KEY (origin, seq)) WITHOUT ROWID;
                     CREATE INDEX changeTarget ON change(rowId, entity, field);
                     CREATE TABLE vector (origin TEXT PRIMARY KEY NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
