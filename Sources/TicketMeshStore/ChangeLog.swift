@@ -13,7 +13,9 @@ enum ChangeLog {
     /// Appends `change` to the log and merges it into its register.
     ///
     /// - Returns: false when the log already held `(origin, seq)`: the change is a duplicate and nothing changed.
-    static func record(_ change: Change, in db: Database) throws -> Bool {
+    /// - Parameter current: the field's winning version if the caller has just read it in this
+    ///   transaction (local writes do, as their base); otherwise it is looked up.
+    static func record(_ change: Change, current: Version?? = nil, in db: Database) throws -> Bool {
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
         try insert.execute(arguments: [
             change.origin.rawValue, change.seq, change.hlc.physical, Int64(change.hlc.logical), change.entity,
@@ -21,13 +23,14 @@ enum ChangeLog {
             change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue, change.actor,
         ])
         guard db.changesCount > 0 else { return false }
-        try merge(change, in: db)
+        try merge(change, current: current, in: db)
         return true
     }
 
     /// Last-writer-wins: the register keeps the greatest `(HLC, site)`; the query table follows it.
-    static func merge(_ change: Change, in db: Database) throws {
-        if let current = try currentVersion(entity: change.entity, rowID: change.rowID, field: change.field, in: db) {
+    static func merge(_ change: Change, current known: Version?? = nil, in db: Database) throws {
+        let current = try known ?? currentVersion(entity: change.entity, rowID: change.rowID, field: change.field, in: db)
+        if let current {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO contested (entity, rowId, field) VALUES (?, ?, ?)")
                 .execute(arguments: [change.entity, change.rowID, change.field])
             guard current < change.version else { return }
@@ -74,9 +77,13 @@ enum ChangeLog {
             db, sql: "SELECT seq FROM change WHERE origin = ? AND seq > ? ORDER BY seq", arguments: [origin.rawValue, held])
         var next = held
         while let seq = try cursor.next(), seq == next + 1 { next = seq }
-        try db.execute(
-            sql: "INSERT INTO vector (origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq",
-            arguments: [origin.rawValue, next])
+        try setVector(origin: origin, seq: next, in: db)
+    }
+
+    static func setVector(origin: SiteCode, seq: Int64, in db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO vector (origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq"
+        ).execute(arguments: [origin.rawValue, seq])
     }
 
     static func vector(in db: Database) throws -> VersionVector {

@@ -12,7 +12,8 @@ extension ReplicaStore {
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
         var clock = try loadClock(db)
-        var seq = try Int64.fetchOne(db, sql: "SELECT seq FROM vector WHERE origin = ?", arguments: [site.rawValue]) ?? 0
+        var seq =
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM vector WHERE origin = ?"), arguments: [site.rawValue]) ?? 0
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
         let wall = configuration.now()
@@ -22,11 +23,11 @@ extension ReplicaStore {
             let change = Change(
                 origin: site, seq: seq, hlc: clock.tick(wall: wall), entity: edit.entity, rowID: edit.rowID,
                 field: edit.field, value: edit.value, base: base, actor: actor)
-            let isNew = try ChangeLog.record(change, in: db)
+            let isNew = try ChangeLog.record(change, current: .some(base), in: db)
             precondition(isNew, "local seq \(seq) reused: the vector and the log disagree")
             changes.append(change)
         }
-        try db.execute(sql: "UPDATE vector SET seq = ? WHERE origin = ?", arguments: [seq, site.rawValue])
+        try ChangeLog.setVector(origin: site, seq: seq, in: db)
         try saveClock(clock, db)
         return changes
     }

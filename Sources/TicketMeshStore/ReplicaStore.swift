@@ -110,16 +110,16 @@ package final class ReplicaStore: Replica {
 
     func loadClock(_ db: Database) throws -> HybridLogicalClock {
         let row = try Row.fetchOne(
-            db,
-            sql: "SELECT (SELECT value FROM meta WHERE key = 'hlcPhysical'), (SELECT value FROM meta WHERE key = 'hlcLogical')")
+            db.cachedStatement(
+                sql: "SELECT (SELECT value FROM meta WHERE key = 'hlcPhysical'), (SELECT value FROM meta WHERE key = 'hlcLogical')"))
         let last = HLC(physical: row?[0] ?? 0, logical: UInt32(clamping: (row?[1] as Int64?) ?? 0))
         return HybridLogicalClock(last: last, maxDrift: configuration.maxDrift)
     }
 
     func saveClock(_ clock: HybridLogicalClock, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE meta SET value = CASE key WHEN 'hlcPhysical' THEN ? ELSE ? END WHERE key IN ('hlcPhysical', 'hlcLogical')",
-            arguments: [clock.last.physical, Int64(clock.last.logical)])
+        try db.cachedStatement(
+            sql: "UPDATE meta SET value = CASE key WHEN 'hlcPhysical' THEN ? ELSE ? END WHERE key IN ('hlcPhysical', 'hlcLogical')"
+        ).execute(arguments: [clock.last.physical, Int64(clock.last.logical)])
     }
 
     /// The last HLC issued or observed, as persisted.
