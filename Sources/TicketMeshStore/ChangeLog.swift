@@ -86,11 +86,20 @@ enum ChangeLog {
         ).execute(arguments: [origin.rawValue, seq])
     }
 
-    static func vector(in db: Database) throws -> VersionVector {
+    /// The replica's vector; the local site's own entry is its highest seq in the log.
+    static func vector(site: SiteCode, in db: Database) throws -> VersionVector {
         var entries: [SiteCode: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq FROM vector") {
             entries[SiteCode(trusted: row[0])] = row[1]
         }
+        entries[site] = max(entries[site] ?? 0, try highestSeq(origin: site, in: db))
         return VersionVector(entries)
+    }
+
+    /// The highest seq of `origin` in the log (for the local site: its last issued seq).
+    static func highestSeq(origin: SiteCode, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM change WHERE origin = ? ORDER BY seq DESC LIMIT 1"), arguments: [origin.rawValue]
+        ) ?? 0
     }
 }

@@ -8,12 +8,12 @@ extension ReplicaStore {
     /// Turns local edits into changes and commits them with their rows, in the caller's transaction.
     ///
     /// Each edit gets the next gap-free seq of this site, a fresh HLC, and as base the version
-    /// the field holds now (what the user saw).
+    /// the field holds now (what the user saw). The site's seq and clock are read from its newest
+    /// change, so they advance with the change rows themselves and cannot drift from them.
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
         var clock = try loadClock(db)
-        var seq =
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM vector WHERE origin = ?"), arguments: [site.rawValue]) ?? 0
+        var seq = try ChangeLog.highestSeq(origin: site, in: db)
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
         let wall = configuration.now()
@@ -27,8 +27,6 @@ extension ReplicaStore {
             precondition(isNew, "local seq \(seq) reused: the vector and the log disagree")
             changes.append(change)
         }
-        try ChangeLog.setVector(origin: site, seq: seq, in: db)
-        try saveClock(clock, db)
         return changes
     }
 
@@ -39,7 +37,7 @@ extension ReplicaStore {
     }
 
     package func vector() async throws -> VersionVector {
-        try await writer.read { db in try ChangeLog.vector(in: db) }
+        try await writer.read { db in try ChangeLog.vector(site: self.site, in: db) }
     }
 
     package func apply(_ changes: [Change]) async throws -> ApplyReport {
