@@ -24,6 +24,9 @@ enum MaterializedView {
         Table(
             name: "customer",
             columns: ["name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site"]),
+        Table(name: "article", columns: ["title", "body", "category", "author", "site", "createdAt"]),
+        Table(name: "articleHit", columns: ["articleId", "site", "count"]),
+        Table(name: "articleLink", columns: ["articleId", "ticketId"]),
     ]
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
