@@ -18,10 +18,12 @@ package struct Change: Hashable, Sendable {
     package var value: FieldValue
     /// The version this write replaced, as the writer saw it.
     package var base: Version?
+    /// The user who made the write, for the audit trail (R10.3); nil for system writes.
+    package var actor: String?
 
     package init(
         origin: SiteCode, seq: Int64, hlc: HLC, entity: String, rowID: String, field: String, value: FieldValue,
-        base: Version? = nil
+        base: Version? = nil, actor: String? = nil
     ) {
         self.origin = origin
         self.seq = seq
@@ -31,6 +33,7 @@ package struct Change: Hashable, Sendable {
         self.field = field
         self.value = value
         self.base = base
+        self.actor = actor
     }
 
     /// The write's position in last-writer-wins order.

@@ -4,12 +4,12 @@ import TicketMeshDomain
 ///
 /// Layout (big-endian): origin (u8 len + UTF-8), seq u64, HLC (i64 + u32), entity (u8 + UTF-8),
 /// row id (u8 + UTF-8), field (u8 + UTF-8), value tag u8 (0 null, 1 int i64, 2 text u32 len + UTF-8),
-/// base tag u8 (0 none, 1 HLC + site).
+/// base tag u8 (0 none, 1 HLC + site), actor (u8 len + UTF-8; empty means none).
 package enum ChangeCodec {
     /// The largest text value a change may carry (1 MiB).
     package static let maxTextBytes = 1 << 20
     /// The smallest encoding of a change; used to bound counts before allocating.
-    package static let minEncodedSize = 3 + 8 + 12 + 2 + 1 + 2 + 1 + 1
+    package static let minEncodedSize = 3 + 8 + 12 + 2 + 2 + 2 + 1 + 1 + 1
 
     package static func encode(_ change: Change, into writer: inout ByteWriter) {
         writer.writeShort(change.origin.rawValue)
@@ -35,6 +35,7 @@ package enum ChangeCodec {
         } else {
             writer.write(UInt8(0))
         }
+        writer.writeShort(change.actor.map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(63))) } ?? "")
     }
 
     package static func decode(from reader: inout ByteReader) throws(ReplicationError) -> Change {
@@ -63,8 +64,9 @@ package enum ChangeCodec {
         case 1: base = Version(hlc: try reader.readHLC(), site: try reader.readSite(field: "base site"))
         case let tag: throw ReplicationError(code: .malformed, message: "malformed change: unknown base tag \(tag)")
         }
+        let actor = try reader.readShort(field: "actor")
         return Change(
             origin: origin, seq: Int64(rawSeq), hlc: hlc, entity: entity, rowID: rowID, field: field, value: value,
-            base: base)
+            base: base, actor: actor.isEmpty ? nil : actor)
     }
 }

@@ -11,6 +11,15 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON on stdout instead of text.")
     var json = false
 
+    @Option(name: .customLong("as"), help: "Acting user (default: $TICKETMESH_USER).")
+    var user: String?
+
+    /// The acting user recorded on every change this command writes.
+    var actor: String? {
+        let name = user ?? ProcessInfo.processInfo.environment["TICKETMESH_USER"]
+        return name.flatMap { $0.isEmpty ? nil : String($0.prefix(63)) }
+    }
+
     /// The data directory after applying the default rules.
     var dataDirectory: URL {
         let path = data ?? ProcessInfo.processInfo.environment["TICKETMESH_DATA"] ?? "./ticketmesh-data"

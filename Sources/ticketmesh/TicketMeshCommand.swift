@@ -7,7 +7,9 @@ struct TicketMeshCommand: AsyncParsableCommand {
         commandName: "ticketmesh",
         abstract: "Offline-first help desk: every site a full replica, synced over mutual TLS.",
         subcommands: [
-            InitCommand.self, StatusCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self,
+            InitCommand.self, TicketCommand.self, CustomerCommand.self, ConflictsCommand.self, AuditCommand.self,
+            StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self,
+            CertsCommand.self, SyncCommand.self, ServeCommand.self,
         ]
     )
 }

@@ -187,6 +187,7 @@ package struct Batch: Hashable, Sendable {
         case .text(let text): size += 5 + text.utf8.count
         }
         if let base = change.base { size += 1 + 12 + 1 + base.site.rawValue.utf8.count } else { size += 1 }
+        size += 1 + min(change.actor?.utf8.count ?? 0, 255)
         return size
     }
 }

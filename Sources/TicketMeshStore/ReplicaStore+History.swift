@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import TicketMeshDomain
+import TicketMeshReplication
+
+/// One write as shown in audits and conflicts.
+package struct WriteRecord: Sendable, Codable, Equatable {
+    package var site: String
+    package var seq: Int64
+    package var hlc: String
+    /// Wall time of the write (ISO 8601, UTC), from its HLC.
+    package var at: String
+    package var actor: String?
+    package var entity: String
+    package var rowID: String
+    package var field: String
+    package var value: String?
+
+    init(_ change: Change) {
+        site = change.origin.rawValue
+        seq = change.seq
+        hlc = change.hlc.description
+        at = Timestamps.iso(change.hlc.physical)
+        actor = change.actor
+        entity = change.entity
+        rowID = change.rowID
+        field = change.field
+        value = change.value == .null ? nil : change.value.description
+    }
+}
+
+/// A write that lost under last-writer-wins to one that never saw it (R11.4).
+package struct Conflict: Sendable, Codable, Equatable {
+    /// `origin:seq` of the losing write; stable on every site.
+    package var id: String
+    package var entity: String
+    package var rowID: String
+    package var field: String
+    package var winner: WriteRecord
+    package var loser: WriteRecord
+}
+
+extension ReplicaStore {
+    /// Losing concurrent writes, optionally only those of records with id `rowID`.
+    ///
+    /// A loser is a write of a field that is neither the winner nor on the winner's chain of
+    /// bases: the winner's writer never saw it. Derived from the log, so equal on converged sites.
+    package func conflicts(rowID: String? = nil) async throws -> [Conflict] {
+        try await writer.read { db in
+            let targets: [Row] =
+                if let rowID {
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested WHERE rowId = ? ORDER BY entity, rowId, field", arguments: [rowID])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested ORDER BY entity, rowId, field")
+                }
+            var result: [Conflict] = []
+            for target in targets {
+                let changes = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT \(ChangeLog.columns) FROM change WHERE rowId = ? AND entity = ? AND field = ?"),
+                    arguments: [target[1], target[0], target[2]]
+                ).map(ChangeLog.change(from:))
+                result += Self.conflicts(among: changes)
+            }
+            return result
+        }
+    }
+
+    /// The conflicts among all writes of one field.
+    static func conflicts(among changes: [Change]) -> [Conflict] {
+        guard let winner = changes.max(by: { $0.version < $1.version }) else { return [] }
+        let byVersion = Dictionary(changes.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        var seen: Set<Version> = [winner.version]
+        var cursor = winner.base
+        while let version = cursor, seen.insert(version).inserted {
+            cursor = byVersion[version]?.base
+        }
+        return changes.filter { !seen.contains($0.version) }.sorted { $0.version < $1.version }.map { loser in
+            Conflict(
+                id: "\(loser.origin):\(loser.seq)", entity: loser.entity, rowID: loser.rowID, field: loser.field,
+                winner: WriteRecord(winner), loser: WriteRecord(loser))
+        }
+    }
+
+    /// One conflict by its id (`SITE:SEQ`).
+    package func conflict(_ id: String) async throws -> Conflict {
+        let parts = id.split(separator: ":")
+        guard parts.count == 2, let seq = Int64(parts[1]), SiteCode.isValid(String(parts[0])) else {
+            throw DomainError.invalidValue(field: "conflict", value: id, rule: "must be SITE:SEQ as printed by 'conflicts list'")
+        }
+        let change = try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(ChangeLog.columns) FROM change WHERE origin = ? AND seq = ?", arguments: [String(parts[0]), seq])
+                .map(ChangeLog.change(from:))
+        }
+        guard let change, let found = try await conflicts(rowID: change.rowID).first(where: { $0.id == id }) else {
+            throw DomainError.notFound("conflict", id)
+        }
+        return found
+    }
+
+    /// Every write to a ticket and its progress-log entries, in HLC order (R10.3): who, what, when, where.
+    package func audit(_ key: String) async throws -> (ticket: Ticket, writes: [WriteRecord]) {
+        let ticket = try await ticket(key)
+        let writes = try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(ChangeLog.columns) FROM change WHERE rowId = ?
+                    UNION ALL SELECT \(ChangeLog.columns) FROM change WHERE entity = 'entry'
+                      AND rowId IN (SELECT id FROM entry WHERE ticketId = ?)
+                    ORDER BY hlcPhysical, hlcLogical, origin, seq
+                    """,
+                arguments: [ticket.id, ticket.id]
+            ).map { WriteRecord(ChangeLog.change(from: $0)) }
+        }
+        return (ticket, writes)
+    }
+}

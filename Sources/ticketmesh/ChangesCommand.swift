@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+
+struct ChangesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "changes", abstract: "Move change sets as files (USB stick, e-mail).",
+        subcommands: [ChangesExport.self, ChangesImport.self])
+}
+
+struct ChangesExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the changes a peer lacks to a file.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Output file.") var out: String
+    @Option(name: .customLong("for-vector"), help: "The peer's vector as JSON ({\"SITE\": SEQ}), e.g. from its 'status --json'; default: everything.")
+    var forVector: String?
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            var vector = VersionVector()
+            if let forVector {
+                guard let data = FileManager.default.contents(atPath: forVector) else {
+                    throw DomainError.invalidValue(field: "for-vector", value: forVector, rule: "must be a readable file")
+                }
+                vector = try Self.decodeVector(data, path: forVector)
+            }
+            let set = try await store.exportSet(after: vector)
+            let bytes = set.encoded()
+            guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
+                throw DomainError.invalidValue(field: "out", value: out, rule: "must be a writable file path")
+            }
+            if options.json {
+                try Output.json(["changes": set.changes.count, "bytes": bytes.count])
+            } else {
+                print("Wrote \(set.changes.count) changes (\(bytes.count) bytes) to \(out)")
+            }
+        }
+    }
+
+    /// Accepts a bare vector or a whole `status --json` document with a `vector` key.
+    static func decodeVector(_ data: Data, path: String) throws -> VersionVector {
+        struct Status: Decodable { var vector: VersionVector }
+        if let status = try? JSONDecoder().decode(Status.self, from: data) { return status.vector }
+        do {
+            return try JSONDecoder().decode(VersionVector.self, from: data)
+        } catch let error as DomainError {
+            throw error
+        } catch {
+            throw DomainError.invalidValue(field: "for-vector", value: path, rule: "must hold JSON like {\"HQ\": 12, \"SH\": 3}")
+        }
+    }
+}
+
+struct ChangesImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Apply a change-set file in one transaction.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Change-set file written by 'changes export'.") var file: String
+
+    func run() async throws {
+        try await runReporting {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw DomainError.invalidValue(field: "file", value: file, rule: "must be a readable file")
+            }
+            let set = try ChangeSet(decoding: Array(data))
+            let store = try options.openStore()
+            let report = try await store.apply(set.changes)
+            if options.json {
+                try Output.json(["applied": report.applied, "duplicates": report.duplicates])
+            } else {
+                print("Applied \(report.applied) new changes from \(set.sender) (\(report.duplicates) already held)")
+            }
+        }
+    }
+}

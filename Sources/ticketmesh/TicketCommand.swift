@@ -1,0 +1,284 @@
+import ArgumentParser
+import Foundation
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+
+struct TicketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket",
+        abstract: "Register, work on and close tickets.",
+        subcommands: [
+            TicketCreate.self, TicketList.self, TicketShow.self, TicketUpdate.self, TicketAssign.self, TicketEscalate.self,
+            TicketNote.self, TicketReply.self, TicketResolve.self, TicketClose.self, TicketReopen.self, TicketRate.self,
+        ]
+    )
+}
+
+/// What `ticket show --json` prints: the fields, the progress log and the losing concurrent writes.
+struct TicketDetail: Encodable {
+    var id: String
+    var number: String
+    var fields: Ticket
+    var notes: [Entry]
+    var conflicts: [Conflict]
+}
+
+/// Prints one ticket as JSON (`--json`) or as a text card.
+func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, detailed: Bool) async throws {
+    if options.json {
+        if detailed {
+            try Output.json(
+                TicketDetail(
+                    id: ticket.id, number: ticket.number, fields: ticket, notes: try await store.entries(ticketID: ticket.id),
+                    conflicts: try await store.conflicts(rowID: ticket.id)))
+        } else {
+            try Output.json(ticket)
+        }
+        return
+    }
+    print("\(ticket.number)  [\(ticket.state)]  \(ticket.urgency)  \(ticket.type)")
+    print("  id        \(ticket.id)")
+    print("  customer  \(ticket.customerId)\(ticket.contactPerson.map { " (\($0))" } ?? "")  via \(ticket.channel)")
+    print("  summary   \(ticket.summary)")
+    if let details = ticket.details { print("  details   \(details)") }
+    if !ticket.refs.isEmpty { print("  refs      \(ticket.refs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
+    print("  received  \(Timestamps.iso(ticket.receivedAt))   registered \(Timestamps.iso(ticket.registeredAt))")
+    if let assignee = ticket.assignee { print("  assignee  \(assignee)\(ticket.tier.map { " tier \($0)" } ?? "")\(ticket.department.map { " dept \($0)" } ?? "")") }
+    if let result = ticket.result { print("  result    \(result)") }
+    print("  read back \(ticket.readBack ? "yes" : "no")")
+    guard detailed else { return }
+    let entries = try await store.entries(ticketID: ticket.id)
+    if !entries.isEmpty { print("  progress log:") }
+    for entry in entries {
+        let score = entry.score.map { " \($0)/5" } ?? ""
+        print("    \(Timestamps.iso(entry.at))  \(entry.kind.rawValue)\(score)  \(entry.author ?? "-")@\(entry.site)  \(entry.body)")
+    }
+    let conflicts = try await store.conflicts(rowID: ticket.id)
+    if !conflicts.isEmpty { print("  conflicts (losing concurrent writes, review with 'conflicts show ID'):") }
+    for conflict in conflicts {
+        print("    \(conflict.id)  \(conflict.field): '\(conflict.loser.value ?? "null")' from \(conflict.loser.site) lost to '\(conflict.winner.value ?? "null")' from \(conflict.winner.site)")
+    }
+}
+
+struct TicketCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Register a ticket (R1.2).")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Customer id.") var customer: String
+    @Option(help: "Contact person at the customer.") var contact: String?
+    @Option(help: "Channel: \(Channel.allCases.map(\.rawValue).joined(separator: ", ")).") var channel: String
+    @Option(help: "Request type, e.g. complaint/product.") var type: String
+    @Option(help: "Urgency: \(Urgency.allCases.map(\.rawValue).joined(separator: ", ")).") var urgency: String
+    @Option(help: "What the customer said, in their words.") var summary: String
+    @Option(help: "Key details.") var details: String?
+    @Option(name: .customLong("ref"), help: "Reference KEY=VALUE (order, model, tracking); repeatable.") var refs: [String] = []
+    @Option(name: .customLong("received-at"), help: "When the request was received (ISO 8601); default now.") var receivedAt: String?
+    @Option(name: .customLong("expected-by"), help: "When the customer expects a resolution (ISO 8601).") var expectedBy: String?
+
+    func run() async throws {
+        try await runReporting {
+            var refMap: [String: String] = [:]
+            for ref in refs {
+                guard let eq = ref.firstIndex(of: "="), eq != ref.startIndex else {
+                    throw DomainError.invalidValue(field: "ref", value: ref, rule: "must be KEY=VALUE, e.g. order=SO123")
+                }
+                refMap[String(ref[..<eq])] = String(ref[ref.index(after: eq)...])
+            }
+            let draft = TicketDraft(
+                customerId: customer, contactPerson: contact, channel: channel, type: type, urgency: urgency, summary: summary,
+                details: details, refs: refMap, receivedAt: try receivedAt.map { try Timestamps.parse($0, field: "received-at") },
+                expectedBy: try expectedBy.map { try Timestamps.parse($0, field: "expected-by") })
+            let store = try options.openStore()
+            let ticket = try await store.createTicket(draft, actor: options.actor)
+            if options.json { try Output.json(ticket) } else { print("Created \(ticket.number) (\(ticket.id))") }
+        }
+    }
+}
+
+struct TicketList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tickets, newest first.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Only this state.") var state: String?
+    @Option(help: "Only this urgency.") var urgency: String?
+    @Option(help: "Only this assignee.") var assignee: String?
+    @Option(help: "Only this customer.") var customer: String?
+    @Option(help: "At most this many.") var limit = 100
+
+    func run() async throws {
+        try await runReporting {
+            guard limit > 0 else { throw DomainError.invalidValue(field: "limit", value: String(limit), rule: "must be ≥ 1") }
+            let store = try options.openStore()
+            let tickets = try await store.tickets(
+                matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
+            if options.json { return try Output.json(tickets) }
+            for ticket in tickets {
+                print("\(ticket.number)  \(ticket.state.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ticket.urgency.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ticket.summary)")
+            }
+            if tickets.isEmpty { Output.note("no tickets match") }
+        }
+    }
+}
+
+struct TicketShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a ticket with its progress log and conflicts.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await printTicket(try await store.ticket(ticket), store: store, options: options, detailed: true)
+        }
+    }
+}
+
+struct TicketUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Change descriptive fields of a ticket.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option var summary: String?
+    @Option var details: String?
+    @Option var urgency: String?
+    @Option var type: String?
+    @Option var channel: String?
+    @Option var contact: String?
+    @Option var department: String?
+    @Option(name: .customLong("expected-by")) var expectedBy: String?
+    @Option(name: .customLong("read-back"), help: "The problem was read back to and confirmed by the customer (R1.4): true/false.")
+    var readBack: String?
+
+    func run() async throws {
+        try await runReporting {
+            var fields: [String: String] = [:]
+            fields["summary"] = summary
+            fields["details"] = details
+            fields["urgency"] = urgency
+            fields["type"] = type
+            fields["channel"] = channel
+            fields["contact"] = contact
+            fields["department"] = department
+            fields["expected-by"] = expectedBy
+            fields["read-back"] = readBack
+            let store = try options.openStore()
+            let updated = try await store.updateTicket(ticket, fields: fields, actor: options.actor)
+            try await printTicket(updated, store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketAssign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Assign a ticket (R4.2).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Assignee user.") var to: String
+    @Option(help: "Tier 1, 2 or 3.") var tier: Int?
+    @Option(help: "Responsible department.") var department: String?
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            let updated = try await store.assign(ticket, to: to, tier: tier, department: department, actor: options.actor)
+            try await printTicket(updated, store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketEscalate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "escalate", abstract: "Escalate to tier 2 or 3.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Tier 2 or 3.") var tier: Int
+    @Option(help: "Why.") var reason: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            let updated = try await store.escalate(ticket, tier: tier, reason: reason, actor: options.actor)
+            try await printTicket(updated, store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketNote: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add an internal progress note.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Argument(help: "The note.") var text: String
+
+    func run() async throws {
+        try await runReporting {
+            let entry = try await options.openStore().addEntry(ticket, kind: .note, body: text, actor: options.actor)
+            if options.json { try Output.json(entry) } else { print("Noted on \(ticket)") }
+        }
+    }
+}
+
+struct TicketReply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reply", abstract: "Add a customer-visible reply (the first is the first response).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Argument(help: "The reply.") var text: String
+
+    func run() async throws {
+        try await runReporting {
+            let entry = try await options.openStore().addEntry(ticket, kind: .reply, body: text, actor: options.actor)
+            if options.json { try Output.json(entry) } else { print("Replied on \(ticket)") }
+        }
+    }
+}
+
+struct TicketResolve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve with the result told to the customer.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "The result told to the customer.") var result: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await printTicket(try await store.resolve(ticket, result: result, actor: options.actor), store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketClose: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a resolved ticket.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await printTicket(try await store.close(ticket, actor: options.actor), store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketReopen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reopen", abstract: "Reopen a resolved ticket.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Why the customer is not satisfied.") var reason: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await printTicket(try await store.reopen(ticket, reason: reason, actor: options.actor), store: store, options: options, detailed: false)
+        }
+    }
+}
+
+struct TicketRate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rate", abstract: "Record the customer's satisfaction 1–5 (1–2 reopens).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Score 1..5 (5 = very satisfied).") var score: Int
+    @Option(help: "The customer's comment.") var comment: String?
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await printTicket(try await store.rate(ticket, score: score, comment: comment, actor: options.actor), store: store, options: options, detailed: false)
+        }
+    }
+}
