@@ -21,7 +21,7 @@ struct InProcessClusterTests {
         async let second = bj.sync(with: hq)
         let (a, b) = try await (first, second)
         #expect(a.peer == "HQ" && b.peer == "HQ")
-        #expect(a.sent == 1_200 && b.sent == 900)
+        #expect(a.sent == 1_200 && b.sent == 900, "\(a) \(b)")
         // Second round delivers what the other branch brought to the hub.
         try await sh.sync(with: hq)
         try await bj.sync(with: hq)

@@ -1,7 +1,7 @@
 import TicketMeshDomain
 import TicketMeshReplication
 
-/// The sending half of a session: the paging cursor, the batches in flight, what the peer acknowledged.
+/// The sending half of a session: the batches in flight and what the peer acknowledged.
 ///
 /// A pure state machine: at most `window` batches are unacknowledged, which is the back-pressure
 /// that bounds memory however large the backlog.
@@ -14,8 +14,6 @@ package struct OutboundState: Sendable {
 
     /// The most batches sent and not yet acknowledged.
     package let window: Int
-    /// Where paging the backlog continues: the last change put in a batch.
-    package private(set) var cursor: ChangeCursor?
     /// The peer's vector as known: its hello vector plus every acknowledged batch.
     package private(set) var peerVector: VersionVector
     private var inFlight: [InFlight] = []
@@ -40,7 +38,7 @@ package struct OutboundState: Sendable {
     /// Whether `done` was sent and every batch acknowledged.
     package var isComplete: Bool { finished && inFlight.isEmpty }
 
-    /// Numbers a non-empty slice of the backlog as the next batch and advances the cursor past it.
+    /// Numbers a non-empty slice of the backlog as the next batch and puts it in flight.
     package mutating func makeBatch(_ changes: [Change]) -> Batch {
         precondition(canSend && !changes.isEmpty, "makeBatch needs window space and changes")
         var highest: [SiteCode: Int64] = [:]
@@ -48,7 +46,6 @@ package struct OutboundState: Sendable {
         let batch = Batch(number: nextBatch, changes: changes)
         inFlight.append(InFlight(number: nextBatch, count: changes.count, highest: highest))
         nextBatch += 1
-        if let final = changes.last { cursor = ChangeCursor(origin: final.origin, seq: final.seq) }
         return batch
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 import TicketMeshDomain
 import TicketMeshReplication
 
@@ -113,12 +114,15 @@ package struct SyncSession: Sendable {
             throw error
         }
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let knowledge = PeerKnowledge()
         return try await withThrowingTaskGroup(of: Half.self) { group in
             group.addTask {
-                .receiver(try await receive(inbound: inbound, outbound: outbound, events: continuation, connection: connection))
+                .receiver(
+                    try await receive(
+                        inbound: inbound, outbound: outbound, events: continuation, knowledge: knowledge, connection: connection))
             }
             group.addTask {
-                var result = try await send(outbound: outbound, events: events)
+                var result = try await send(outbound: outbound, events: events, knowledge: knowledge)
                 result.bytesSent += helloFrame.readableBytes
                 return .sender(result)
             }
@@ -135,6 +139,23 @@ package struct SyncSession: Sendable {
         }
     }
 
+    /// Per origin, the highest seq the peer sent us in this session: it holds those, so we never echo them back.
+    ///
+    /// The receiver records a batch here before applying it; the sender drops what it covers from each page.
+    final class PeerKnowledge: Sendable {
+        private let received = Mutex(VersionVector())
+
+        func record(_ changes: [Change]) {
+            var highest: [SiteCode: Int64] = [:]
+            for change in changes { highest[change.origin] = max(highest[change.origin] ?? 0, change.seq) }
+            received.withLock { $0 = $0.merged(with: VersionVector(highest)) }
+        }
+
+        func covers(_ change: Change) -> Bool {
+            received.withLock { $0.contains(origin: change.origin, seq: change.seq) }
+        }
+    }
+
     private enum Half: Sendable {
         case receiver(ReceiverResult)
         case sender(SenderResult)
@@ -143,7 +164,7 @@ package struct SyncSession: Sendable {
     /// The receiving half: hello check, then apply each batch and ack it, forward acks to the sender.
     private func receive(
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        events: AsyncStream<Event>.Continuation, connection: SyncConnection
+        events: AsyncStream<Event>.Continuation, knowledge: PeerKnowledge, connection: SyncConnection
     ) async throws -> ReceiverResult {
         defer { events.finish() }
         var iterator = inbound.makeAsyncIterator()
@@ -184,6 +205,7 @@ package struct SyncSession: Sendable {
             switch frame {
             case .batch(let batch):
                 let changes = try state.receive(batch)
+                knowledge.record(changes)
                 let report = try await replica.apply(changes)
                 let ack = Frame.ack(state.applied(report)).encoded()
                 bytesSent += ack.readableBytes
@@ -215,7 +237,9 @@ package struct SyncSession: Sendable {
     }
 
     /// The sending half: page the backlog the peer lacks into batches, keep the window, then done and bye.
-    private func send(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, events: AsyncStream<Event>) async throws -> SenderResult {
+    private func send(
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, events: AsyncStream<Event>, knowledge: PeerKnowledge
+    ) async throws -> SenderResult {
         var iterator = events.makeAsyncIterator()
         guard case .peerHello(let hello)? = await iterator.next() else {
             try Task.checkCancellation()
@@ -251,12 +275,16 @@ package struct SyncSession: Sendable {
         }
         var page: [Change] = []
         var index = 0
+        var cursor: ChangeCursor?
         while true {
             while !state.canSend { try await awaitEvent() }
             if index == page.count {
-                page = try await replica.changes(after: hello.vector, cursor: state.cursor, limit: configuration.batchChanges)
+                let fetched = try await replica.changes(after: hello.vector, cursor: cursor, limit: configuration.batchChanges)
+                guard let last = fetched.last else { break }
+                cursor = ChangeCursor(origin: last.origin, seq: last.seq)
+                page = fetched.filter { !knowledge.covers($0) }
                 index = 0
-                if page.isEmpty { break }
+                if page.isEmpty { continue }
             }
             var end = index
             var bytes = 0
