@@ -53,6 +53,7 @@ struct SyncOptions: ParsableArguments {
     @Option(help: "Largest accepted clock difference with a peer, in seconds.") var maxSkew = 300
     @Option(help: "Changes per batch (each batch is one transaction on the receiver).") var batchSize = 1000
     @Option(help: "Unacknowledged batches in flight per direction.") var window = 4
+    @Option(help: "Seconds without data from a peer before a session is dropped (it resumes next time).") var idleTimeout = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func sessionConfiguration() throws -> SyncSession.Configuration {
@@ -63,7 +64,11 @@ struct SyncOptions: ParsableArguments {
         guard (1...64).contains(window) else {
             throw SyncError(code: .invalidConfiguration, message: "invalid --window '\(window)': must be 1–64")
         }
+        guard (1...86_400).contains(idleTimeout) else {
+            throw SyncError(code: .invalidConfiguration, message: "invalid --idle-timeout '\(idleTimeout)': must be 1–86400 seconds")
+        }
         var configuration = SyncSession.Configuration(identity: try SiteIdentity.load(directory: URL(fileURLWithPath: tls)))
+        configuration.idleTimeout = .seconds(Int64(idleTimeout))
         configuration.maxClockSkew = Int64(maxSkew) * 1000
         configuration.batchChanges = batchSize
         configuration.window = window

@@ -19,7 +19,7 @@ package enum SyncClient {
         let connection: SyncConnection
         do {
             connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(configuration.connectTimeout)
+                .connectTimeout(SyncSession.Configuration.timeAmount(configuration.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -43,7 +43,7 @@ package enum SyncClient {
     ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let context = try SyncConnection.tlsContext(identity: configuration.identity, role: .client)
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(configuration.connectTimeout)
+            .connectTimeout(SyncSession.Configuration.timeAmount(configuration.connectTimeout))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try SyncConnection.configure(channel, role: .client, context: context, configuration: configuration)

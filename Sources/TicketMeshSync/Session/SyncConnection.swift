@@ -49,7 +49,7 @@ struct SyncConnection: Sendable {
             try operations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: callback))
         }
         try operations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: configuration.maxFrameBytes)))
-        try operations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+        try operations.addHandler(IdleStateHandler(readTimeout: SyncSession.Configuration.timeAmount(configuration.idleTimeout)))
         try operations.addHandler(IdleCloser())
         // Frames buffered per direction stay below the watermark: at most `window` batches plus acks,
         // done and bye are ever outstanding, so neither side stops reading while the other waits.

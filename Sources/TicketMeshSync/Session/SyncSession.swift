@@ -27,15 +27,20 @@ package struct SyncSession: Sendable {
         /// The largest frame accepted from a peer (bytes).
         package var maxFrameBytes = 8 << 20
         /// A session with no inbound data for this long is closed.
-        package var idleTimeout: TimeAmount = .seconds(60)
+        package var idleTimeout: Duration = .seconds(60)
         /// How long connecting to a peer may take.
-        package var connectTimeout: TimeAmount = .seconds(10)
+        package var connectTimeout: Duration = .seconds(10)
         /// Our wall clock (ms since 1970), sent in the hello and compared with the peer's.
         package var wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
         /// The time at which peer certificates must be valid.
         package var certificateTime: @Sendable () -> Date = { Date() }
 
         package init(identity: SiteIdentity) { self.identity = identity }
+
+        static func timeAmount(_ duration: Duration) -> TimeAmount {
+            let (seconds, attoseconds) = duration.components
+            return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
 
         var verifier: PeerVerifier {
             PeerVerifier(ca: identity.ca, revocationDirectory: identity.directory, now: certificateTime)

@@ -31,14 +31,14 @@ enum CLI {
         let stdout: URL
         let stderr: URL
 
-        init(_ arguments: [String], in directory: URL) throws {
+        init(_ arguments: [String], in directory: URL, executable: URL? = nil) throws {
             let id = UUID().uuidString.prefix(6)
             stdout = directory.appendingPathComponent("\(arguments.first ?? "x")-\(id).out")
             stderr = directory.appendingPathComponent("\(arguments.first ?? "x")-\(id).err")
             FileManager.default.createFile(atPath: stdout.path, contents: nil)
             FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process = Process()
-            process.executableURL = CLI.binary
+            process.executableURL = executable ?? CLI.binary
             process.arguments = arguments
             process.standardOutput = try FileHandle(forWritingTo: stdout)
             process.standardError = try FileHandle(forWritingTo: stderr)
