@@ -81,6 +81,13 @@ package struct CertificateAuthority: Sendable {
         package var keyPEM: String
         /// The serial number, lowercase hex (as in `revoked.json`).
         package var serial: String
+
+        /// The certificate's DER bytes, as a TLS peer presents them.
+        package func certificateDER() throws -> [UInt8] {
+            var serializer = DER.Serializer()
+            try serializer.serialize(certificate)
+            return serializer.serializedBytes
+        }
     }
 
     /// Issues a certificate for `site`: CN = site code, SAN URI `urn:ticketmesh:site:CODE`, usable as TLS client and server.

@@ -2,14 +2,16 @@ import NIOCore
 
 /// Cuts the inbound byte stream into frames at their u32 length prefix; refuses oversized frames.
 ///
-/// Runs on the event loop: it only frames. Decoding a frame's body happens in the session task.
-struct FrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+/// Runs on the event loop: it only frames (`Frame(decoding:)` decodes in the session task). Decoding a frame's body happens in the session task.
+package struct FrameDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = ByteBuffer
 
     /// The largest frame body accepted, in bytes.
     let maxFrameBytes: Int
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package init(maxFrameBytes: Int) { self.maxFrameBytes = maxFrameBytes }
+
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
         guard length >= 1 else { throw SyncError.malformed("empty frame") }
         guard Int(length) <= maxFrameBytes else {
@@ -24,7 +26,7 @@ struct FrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
     }
