@@ -25,14 +25,27 @@ func runSyncBench(quick: Bool) async throws -> [BenchResult] {
     let large = try await SyncBench.session(backlog: sizes.1)
     let applySeconds = try await SyncBench.localApplySeconds(origin: large.origin)
     let result = BenchResult(
-        name: "sync \(sizes.1) field changes over TLS vs local apply", operations: large.received, seconds: large.seconds,
-        baselineSeconds: applySeconds, goal: "≥ 0.5")
+        name: "sync \(sizes.1) field changes over TLS vs local apply",
+        operations: large.received,
+        seconds: large.seconds,
+        baselineSeconds: applySeconds,
+        goal: "≥ 0.5"
+    )
     print(result.line)
-    for (role, smallKB, largeKB) in [("receiver (sync)", small.clientKB, large.clientKB), ("sender (serve)", small.serverKB, large.serverKB)] {
+    for (role, smallKB, largeKB) in [
+        ("receiver (sync)", small.clientKB, large.clientKB), ("sender (serve)", small.serverKB, large.serverKB),
+    ] {
         print(
             String(
-                format: "sync peak RSS of the %@, %d vs %d backlog: %.1f MiB vs %.1f MiB (ratio %.2f, goal < 1.2)", role, sizes.1,
-                sizes.0, Double(largeKB) / 1024, Double(smallKB) / 1024, Double(largeKB) / Double(max(smallKB, 1))))
+                format: "sync peak RSS of the %@, %d vs %d backlog: %.1f MiB vs %.1f MiB (ratio %.2f, goal < 1.2)",
+                role,
+                sizes.1,
+                sizes.0,
+                Double(largeKB) / 1024,
+                Double(smallKB) / 1024,
+                Double(largeKB) / Double(max(smallKB, 1))
+            )
+        )
     }
     return [result]
 }
@@ -52,7 +65,8 @@ enum SyncBench {
 
     static let binary: URL = {
         if let path = ProcessInfo.processInfo.environment["TICKETMESH_BIN"] { return URL(fileURLWithPath: path) }
-        let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let own =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("ticketmesh")
     }()
 
@@ -64,7 +78,13 @@ enum SyncBench {
         edits.reserveCapacity(1000)
         for index in 0..<count {
             edits.append(
-                FieldEdit(entity: "ticket", rowID: "t\(index / 10)", field: fields[index % fields.count], value: .text("value \(index) 物流")))
+                FieldEdit(
+                    entity: "ticket",
+                    rowID: "t\(index / 10)",
+                    field: fields[index % fields.count],
+                    value: .text("value \(index) 物流")
+                )
+            )
             if edits.count == 1000 {
                 try await store.commit(edits)
                 edits.removeAll(keepingCapacity: true)
@@ -99,8 +119,12 @@ enum SyncBench {
         try ca.writeSite(try SiteCode("HQ"), to: root.appendingPathComponent("tls-hq"))
         let serverOut = root.appendingPathComponent("serve.out")
         let server = try spawn(
-            ["serve", "--data", origin.path, "--tls", root.appendingPathComponent("tls-sh").path, "--sync", "127.0.0.1:0", "--log-level", "warning"],
-            stdout: serverOut)
+            [
+                "serve", "--data", origin.path, "--tls", root.appendingPathComponent("tls-sh").path, "--sync",
+                "127.0.0.1:0", "--log-level", "warning",
+            ],
+            stdout: serverOut
+        )
         defer { server.terminate() }
         var port: Int?
         for _ in 0..<500 where port == nil {
@@ -111,8 +135,12 @@ enum SyncBench {
         guard let port else { throw BenchError(description: "serve did not print its port") }
         let clientOut = root.appendingPathComponent("sync.out")
         let client = try spawn(
-            ["sync", "--data", receiver.path, "--tls", root.appendingPathComponent("tls-hq").path, "--peer", "127.0.0.1:\(port)", "--json", "--log-level", "warning"],
-            stdout: clientOut)
+            [
+                "sync", "--data", receiver.path, "--tls", root.appendingPathComponent("tls-hq").path, "--peer",
+                "127.0.0.1:\(port)", "--json", "--log-level", "warning",
+            ],
+            stdout: clientOut
+        )
         var (clientKB, serverKB) = (0, 0)
         while client.isRunning {
             clientKB = max(clientKB, peakKB(client.processIdentifier))
@@ -122,9 +150,17 @@ enum SyncBench {
         serverKB = max(serverKB, peakKB(server.processIdentifier))
         let summary = try JSONDecoder().decode(SyncSummary.self, from: Data(contentsOf: clientOut))
         guard client.terminationStatus == 0, summary.received == count else {
-            throw BenchError(description: "sync exited \(client.terminationStatus) having received \(summary.received) of \(count)")
+            throw BenchError(
+                description: "sync exited \(client.terminationStatus) having received \(summary.received) of \(count)"
+            )
         }
-        return Session(origin: origin, received: summary.received, seconds: summary.seconds, clientKB: clientKB, serverKB: serverKB)
+        return Session(
+            origin: origin,
+            received: summary.received,
+            seconds: summary.seconds,
+            clientKB: clientKB,
+            serverKB: serverKB
+        )
     }
 
     static func spawn(_ arguments: [String], stdout: URL) throws -> Process {

@@ -13,10 +13,14 @@ struct CertsCommand: AsyncParsableCommand {
             After 'certs revoke', copy the CA's revoked.json into every site's --tls directory; sites re-read it
             on every handshake.
             """,
-        subcommands: [Authority.self, Site.self, Revoke.self])
+        subcommands: [Authority.self, Site.self, Revoke.self]
+    )
 
     struct Authority: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ca", abstract: "Create the organisation CA (P-256).")
+        static let configuration = CommandConfiguration(
+            commandName: "ca",
+            abstract: "Create the organisation CA (P-256)."
+        )
 
         @Option(help: "Organisation name, in the CA's subject.") var org: String
         @Option(help: "Directory for ca.pem, ca.key (mode 0600), issued.json, revoked.json.") var out: String
@@ -27,7 +31,10 @@ struct CertsCommand: AsyncParsableCommand {
                 let directory = URL(fileURLWithPath: out)
                 let authority = try CertificateAuthority.create(organization: org, directory: directory)
                 if json {
-                    try Output.json(["ca": directory.appendingPathComponent(CertificateAuthority.certificateFile).path, "subject": authority.subjectDescription])
+                    try Output.json([
+                        "ca": directory.appendingPathComponent(CertificateAuthority.certificateFile).path,
+                        "subject": authority.subjectDescription,
+                    ])
                 } else {
                     print("Created CA '\(authority.subjectDescription)' in \(directory.path)")
                 }
@@ -36,11 +43,15 @@ struct CertsCommand: AsyncParsableCommand {
     }
 
     struct Site: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "site", abstract: "Issue a site's key and certificate.")
+        static let configuration = CommandConfiguration(
+            commandName: "site",
+            abstract: "Issue a site's key and certificate."
+        )
 
         @Option(help: "The CA directory (from 'certs ca').") var ca: String
         @Option(help: "Site code: 2–8 of A–Z, 0–9; goes into the subject CN and a SAN.") var site: String
-        @Option(help: "The site's --tls directory to write: site.pem, site.key (0600), ca.pem, revoked.json.") var out: String
+        @Option(help: "The site's --tls directory to write: site.pem, site.key (0600), ca.pem, revoked.json.") var out:
+            String
         @Option(help: "Validity in days.") var days = 730
         @Flag(help: "Print JSON on stdout.") var json = false
 
@@ -64,7 +75,9 @@ struct CertsCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "revoke", abstract: "Revoke every certificate issued to a site (updates the CA's revoked.json).")
+            commandName: "revoke",
+            abstract: "Revoke every certificate issued to a site (updates the CA's revoked.json)."
+        )
 
         @Option(help: "The CA directory (from 'certs ca').") var ca: String
         @Option(help: "Site code whose certificates to revoke.") var site: String
@@ -79,7 +92,9 @@ struct CertsCommand: AsyncParsableCommand {
                 if json {
                     try Output.json(["site": code.rawValue, "revoked": serials.joined(separator: ","), "list": list])
                 } else {
-                    print("Revoked \(serials.count) certificate(s) of site \(code); copy \(list) into every site's --tls directory")
+                    print(
+                        "Revoked \(serials.count) certificate(s) of site \(code); copy \(list) into every site's --tls directory"
+                    )
                 }
             }
         }

@@ -11,7 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve sync to peers and sync with the named peers in the background (stops on SIGINT/SIGTERM).",
-        discussion: "Prints 'sync listening on HOST:PORT' on stdout once bound (port 0 picks a free port).")
+        discussion: "Prints 'sync listening on HOST:PORT' on stdout once bound (port 0 picks a free port)."
+    )
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var sync: SyncOptions
@@ -23,10 +24,16 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runSyncReporting {
             guard listen != nil || !peer.isEmpty else {
-                throw SyncError(code: .invalidConfiguration, message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, or both")
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, or both"
+                )
             }
             guard interval > 0, maxBackoff >= 0.5 else {
-                throw SyncError(code: .invalidConfiguration, message: "invalid --interval/--max-backoff: must be > 0 and ≥ 0.5 seconds")
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid --interval/--max-backoff: must be > 0 and ≥ 0.5 seconds"
+                )
             }
             let peers = try peer.map { text in
                 let (host, port) = try SyncClient.parseAddress(text, field: "--peer")
@@ -40,19 +47,32 @@ struct ServeCommand: AsyncParsableCommand {
             if let listen {
                 let (host, port) = try SyncClient.parseAddress(listen, field: "--sync")
                 let server = try await SyncServer.bind(
-                    host: host, port: port, replica: store, configuration: configuration, logger: logger, book: book)
+                    host: host,
+                    port: port,
+                    replica: store,
+                    configuration: configuration,
+                    logger: logger,
+                    book: book
+                )
                 services.append(server)
                 let line =
                     options.json
-                    ? "{\"site\":\"\(store.site)\",\"sync\":\"\(server.address)\"}\n" : "sync listening on \(server.address)\n"
+                    ? "{\"site\":\"\(store.site)\",\"sync\":\"\(server.address)\"}\n"
+                    : "sync listening on \(server.address)\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
             if !peers.isEmpty {
                 services.append(
                     PeerScheduler(
-                        peers: peers, replica: store, configuration: configuration, logger: logger, book: book,
+                        peers: peers,
+                        replica: store,
+                        configuration: configuration,
+                        logger: logger,
+                        book: book,
                         interval: .milliseconds(Int64(interval * 1000)),
-                        backoff: Backoff(base: .milliseconds(500), cap: .milliseconds(Int64(maxBackoff * 1000)))))
+                        backoff: Backoff(base: .milliseconds(500), cap: .milliseconds(Int64(maxBackoff * 1000)))
+                    )
+                )
             }
             // The HTTP API service (`--http`) joins this same group when it lands.
             try await SyncServices.run(services, logger: logger)

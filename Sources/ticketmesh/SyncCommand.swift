@@ -11,7 +11,9 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Sync once with a peer over mutual TLS: both sides end holding the same changes.",
-        discussion: "Progress goes to stderr; a summary (sent, received, bytes, seconds) to stdout. Exit 9: refused or protocol error; 10: connection lost (rerun to resume).")
+        discussion:
+            "Progress goes to stderr; a summary (sent, received, bytes, seconds) to stdout. Exit 9: refused or protocol error; 10: connection lost (rerun to resume)."
+    )
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var sync: SyncOptions
@@ -27,11 +29,20 @@ struct SyncCommand: AsyncParsableCommand {
             let summary = try await {
                 do {
                     return try await SyncClient.sync(
-                        replica: store, host: host, port: port, configuration: configuration, logger: logger,
-                        progress: { progress.report($0) })
+                        replica: store,
+                        host: host,
+                        port: port,
+                        configuration: configuration,
+                        logger: logger,
+                        progress: { progress.report($0) }
+                    )
                 } catch {
                     await PeerBook(directory: options.dataDirectory).recordFailure(
-                        address: peer, site: nil, error: "\(error)", dialed: true)
+                        address: peer,
+                        site: nil,
+                        error: "\(error)",
+                        dialed: true
+                    )
                     throw error
                 }
             }()
@@ -41,7 +52,8 @@ struct SyncCommand: AsyncParsableCommand {
             } else {
                 print(
                     "synced with \(summary.peer) at \(summary.address): sent \(summary.sent) changes, received \(summary.received) changes, "
-                        + "\(summary.bytesSent) bytes out, \(summary.bytesReceived) bytes in, \(String(format: "%.2f", summary.seconds)) s")
+                        + "\(summary.bytesSent) bytes out, \(summary.bytesReceived) bytes in, \(String(format: "%.2f", summary.seconds)) s"
+                )
             }
         }
     }
@@ -49,25 +61,37 @@ struct SyncCommand: AsyncParsableCommand {
 
 /// Flags shared by `sync` and `serve`.
 struct SyncOptions: ParsableArguments {
-    @Option(help: "TLS directory made by 'ticketmesh certs site': site.pem, site.key, ca.pem, revoked.json.") var tls: String
+    @Option(help: "TLS directory made by 'ticketmesh certs site': site.pem, site.key, ca.pem, revoked.json.") var tls:
+        String
     @Option(help: "Largest accepted clock difference with a peer, in seconds.") var maxSkew = 300
     @Option(help: "Changes per batch (each batch is one transaction on the receiver).") var batchSize = 1000
     @Option(help: "Unacknowledged batches in flight per direction.") var window = 4
-    @Option(help: "Seconds without data from a peer before a session is dropped (it resumes next time).") var idleTimeout = 60
+    @Option(help: "Seconds without data from a peer before a session is dropped (it resumes next time).")
+    var idleTimeout = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func sessionConfiguration() throws -> SyncSession.Configuration {
-        guard maxSkew >= 1 else { throw SyncError(code: .invalidConfiguration, message: "invalid --max-skew '\(maxSkew)': must be ≥ 1 second") }
+        guard maxSkew >= 1 else {
+            throw SyncError(code: .invalidConfiguration, message: "invalid --max-skew '\(maxSkew)': must be ≥ 1 second")
+        }
         guard (1...100_000).contains(batchSize) else {
-            throw SyncError(code: .invalidConfiguration, message: "invalid --batch-size '\(batchSize)': must be 1–100000")
+            throw SyncError(
+                code: .invalidConfiguration,
+                message: "invalid --batch-size '\(batchSize)': must be 1–100000"
+            )
         }
         guard (1...64).contains(window) else {
             throw SyncError(code: .invalidConfiguration, message: "invalid --window '\(window)': must be 1–64")
         }
         guard (1...86_400).contains(idleTimeout) else {
-            throw SyncError(code: .invalidConfiguration, message: "invalid --idle-timeout '\(idleTimeout)': must be 1–86400 seconds")
+            throw SyncError(
+                code: .invalidConfiguration,
+                message: "invalid --idle-timeout '\(idleTimeout)': must be 1–86400 seconds"
+            )
         }
-        var configuration = SyncSession.Configuration(identity: try SiteIdentity.load(directory: URL(fileURLWithPath: tls)))
+        var configuration = SyncSession.Configuration(
+            identity: try SiteIdentity.load(directory: URL(fileURLWithPath: tls))
+        )
         configuration.idleTimeout = .seconds(Int64(idleTimeout))
         configuration.maxClockSkew = Int64(maxSkew) * 1000
         configuration.batchChanges = batchSize

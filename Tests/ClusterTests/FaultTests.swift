@@ -47,7 +47,7 @@ struct FaultTests {
     @Test func convergesThroughDelayedAndPartitionedLink() async throws {
         let pki = try TestPKI()
         let hq = try await TestNode.make("HQ", pki: pki, batch: 100)
-        let bj = try await TestNode.make("BJ", pki: pki, listen: false, batch: 100) { $0.idleTimeout = .seconds(2) }
+        let bj = try await TestNode.make("BJ", pki: pki, listen: false, batch: 100) { $0.idleTimeout = .seconds(3) }
         try await hq.write(800)
         try await bj.write(1_200)
         let proxy = try await FaultProxy(targetPort: hq.port, faults: .init(delay: .milliseconds(3)))
@@ -62,7 +62,11 @@ struct FaultTests {
         // The link heals (still slow): converge.
         proxy.update { $0.down = false }
         try await hq.waitIdle()
-        let summary = try await bj.sync(with: hq, port: proxy.port)
+        // Same replica, default idle timeout: a loaded machine must not turn slowness into a cut.
+        var patient = bj.configuration
+        patient.idleTimeout = .seconds(30)
+        let healed = try await TestNode(store: bj.store, configuration: patient, listen: false)
+        let summary = try await healed.sync(with: hq, port: proxy.port)
         #expect(summary.duplicatesReceived == 0)
         #expect(try await Snapshot(hq) == Snapshot(bj))
         await proxy.stop()
@@ -79,8 +83,14 @@ struct FaultTests {
     private static func changes(_ count: Int, from first: Int64 = 1) -> [Change] {
         (0..<Int64(count)).map { offset in
             Change(
-                origin: SiteCode(trusted: "SH"), seq: first + offset, hlc: HLC(physical: 1_800_000_000_000, logical: UInt32(offset)),
-                entity: "ticket", rowID: UUID().uuidString, field: "summary", value: .text("bad peer \(offset)"))
+                origin: SiteCode(trusted: "SH"),
+                seq: first + offset,
+                hlc: HLC(physical: 1_800_000_000_000, logical: UInt32(offset)),
+                entity: "ticket",
+                rowID: UUID().uuidString,
+                field: "summary",
+                value: .text("bad peer \(offset)")
+            )
         }
     }
 
@@ -123,7 +133,11 @@ struct FaultTests {
     private static func misbehave(_ input: BadInput, goodFirst: Bool, hq: TestNode, pki: TestPKI) async throws {
         let configuration = try pki.configuration("SH")
         let channel = try await SyncClient.connectRaw(host: "127.0.0.1", port: hq.port, configuration: configuration)
-        let hello = Hello(site: SiteCode(trusted: "SH"), now: HLC(physical: configuration.wallClock(), logical: 0), vector: VersionVector())
+        let hello = Hello(
+            site: SiteCode(trusted: "SH"),
+            now: HLC(physical: configuration.wallClock(), logical: 0),
+            vector: VersionVector()
+        )
         try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(Frame.hello(hello).encoded())
             var frames = inbound.makeAsyncIterator()
@@ -143,7 +157,9 @@ struct FaultTests {
                 }
                 #expect(acked?.applied == 40, "the good batch was not acknowledged")
                 var bad = bytes(of: input)
-                if input == .batchOutOfOrder { bad = Frame.batch(Batch(number: 3, changes: changes(5, from: 41))).encoded() }
+                if input == .batchOutOfOrder {
+                    bad = Frame.batch(Batch(number: 3, changes: changes(5, from: 41))).encoded()
+                }
                 if input == .changesOutOfOrder {
                     var list = changes(5, from: 41)
                     list.swapAt(0, 4)
@@ -176,7 +192,13 @@ struct FaultTests {
         try await hq.waitIdle(after: ended)
         #expect(try await hq.store.changeCount() == 0)
         let warnings = hq.messages(atLeast: .warning)
-        #expect(warnings.contains { $0.contains("peer.site=SH") && ($0.contains("malformed") || $0.contains("violation") || $0.contains("exceeds")) }, "\(warnings)")
+        #expect(
+            warnings.contains {
+                $0.contains("peer.site=SH")
+                    && ($0.contains("malformed") || $0.contains("violation") || $0.contains("exceeds"))
+            },
+            "\(warnings)"
+        )
         await hq.stop()
     }
 

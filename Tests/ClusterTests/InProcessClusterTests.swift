@@ -46,7 +46,10 @@ struct InProcessClusterTests {
         try await a.sync(with: b)
         let snapshots = [try await Snapshot(a), try await Snapshot(b), try await Snapshot(c)]
         #expect(snapshots.allSatisfy { $0 == snapshots[0] }, "\(snapshots)")
-        #expect(snapshots[0].vector == VersionVector([.init(trusted: "A1"): 1_000, .init(trusted: "B1"): 50, .init(trusted: "C1"): 600]))
+        #expect(
+            snapshots[0].vector
+                == VersionVector([.init(trusted: "A1"): 1_000, .init(trusted: "B1"): 50, .init(trusted: "C1"): 600])
+        )
         await b.stop()
         await c.stop()
     }

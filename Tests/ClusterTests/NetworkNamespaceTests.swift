@@ -17,7 +17,9 @@ struct NetworkNamespaceTests {
     static func tool(_ executable: URL, _ arguments: [String], in root: URL) async throws -> String {
         let child = try CLI.Child(arguments, in: root, executable: executable)
         let status = try await child.wait()
-        guard status == 0 else { throw CLI.CLIError(message: "\(executable.lastPathComponent) \(arguments) failed: \(child.errors)") }
+        guard status == 0 else {
+            throw CLI.CLIError(message: "\(executable.lastPathComponent) \(arguments) failed: \(child.errors)")
+        }
         return child.output
     }
 
@@ -45,20 +47,33 @@ struct NetworkNamespaceTests {
                 cleanup.waitUntilExit()
             }
         }
-        try await Self.tool(Self.ip, ["link", "add", String(vethA), "netns", nsA, "type", "veth", "peer", "name", String(vethB), "netns", nsB], in: root)
+        try await Self.tool(
+            Self.ip,
+            ["link", "add", String(vethA), "netns", nsA, "type", "veth", "peer", "name", String(vethB), "netns", nsB],
+            in: root
+        )
         for (namespace, device, address) in [(nsA, String(vethA), addrA), (nsB, String(vethB), addrB)] {
             try await Self.tool(Self.ip, ["-n", namespace, "addr", "add", "\(address)/30", "dev", device], in: root)
             try await Self.tool(Self.ip, ["-n", namespace, "link", "set", device, "up"], in: root)
             try await Self.tool(Self.ip, ["-n", namespace, "link", "set", "lo", "up"], in: root)
             // A slow link: 4 Mbit/s with up to 200 ms of queueing.
             try await Self.tool(
-                Self.ip, ["netns", "exec", namespace, Self.tc.path, "qdisc", "add", "dev", device, "root", "tbf", "rate", "4mbit", "burst", "16kb", "latency", "200ms"],
-                in: root)
+                Self.ip,
+                [
+                    "netns", "exec", namespace, Self.tc.path, "qdisc", "add", "dev", device, "root", "tbf", "rate",
+                    "4mbit", "burst", "16kb", "latency", "200ms",
+                ],
+                in: root
+            )
         }
         let cluster = try await ProcessClusterTests.Cluster(sites: ["HQ", "BJ"])
         try await cluster.write("HQ", 4_000)
         try await cluster.write("BJ", 6_000)
-        let hq = try Self.inside(nsA, ["serve", "--data", cluster.data("HQ").path, "--tls", cluster.tls("HQ").path, "--sync", "\(addrA):0"], in: root)
+        let hq = try Self.inside(
+            nsA,
+            ["serve", "--data", cluster.data("HQ").path, "--tls", cluster.tls("HQ").path, "--sync", "\(addrA):0"],
+            in: root
+        )
         let port = try await hq.boundPort()
         let syncArguments = [
             "sync", "--data", cluster.data("BJ").path, "--tls", cluster.tls("BJ").path, "--peer", "\(addrA):\(port)",

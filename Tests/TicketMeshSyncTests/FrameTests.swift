@@ -11,22 +11,44 @@ struct FrameTests {
     static let sh = SiteCode(trusted: "SH")
     static let changes: [Change] = [
         Change(
-            origin: sh, seq: 1, hlc: HLC(physical: 1_700_000_000_000, logical: 0), entity: "ticket", rowID: "t-1", field: "summary",
-            value: .text("打印机卡纸")),
+            origin: sh,
+            seq: 1,
+            hlc: HLC(physical: 1_700_000_000_000, logical: 0),
+            entity: "ticket",
+            rowID: "t-1",
+            field: "summary",
+            value: .text("打印机卡纸")
+        ),
         Change(
-            origin: sh, seq: 2, hlc: HLC(physical: 1_700_000_000_001, logical: 3), entity: "ticket", rowID: "t-1", field: "tier",
-            value: .int(2), base: Version(hlc: HLC(physical: 1_700_000_000_000, logical: 0), site: SiteCode(trusted: "HQ")),
-            actor: "li.wei"),
+            origin: sh,
+            seq: 2,
+            hlc: HLC(physical: 1_700_000_000_001, logical: 3),
+            entity: "ticket",
+            rowID: "t-1",
+            field: "tier",
+            value: .int(2),
+            base: Version(hlc: HLC(physical: 1_700_000_000_000, logical: 0), site: SiteCode(trusted: "HQ")),
+            actor: "li.wei"
+        ),
         Change(
-            origin: SiteCode(trusted: "BJ"), seq: 9, hlc: HLC(physical: 1, logical: 1), entity: "entry", rowID: "e-9", field: "body",
-            value: .null),
+            origin: SiteCode(trusted: "BJ"),
+            seq: 9,
+            hlc: HLC(physical: 1, logical: 1),
+            entity: "entry",
+            rowID: "e-9",
+            field: "body",
+            value: .null
+        ),
     ]
 
     static let frames: [Frame] = [
         .hello(
             Hello(
-                site: sh, now: HLC(physical: 1_700_000_000_000, logical: 0),
-                vector: VersionVector([sh: 12, SiteCode(trusted: "HQ"): 4]))),
+                site: sh,
+                now: HLC(physical: 1_700_000_000_000, logical: 0),
+                vector: VersionVector([sh: 12, SiteCode(trusted: "HQ"): 4])
+            )
+        ),
         .batch(Batch(number: 1, changes: changes)),
         .ack(Ack(number: 7, applied: 990, duplicates: 10)),
         .done(batches: 3),
@@ -71,7 +93,8 @@ struct FrameTests {
         #expect {
             try channel.writeInbound(buffer)
         } throws: { error in
-            (error as? SyncError)?.code == .frameTooLarge && "\(error)".contains("exceeds the maximum frame size of 1024")
+            (error as? SyncError)?.code == .frameTooLarge
+                && "\(error)".contains("exceeds the maximum frame size of 1024")
         }
     }
 

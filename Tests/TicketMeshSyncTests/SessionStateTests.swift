@@ -8,8 +8,14 @@ struct SessionStateTests {
     static func changes(_ origin: String, _ seqs: ClosedRange<Int64>) -> [Change] {
         seqs.map {
             Change(
-                origin: SiteCode(trusted: origin), seq: $0, hlc: HLC(physical: $0, logical: 0), entity: "ticket", rowID: "r\($0)",
-                field: "summary", value: .text("v\($0)"))
+                origin: SiteCode(trusted: origin),
+                seq: $0,
+                hlc: HLC(physical: $0, logical: 0),
+                entity: "ticket",
+                rowID: "r\($0)",
+                field: "summary",
+                value: .text("v\($0)")
+            )
         }
     }
 
@@ -99,7 +105,12 @@ struct SessionStateTests {
     @Test func backoffDoublesToCapWithBoundedJitterAndResets() {
         var backoff = Backoff(base: .milliseconds(100), cap: .seconds(1))
         let full = (0..<6).map { _ in backoff.nextDelay(jitter: 1) }
-        #expect(full == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1), .seconds(1)])
+        #expect(
+            full == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800), .seconds(1),
+                .seconds(1),
+            ]
+        )
         backoff.reset()
         #expect(backoff.nextDelay(jitter: 0) == .milliseconds(50))
         #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(150))

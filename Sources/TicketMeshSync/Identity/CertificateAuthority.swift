@@ -24,7 +24,10 @@ package struct CertificateAuthority: Sendable {
     ///
     /// - Throws: `SyncError.invalidConfiguration` if `directory` already holds a CA key (it is never overwritten).
     package static func create(
-        organization: String, directory: URL, now: Date = Date(), validity: TimeInterval = 20 * 365 * 86_400
+        organization: String,
+        directory: URL,
+        now: Date = Date(),
+        validity: TimeInterval = 20 * 365 * 86_400
     ) throws -> CertificateAuthority {
         guard !organization.isEmpty, organization.utf8.count <= 64 else {
             throw SyncError.configuration(field: "--org", value: organization, rule: "must be 1–64 bytes")
@@ -32,7 +35,10 @@ package struct CertificateAuthority: Sendable {
         let keyURL = directory.appendingPathComponent(keyFile)
         if FileManager.default.fileExists(atPath: keyURL.path) {
             throw SyncError.configuration(
-                field: "--out", value: directory.path, rule: "already holds a CA key (ca.key); choose an empty directory")
+                field: "--out",
+                value: directory.path,
+                rule: "already holds a CA key (ca.key); choose an empty directory"
+            )
         }
         try PEMFiles.makeDirectory(directory, flag: "--out")
         let key = P256.Signing.PrivateKey()
@@ -41,17 +47,26 @@ package struct CertificateAuthority: Sendable {
             CommonName("\(organization) TicketMesh CA")
         }
         let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(validity),
-            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(validity),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                 SubjectKeyIdentifier(hash: .init(key.publicKey))
             },
-            issuerPrivateKey: .init(key))
+            issuerPrivateKey: .init(key)
+        )
         try PEMFiles.write(key.pemRepresentation, to: keyURL, mode: 0o600)
-        try PEMFiles.write(try certificate.serializeAsPEM().pemString + "\n", to: directory.appendingPathComponent(certificateFile))
+        try PEMFiles.write(
+            try certificate.serializeAsPEM().pemString + "\n",
+            to: directory.appendingPathComponent(certificateFile)
+        )
         try RevocationList().write(to: directory)
         return CertificateAuthority(certificate: certificate, keyPEM: key.pemRepresentation, directory: directory)
     }
@@ -66,7 +81,11 @@ package struct CertificateAuthority: Sendable {
             key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
             certificate = try Certificate(pemEncoded: certPEM)
         } catch {
-            throw SyncError.configuration(field: "--ca", value: directory.path, rule: "ca.key and ca.pem must be PEM files made by 'ticketmesh certs ca'")
+            throw SyncError.configuration(
+                field: "--ca",
+                value: directory.path,
+                rule: "ca.key and ca.pem must be PEM files made by 'ticketmesh certs ca'"
+            )
         }
         guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else {
             throw SyncError.configuration(field: "--ca", value: directory.path, rule: "ca.key does not match ca.pem")
@@ -100,16 +119,22 @@ package struct CertificateAuthority: Sendable {
             CommonName(site.rawValue)
         }
         let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-            notValidBefore: notValidBefore, notValidAfter: notValidAfter,
-            issuer: self.certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: notValidBefore,
+            notValidAfter: notValidAfter,
+            issuer: self.certificate.subject,
+            subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
                 SubjectAlternativeNames([.uniformResourceIdentifier(SiteIdentity.sanPrefix + site.rawValue)])
             },
-            issuerPrivateKey: .init(try P256.Signing.PrivateKey(pemRepresentation: keyPEM)))
+            issuerPrivateKey: .init(try P256.Signing.PrivateKey(pemRepresentation: keyPEM))
+        )
         let serial = SiteIdentity.serialHex(certificate)
         var issued = try loadIssued()
         issued[site.rawValue, default: []].append(serial)
@@ -121,20 +146,35 @@ package struct CertificateAuthority: Sendable {
     /// `site.pem`, `site.key` (0600), `ca.pem` and the current `revoked.json`.
     @discardableResult
     package func writeSite(
-        _ site: SiteCode, to directory: URL, now: Date = Date(), validity: TimeInterval = 2 * 365 * 86_400
+        _ site: SiteCode,
+        to directory: URL,
+        now: Date = Date(),
+        validity: TimeInterval = 2 * 365 * 86_400
     ) throws -> SiteCredentials {
-        try writeSite(site, to: directory, notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(validity))
+        try writeSite(
+            site,
+            to: directory,
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(validity)
+        )
     }
 
     /// As `writeSite(_:to:now:validity:)` with an explicit validity window (tests make expired certificates this way).
     @discardableResult
-    package func writeSite(_ site: SiteCode, to directory: URL, notValidBefore: Date, notValidAfter: Date) throws -> SiteCredentials {
+    package func writeSite(_ site: SiteCode, to directory: URL, notValidBefore: Date, notValidAfter: Date) throws
+        -> SiteCredentials
+    {
         try PEMFiles.makeDirectory(directory, flag: "--out")
         let credentials = try issue(site: site, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
         try PEMFiles.write(credentials.keyPEM, to: directory.appendingPathComponent(SiteIdentity.keyFile), mode: 0o600)
         try PEMFiles.write(
-            try credentials.certificate.serializeAsPEM().pemString + "\n", to: directory.appendingPathComponent(SiteIdentity.certificateFile))
-        try PEMFiles.write(try certificate.serializeAsPEM().pemString + "\n", to: directory.appendingPathComponent(Self.certificateFile))
+            try credentials.certificate.serializeAsPEM().pemString + "\n",
+            to: directory.appendingPathComponent(SiteIdentity.certificateFile)
+        )
+        try PEMFiles.write(
+            try certificate.serializeAsPEM().pemString + "\n",
+            to: directory.appendingPathComponent(Self.certificateFile)
+        )
         try RevocationList.load(from: self.directory).write(to: directory)
         return credentials
     }
@@ -147,7 +187,11 @@ package struct CertificateAuthority: Sendable {
     package func revoke(site: SiteCode, now: Date = Date()) throws -> [String] {
         let serials = try loadIssued()[site.rawValue] ?? []
         guard !serials.isEmpty else {
-            throw SyncError.configuration(field: "--site", value: site.rawValue, rule: "this CA has issued no certificate to that site")
+            throw SyncError.configuration(
+                field: "--site",
+                value: site.rawValue,
+                rule: "this CA has issued no certificate to that site"
+            )
         }
         var list = try RevocationList.load(from: directory)
         let stamp = ISO8601DateFormatter().string(from: now)
@@ -173,7 +217,11 @@ package struct CertificateAuthority: Sendable {
         let url = directory.appendingPathComponent(Self.issuedFile)
         guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
         guard let issued = try? JSONDecoder().decode([String: [String]].self, from: data) else {
-            throw SyncError.configuration(field: "--ca", value: url.path, rule: "issued.json must map site codes to serial lists")
+            throw SyncError.configuration(
+                field: "--ca",
+                value: url.path,
+                rule: "issued.json must map site codes to serial lists"
+            )
         }
         return issued
     }
@@ -181,6 +229,9 @@ package struct CertificateAuthority: Sendable {
     private func writeIssued(_ issued: [String: [String]]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try PEMFiles.write(String(decoding: try encoder.encode(issued), as: UTF8.self) + "\n", to: directory.appendingPathComponent(Self.issuedFile))
+        try PEMFiles.write(
+            String(decoding: try encoder.encode(issued), as: UTF8.self) + "\n",
+            to: directory.appendingPathComponent(Self.issuedFile)
+        )
     }
 }

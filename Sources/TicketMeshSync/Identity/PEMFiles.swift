@@ -6,8 +6,10 @@ enum PEMFiles {
     static func read(_ url: URL, flag: String) throws(SyncError) -> String {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw SyncError.configuration(
-                field: flag, value: url.deletingLastPathComponent().path,
-                rule: "must contain '\(url.lastPathComponent)' (made by 'ticketmesh certs')")
+                field: flag,
+                value: url.deletingLastPathComponent().path,
+                rule: "must contain '\(url.lastPathComponent)' (made by 'ticketmesh certs')"
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -19,18 +21,25 @@ enum PEMFiles {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let manager = FileManager.default
         try? manager.removeItem(at: temporary)
-        guard manager.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        guard
+            manager.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
         else {
             throw SyncError(code: .invalidConfiguration, message: "cannot write '\(url.path)': directory not writable")
         }
         do {
             try manager.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
         } catch {
-            throw SyncError(code: .invalidConfiguration, message: "cannot write '\(url.path)': \(error.localizedDescription)")
+            throw SyncError(
+                code: .invalidConfiguration,
+                message: "cannot write '\(url.path)': \(error.localizedDescription)"
+            )
         }
         // rename(2) replaces the target atomically: readers see the old file or the new one, never a mix.
         guard rename(temporary.path, url.path) == 0 else {
-            throw SyncError(code: .invalidConfiguration, message: "cannot write '\(url.path)': rename failed (errno \(errno))")
+            throw SyncError(
+                code: .invalidConfiguration,
+                message: "cannot write '\(url.path)': rename failed (errno \(errno))"
+            )
         }
     }
 

@@ -33,29 +33,42 @@ package struct PeerVerifier: Sendable {
         guard leaf.issuer == ca.subject, ca.publicKey.isValidSignature(leaf.signature, for: leaf) else {
             throw SyncError(
                 code: .untrustedPeer,
-                message: "certificate of '\(name)' is not signed by our CA '\(ca.subject)' (issuer '\(leaf.issuer)')")
+                message: "certificate of '\(name)' is not signed by our CA '\(ca.subject)' (issuer '\(leaf.issuer)')"
+            )
         }
         let time = now()
         let stamp = ISO8601DateFormatter()
         guard time <= leaf.notValidAfter else {
             throw SyncError(
-                code: .untrustedPeer, message: "certificate of '\(name)' expired at \(stamp.string(from: leaf.notValidAfter))")
+                code: .untrustedPeer,
+                message: "certificate of '\(name)' expired at \(stamp.string(from: leaf.notValidAfter))"
+            )
         }
         guard time >= leaf.notValidBefore else {
             throw SyncError(
-                code: .untrustedPeer, message: "certificate of '\(name)' is not valid before \(stamp.string(from: leaf.notValidBefore))")
+                code: .untrustedPeer,
+                message: "certificate of '\(name)' is not valid before \(stamp.string(from: leaf.notValidBefore))"
+            )
         }
-        var verifier = Verifier(rootCertificates: CertificateStore([ca])) { RFC5280Policy(fixedExpiryValidationTime: time) }
+        var verifier = Verifier(rootCertificates: CertificateStore([ca])) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+        }
         let intermediates = CertificateStore(derChain.dropFirst().compactMap { try? Certificate(derEncoded: $0) })
         if case .couldNotValidate(let failures) = await verifier.validate(leaf: leaf, intermediates: intermediates) {
             let reason = failures.first.map { "\($0.policyFailureReason)" } ?? "no chain to our CA"
-            throw SyncError(code: .untrustedPeer, message: "certificate of '\(name)' failed RFC 5280 validation: \(reason)")
+            throw SyncError(
+                code: .untrustedPeer,
+                message: "certificate of '\(name)' failed RFC 5280 validation: \(reason)"
+            )
         }
         let site = try SiteIdentity.siteCode(of: leaf)
         if let revocationDirectory {
             let serial = SiteIdentity.serialHex(leaf)
             if try RevocationList.load(from: revocationDirectory).contains(serial: serial) {
-                throw SyncError(code: .untrustedPeer, message: "certificate of site \(site) (serial \(serial)) is revoked")
+                throw SyncError(
+                    code: .untrustedPeer,
+                    message: "certificate of site \(site) (serial \(serial)) is revoked"
+                )
             }
         }
         return site

@@ -34,7 +34,9 @@ package struct RevocationList: Codable, Hashable, Sendable {
         } catch {
             throw SyncError(
                 code: .invalidConfiguration,
-                message: "invalid revocation list '\(url.path)': must be {\"revoked\": [{\"site\", \"serial\", \"revokedAt\"}]}")
+                message:
+                    "invalid revocation list '\(url.path)': must be {\"revoked\": [{\"site\", \"serial\", \"revokedAt\"}]}"
+            )
         }
     }
 
@@ -43,6 +45,9 @@ package struct RevocationList: Codable, Hashable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data("{\"revoked\":[]}".utf8)
-        try PEMFiles.write(String(decoding: data, as: UTF8.self) + "\n", to: directory.appendingPathComponent(Self.fileName))
+        try PEMFiles.write(
+            String(decoding: data, as: UTF8.self) + "\n",
+            to: directory.appendingPathComponent(Self.fileName)
+        )
     }
 }

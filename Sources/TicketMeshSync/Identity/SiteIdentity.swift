@@ -29,24 +29,38 @@ package struct SiteIdentity: Sendable {
     package static func load(directory: URL) throws -> SiteIdentity {
         let certPEM = try PEMFiles.read(directory.appendingPathComponent(certificateFile), flag: "--tls")
         let keyPEM = try PEMFiles.read(directory.appendingPathComponent(keyFile), flag: "--tls")
-        let caPEM = try PEMFiles.read(directory.appendingPathComponent(CertificateAuthority.certificateFile), flag: "--tls")
+        let caPEM = try PEMFiles.read(
+            directory.appendingPathComponent(CertificateAuthority.certificateFile),
+            flag: "--tls"
+        )
         let own: Certificate
         let ca: Certificate
         do {
             own = try Certificate(pemEncoded: certPEM)
             ca = try Certificate(pemEncoded: caPEM)
         } catch {
-            throw SyncError.configuration(field: "--tls", value: directory.path, rule: "site.pem and ca.pem must be PEM certificates")
+            throw SyncError.configuration(
+                field: "--tls",
+                value: directory.path,
+                rule: "site.pem and ca.pem must be PEM certificates"
+            )
         }
         let site = try siteCode(of: own)
         do {
             return SiteIdentity(
-                site: site, directory: directory, ca: ca,
+                site: site,
+                directory: directory,
+                ca: ca,
                 certificateChain: [try NIOSSLCertificate(bytes: Array(certPEM.utf8), format: .pem)],
                 privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem),
-                caCertificate: try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem))
+                caCertificate: try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)
+            )
         } catch {
-            throw SyncError.configuration(field: "--tls", value: directory.path, rule: "site.key must be a PEM private key matching site.pem")
+            throw SyncError.configuration(
+                field: "--tls",
+                value: directory.path,
+                rule: "site.key must be a PEM private key matching site.pem"
+            )
         }
     }
 
@@ -69,7 +83,9 @@ package struct SiteIdentity: Sendable {
         guard let commonName, let sanSite, commonName == sanSite, SiteCode.isValid(commonName) else {
             throw SyncError(
                 code: .untrustedPeer,
-                message: "certificate '\(certificate.subject)' names no site: subject CN and SAN '\(sanPrefix)CODE' must carry the same site code")
+                message:
+                    "certificate '\(certificate.subject)' names no site: subject CN and SAN '\(sanPrefix)CODE' must carry the same site code"
+            )
         }
         return SiteCode(trusted: commonName)
     }

@@ -55,8 +55,15 @@ package actor PeerBook {
         let key = dialed ?? summary.peer
         let now = Self.timestamp()
         entries[key] = Entry(
-            site: summary.peer, address: dialed, lastSync: now, lastAttempt: now, lastError: nil, sent: summary.sent,
-            received: summary.received, peerVector: summary.peerVector)
+            site: summary.peer,
+            address: dialed,
+            lastSync: now,
+            lastAttempt: now,
+            lastError: nil,
+            sent: summary.sent,
+            received: summary.received,
+            peerVector: summary.peerVector
+        )
         save()
     }
 
@@ -81,8 +88,14 @@ package actor PeerBook {
                 vector.entries.reduce(0) { $0 + Int(max(0, $1.value - peer[$1.key])) }
             }
             return Status(
-                peer: key, site: entry.site, address: entry.address, lastSync: entry.lastSync, lastAttempt: entry.lastAttempt,
-                lastError: entry.lastError, lag: lag)
+                peer: key,
+                site: entry.site,
+                address: entry.address,
+                lastSync: entry.lastSync,
+                lastAttempt: entry.lastAttempt,
+                lastError: entry.lastError,
+                lag: lag
+            )
         }
     }
 

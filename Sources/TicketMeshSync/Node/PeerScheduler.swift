@@ -27,8 +27,13 @@ package struct PeerScheduler: Service {
     let backoff: Backoff
 
     package init(
-        peers: [Peer], replica: any Replica, configuration: SyncSession.Configuration, logger: Logger, book: PeerBook?,
-        interval: Duration = .seconds(10), backoff: Backoff = Backoff()
+        peers: [Peer],
+        replica: any Replica,
+        configuration: SyncSession.Configuration,
+        logger: Logger,
+        book: PeerBook?,
+        interval: Duration = .seconds(10),
+        backoff: Backoff = Backoff()
     ) {
         self.peers = peers
         self.replica = replica
@@ -55,13 +60,20 @@ package struct PeerScheduler: Service {
             let delay: Duration
             do {
                 let summary = try await SyncClient.sync(
-                    replica: replica, host: peer.host, port: peer.port, configuration: configuration, logger: logger)
+                    replica: replica,
+                    host: peer.host,
+                    port: peer.port,
+                    configuration: configuration,
+                    logger: logger
+                )
                 logger.info(
                     "Synced with peer",
                     metadata: [
-                        "peer.site": "\(summary.peer)", "peer.address": "\(peer.address)", "sync.sent": "\(summary.sent)",
+                        "peer.site": "\(summary.peer)", "peer.address": "\(peer.address)",
+                        "sync.sent": "\(summary.sent)",
                         "sync.received": "\(summary.received)",
-                    ])
+                    ]
+                )
                 await book?.recordSuccess(summary, dialed: peer.address)
                 backoff.reset()
                 delay = interval
@@ -70,7 +82,8 @@ package struct PeerScheduler: Service {
                 delay = backoff.nextDelay(jitter: Double.random(in: 0..<1))
                 logger.info(
                     "Sync with peer failed; retrying",
-                    metadata: ["peer.address": "\(peer.address)", "error": "\(error)", "retry.after": "\(delay)"])
+                    metadata: ["peer.address": "\(peer.address)", "error": "\(error)", "retry.after": "\(delay)"]
+                )
                 await book?.recordFailure(address: peer.address, site: nil, error: "\(error)", dialed: true)
             }
             do { try await Task.sleep(for: delay) } catch { return }

@@ -11,7 +11,11 @@ package enum SyncClient {
     /// - Throws: `SyncError` (`.connectionLost` if the peer cannot be reached or the link drops; the
     ///   batches acknowledged before that are kept and the next session resumes after them).
     package static func sync(
-        replica: any Replica, host: String, port: Int, configuration: SyncSession.Configuration, logger: Logger,
+        replica: any Replica,
+        host: String,
+        port: Int,
+        configuration: SyncSession.Configuration,
+        logger: Logger,
         progress: (@Sendable (SyncProgress) -> Void)? = nil
     ) async throws -> SyncSummary {
         let context = try SyncConnection.tlsContext(identity: configuration.identity, role: .client)
@@ -24,7 +28,12 @@ package enum SyncClient {
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try SyncConnection.configure(
-                            channel, role: .client, context: context, configuration: configuration, remoteAddress: address)
+                            channel,
+                            role: .client,
+                            context: context,
+                            configuration: configuration,
+                            remoteAddress: address
+                        )
                     }
                 }
         } catch {
@@ -39,7 +48,9 @@ package enum SyncClient {
     /// For diagnostics and tests that must send frames a correct peer never would (malformed, oversized).
     /// Each inbound element is one frame body (without its length prefix).
     package static func connectRaw(
-        host: String, port: Int, configuration: SyncSession.Configuration
+        host: String,
+        port: Int,
+        configuration: SyncSession.Configuration
     ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let context = try SyncConnection.tlsContext(identity: configuration.identity, role: .client)
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

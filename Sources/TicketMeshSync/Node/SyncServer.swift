@@ -30,7 +30,11 @@ package final class SyncServer: Service, Sendable {
     package var sessionsEnded: Int { counts.withLock { $0.ended } }
 
     private init(
-        listener: Listener, replica: any Replica, configuration: SyncSession.Configuration, logger: Logger, book: PeerBook?
+        listener: Listener,
+        replica: any Replica,
+        configuration: SyncSession.Configuration,
+        logger: Logger,
+        book: PeerBook?
     ) {
         self.listener = listener
         self.replica = replica
@@ -46,7 +50,11 @@ package final class SyncServer: Service, Sendable {
     ///
     /// - Throws: `SyncError.invalidConfiguration` if the address cannot be bound or TLS cannot be set up.
     package static func bind(
-        host: String, port: Int, replica: any Replica, configuration: SyncSession.Configuration, logger: Logger,
+        host: String,
+        port: Int,
+        replica: any Replica,
+        configuration: SyncSession.Configuration,
+        logger: Logger,
         book: PeerBook? = nil
     ) async throws -> SyncServer {
         let context = try SyncConnection.tlsContext(identity: configuration.identity, role: .server)
@@ -58,13 +66,28 @@ package final class SyncServer: Service, Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try SyncConnection.configure(channel, role: .server, context: context, configuration: configuration)
+                        try SyncConnection.configure(
+                            channel,
+                            role: .server,
+                            context: context,
+                            configuration: configuration
+                        )
                     }
                 }
         } catch {
-            throw SyncError.configuration(field: "--sync", value: "\(host):\(port)", rule: "cannot listen there: \(error)")
+            throw SyncError.configuration(
+                field: "--sync",
+                value: "\(host):\(port)",
+                rule: "cannot listen there: \(error)"
+            )
         }
-        return SyncServer(listener: listener, replica: replica, configuration: configuration, logger: logger, book: book)
+        return SyncServer(
+            listener: listener,
+            replica: replica,
+            configuration: configuration,
+            logger: logger,
+            book: book
+        )
     }
 
     /// Accepts and serves peers until cancelled or gracefully shut down.
@@ -109,9 +132,11 @@ package final class SyncServer: Service, Sendable {
             logger.info(
                 "Sync session completed",
                 metadata: [
-                    "peer.site": "\(summary.peer)", "peer.address": "\(summary.address)", "sync.sent": "\(summary.sent)",
+                    "peer.site": "\(summary.peer)", "peer.address": "\(summary.address)",
+                    "sync.sent": "\(summary.sent)",
                     "sync.received": "\(summary.received)",
-                ])
+                ]
+            )
             await book?.recordSuccess(summary, dialed: nil)
         } catch {
             let site = connection.check.result.flatMap { try? $0.get().rawValue }

@@ -102,7 +102,10 @@ package struct Hello: Hashable, Sendable {
     package var vector: VersionVector
 
     package init(
-        site: SiteCode, now: HLC, vector: VersionVector, protocolVersion: UInt16 = Hello.currentProtocol,
+        site: SiteCode,
+        now: HLC,
+        vector: VersionVector,
+        protocolVersion: UInt16 = Hello.currentProtocol,
         changeFormat: UInt16 = ChangeSet.formatVersion
     ) {
         self.protocolVersion = protocolVersion
@@ -128,7 +131,9 @@ package struct Hello: Hashable, Sendable {
 
     init(from reader: inout ByteReader) throws {
         guard Array(try reader.readBytes(Self.magic.count)) == Self.magic else {
-            throw SyncError.malformed("hello does not start with 'TMSY': the peer does not speak the TicketMesh sync protocol")
+            throw SyncError.malformed(
+                "hello does not start with 'TMSY': the peer does not speak the TicketMesh sync protocol"
+            )
         }
         protocolVersion = try reader.read()
         changeFormat = try reader.read()
@@ -142,7 +147,9 @@ package struct Hello: Hashable, Sendable {
         for _ in 0..<count {
             let site = try reader.readSite(field: "vector site")
             let seq = try reader.read(UInt64.self)
-            guard seq <= UInt64(Int64.max) else { throw SyncError.malformed("vector seq \(seq) for \(site) is out of range") }
+            guard seq <= UInt64(Int64.max) else {
+                throw SyncError.malformed("vector seq \(seq) for \(site) is out of range")
+            }
             entries[site] = Int64(seq)
         }
         vector = VersionVector(entries)

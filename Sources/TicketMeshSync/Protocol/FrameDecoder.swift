@@ -17,7 +17,8 @@ package struct FrameDecoder: ByteToMessageDecoder {
         guard Int(length) <= maxFrameBytes else {
             throw SyncError(
                 code: .frameTooLarge,
-                message: "sync frame of \(length) bytes exceeds the maximum frame size of \(maxFrameBytes) bytes")
+                message: "sync frame of \(length) bytes exceeds the maximum frame size of \(maxFrameBytes) bytes"
+            )
         }
         guard buffer.readableBytes >= Frame.prefixBytes + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: Frame.prefixBytes)
@@ -26,7 +27,9 @@ package struct FrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
     }

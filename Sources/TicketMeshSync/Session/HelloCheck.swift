@@ -11,19 +11,26 @@ package enum HelloCheck {
     ///   - maxSkew: the largest accepted difference between the clocks (ms).
     /// - Throws: `SyncError` with `.incompatibleVersion`, `.siteMismatch` or `.clockSkew`, naming the values.
     package static func validate(
-        _ hello: Hello, certifiedSite: SiteCode, localSite: SiteCode, wall: Int64, maxSkew: Int64
+        _ hello: Hello,
+        certifiedSite: SiteCode,
+        localSite: SiteCode,
+        wall: Int64,
+        maxSkew: Int64
     ) throws(SyncError) {
         guard hello.protocolVersion == Hello.currentProtocol, hello.changeFormat == ChangeSet.formatVersion else {
             throw SyncError(
                 code: .incompatibleVersion,
                 message:
                     "peer \(hello.site) speaks sync protocol \(hello.protocolVersion) with change format \(hello.changeFormat); "
-                    + "this build speaks protocol \(Hello.currentProtocol) with change format \(ChangeSet.formatVersion)")
+                    + "this build speaks protocol \(Hello.currentProtocol) with change format \(ChangeSet.formatVersion)"
+            )
         }
         guard hello.site == certifiedSite else {
             throw SyncError(
                 code: .siteMismatch,
-                message: "handshake site '\(hello.site)' differs from the site '\(certifiedSite)' in the peer's certificate")
+                message:
+                    "handshake site '\(hello.site)' differs from the site '\(certifiedSite)' in the peer's certificate"
+            )
         }
         guard hello.site != localSite else {
             throw SyncError(code: .siteMismatch, message: "peer presents our own site code '\(localSite)'")
@@ -34,7 +41,8 @@ package enum HelloCheck {
             throw SyncError(
                 code: .clockSkew,
                 message:
-                    "clock skew of \(hello.now.physical - wall) ms with peer \(hello.site) exceeds the bound of \(maxSkew) ms")
+                    "clock skew of \(hello.now.physical - wall) ms with peer \(hello.site) exceeds the bound of \(maxSkew) ms"
+            )
         }
     }
 }

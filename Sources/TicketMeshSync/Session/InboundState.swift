@@ -30,16 +30,21 @@ package struct InboundState: Sendable {
     ///   or its changes do not strictly follow (origin, seq) order; nothing of it may be applied then.
     package mutating func receive(_ batch: Batch) throws(SyncError) -> [Change] {
         guard announcedBatches == nil else { throw .protocolViolation("batch \(batch.number) arrived after done") }
-        guard pending == nil else { throw .protocolViolation("batch \(batch.number) arrived while another was applying") }
+        guard pending == nil else {
+            throw .protocolViolation("batch \(batch.number) arrived while another was applying")
+        }
         guard batch.number == expectedBatch else {
             throw .protocolViolation("batch \(batch.number) arrived out of order: expected batch \(expectedBatch)")
         }
         guard !batch.changes.isEmpty else { throw .protocolViolation("batch \(batch.number) is empty") }
         var previous = last
         for change in batch.changes {
-            if let previous, !(previous.origin < change.origin || (previous.origin == change.origin && previous.seq < change.seq)) {
+            if let previous,
+                !(previous.origin < change.origin || (previous.origin == change.origin && previous.seq < change.seq))
+            {
                 throw .protocolViolation(
-                    "change \(change.origin):\(change.seq) in batch \(batch.number) is out of (origin, seq) order after \(previous.origin):\(previous.seq)")
+                    "change \(change.origin):\(change.seq) in batch \(batch.number) is out of (origin, seq) order after \(previous.origin):\(previous.seq)"
+                )
             }
             previous = ChangeCursor(origin: change.origin, seq: change.seq)
         }

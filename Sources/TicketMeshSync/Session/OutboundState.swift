@@ -58,7 +58,8 @@ package struct OutboundState: Sendable {
         }
         guard Int(ack.applied) + Int(ack.duplicates) == first.count else {
             throw .protocolViolation(
-                "ack of batch \(ack.number) counts \(ack.applied)+\(ack.duplicates) changes; the batch had \(first.count)")
+                "ack of batch \(ack.number) counts \(ack.applied)+\(ack.duplicates) changes; the batch had \(first.count)"
+            )
         }
         inFlight.removeFirst()
         acknowledged += first.count

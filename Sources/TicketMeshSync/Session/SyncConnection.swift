@@ -19,7 +19,10 @@ struct SyncConnection: Sendable {
     ///
     /// TLS 1.3 only, peer certificate required and checked by `PeerVerifier` instead of BoringSSL.
     static func configure(
-        _ channel: any NIOCore.Channel, role: Role, context: NIOSSLContext, configuration: SyncSession.Configuration,
+        _ channel: any NIOCore.Channel,
+        role: Role,
+        context: NIOSSLContext,
+        configuration: SyncSession.Configuration,
         remoteAddress: String? = nil
     ) throws -> SyncConnection {
         let check = PeerCheck()
@@ -46,17 +49,22 @@ struct SyncConnection: Sendable {
         case .server:
             try operations.addHandler(NIOSSLServerHandler(context: context, customVerificationCallback: callback))
         case .client:
-            try operations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: callback))
+            try operations.addHandler(
+                try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: callback)
+            )
         }
         try operations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: configuration.maxFrameBytes)))
-        try operations.addHandler(IdleStateHandler(readTimeout: SyncSession.Configuration.timeAmount(configuration.idleTimeout)))
+        try operations.addHandler(
+            IdleStateHandler(readTimeout: SyncSession.Configuration.timeAmount(configuration.idleTimeout))
+        )
         try operations.addHandler(IdleCloser())
         // Frames buffered per direction stay below the watermark: at most `window` batches plus acks,
         // done and bye are ever outstanding, so neither side stops reading while the other waits.
         let high = 2 * configuration.window + 8
         let wrapped = try Channel(
             wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: high)))
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: high))
+        )
         let remote = remoteAddress ?? channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         return SyncConnection(channel: wrapped, check: check, remoteAddress: remote)
     }
@@ -67,7 +75,9 @@ struct SyncConnection: Sendable {
         switch role {
         case .server:
             tls = .makeServerConfiguration(
-                certificateChain: identity.certificateChain.map { .certificate($0) }, privateKey: .privateKey(identity.privateKey))
+                certificateChain: identity.certificateChain.map { .certificate($0) },
+                privateKey: .privateKey(identity.privateKey)
+            )
         case .client:
             tls = .makeClientConfiguration()
             tls.certificateChain = identity.certificateChain.map { .certificate($0) }
@@ -80,7 +90,11 @@ struct SyncConnection: Sendable {
         do {
             return try NIOSSLContext(configuration: tls)
         } catch {
-            throw SyncError.configuration(field: "--tls", value: identity.directory.path, rule: "TLS setup failed: \(error)")
+            throw SyncError.configuration(
+                field: "--tls",
+                value: identity.directory.path,
+                rule: "TLS setup failed: \(error)"
+            )
         }
     }
 }

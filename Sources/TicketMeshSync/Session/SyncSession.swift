@@ -72,7 +72,9 @@ package struct SyncSession: Sendable {
     let progress: (@Sendable (SyncProgress) -> Void)?
 
     package init(
-        replica: any Replica, configuration: Configuration, logger: Logger,
+        replica: any Replica,
+        configuration: Configuration,
+        logger: Logger,
         progress: (@Sendable (SyncProgress) -> Void)? = nil
     ) {
         self.replica = replica
@@ -94,17 +96,25 @@ package struct SyncSession: Sendable {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return SyncSummary(
-                peer: receiver.peer.rawValue, address: connection.remoteAddress, sent: sender.state.acknowledged,
-                received: receiver.state.applied, duplicatesReceived: receiver.state.duplicates,
-                duplicatesSent: sender.state.duplicates, bytesSent: sender.bytesSent + receiver.bytesSent,
-                bytesReceived: receiver.bytesReceived, seconds: seconds, peerVector: sender.state.peerVector)
+                peer: receiver.peer.rawValue,
+                address: connection.remoteAddress,
+                sent: sender.state.acknowledged,
+                received: receiver.state.applied,
+                duplicatesReceived: receiver.state.duplicates,
+                duplicatesSent: sender.state.duplicates,
+                bytesSent: sender.bytesSent + receiver.bytesSent,
+                bytesReceived: receiver.bytesReceived,
+                seconds: seconds,
+                peerVector: sender.state.peerVector
+            )
         } catch {
             throw classify(error, connection: connection)
         }
     }
 
     private func exchange(
-        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         connection: SyncConnection
     ) async throws -> (ReceiverResult, SenderResult) {
         let vector = try await replica.vector()
@@ -124,7 +134,13 @@ package struct SyncSession: Sendable {
             group.addTask {
                 .receiver(
                     try await receive(
-                        inbound: inbound, outbound: outbound, events: continuation, knowledge: knowledge, connection: connection))
+                        inbound: inbound,
+                        outbound: outbound,
+                        events: continuation,
+                        knowledge: knowledge,
+                        connection: connection
+                    )
+                )
             }
             group.addTask {
                 var result = try await send(outbound: outbound, events: events, knowledge: knowledge)
@@ -168,8 +184,11 @@ package struct SyncSession: Sendable {
 
     /// The receiving half: hello check, then apply each batch and ack it, forward acks to the sender.
     private func receive(
-        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        events: AsyncStream<Event>.Continuation, knowledge: PeerKnowledge, connection: SyncConnection
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        events: AsyncStream<Event>.Continuation,
+        knowledge: PeerKnowledge,
+        connection: SyncConnection
     ) async throws -> ReceiverResult {
         defer { events.finish() }
         var iterator = inbound.makeAsyncIterator()
@@ -181,21 +200,32 @@ package struct SyncSession: Sendable {
             return try Frame(decoding: buffer)
         }
         guard let first = try await nextFrame() else {
-            throw SyncError(code: .connectionLost, message: "peer \(connection.remoteAddress) closed the connection before its hello")
+            throw SyncError(
+                code: .connectionLost,
+                message: "peer \(connection.remoteAddress) closed the connection before its hello"
+            )
         }
         let hello: Hello
         switch first {
         case .hello(let value): hello = value
-        case .refuse(let message): throw SyncError(code: .refusedByPeer, message: "peer refused the session: \(message)")
+        case .refuse(let message):
+            throw SyncError(code: .refusedByPeer, message: "peer refused the session: \(message)")
         default: throw SyncError.protocolViolation("the first frame must be a hello")
         }
         guard case .success(let certified)? = connection.check.result else {
-            throw SyncError(code: .untrustedPeer, message: "peer \(connection.remoteAddress) presented no verified certificate")
+            throw SyncError(
+                code: .untrustedPeer,
+                message: "peer \(connection.remoteAddress) presented no verified certificate"
+            )
         }
         do {
             try HelloCheck.validate(
-                hello, certifiedSite: certified, localSite: replica.site, wall: configuration.wallClock(),
-                maxSkew: configuration.maxClockSkew)
+                hello,
+                certifiedSite: certified,
+                localSite: replica.site,
+                wall: configuration.wallClock(),
+                maxSkew: configuration.maxClockSkew
+            )
         } catch {
             let refusal = Frame.refuse(error.message).encoded()
             try? await outbound.write(refusal)
@@ -203,7 +233,11 @@ package struct SyncSession: Sendable {
         }
         logger.debug(
             "Sync handshake accepted",
-            metadata: ["peer.site": "\(hello.site)", "peer.address": "\(connection.remoteAddress)", "peer.vector": "\(hello.vector)"])
+            metadata: [
+                "peer.site": "\(hello.site)", "peer.address": "\(connection.remoteAddress)",
+                "peer.vector": "\(hello.vector)",
+            ]
+        )
         events.yield(.peerHello(hello))
         var state = InboundState()
         loop: while let frame = try await nextFrame() {
@@ -216,9 +250,18 @@ package struct SyncSession: Sendable {
                 bytesSent += ack.readableBytes
                 try await outbound.write(ack)
                 if report.duplicates > 0 {
-                    logger.debug("Batch held duplicates", metadata: ["peer.site": "\(hello.site)", "batch.duplicates": "\(report.duplicates)"])
+                    logger.debug(
+                        "Batch held duplicates",
+                        metadata: ["peer.site": "\(hello.site)", "batch.duplicates": "\(report.duplicates)"]
+                    )
                 }
-                progress?(SyncProgress(peer: hello.site.rawValue, direction: .received, changes: state.applied + state.duplicates))
+                progress?(
+                    SyncProgress(
+                        peer: hello.site.rawValue,
+                        direction: .received,
+                        changes: state.applied + state.duplicates
+                    )
+                )
             case .ack(let ack):
                 events.yield(.ack(ack))
             case .done(let batches):
@@ -236,14 +279,18 @@ package struct SyncSession: Sendable {
         guard state.isComplete else {
             throw SyncError(
                 code: .connectionLost,
-                message: "connection with \(hello.site) closed after \(state.expectedBatch - 1) batches, before the session completed")
+                message:
+                    "connection with \(hello.site) closed after \(state.expectedBatch - 1) batches, before the session completed"
+            )
         }
         return ReceiverResult(peer: hello.site, state: state, bytesReceived: bytesReceived, bytesSent: bytesSent)
     }
 
     /// The sending half: page the backlog the peer lacks into batches, keep the window, then done and bye.
     private func send(
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, events: AsyncStream<Event>, knowledge: PeerKnowledge
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        events: AsyncStream<Event>,
+        knowledge: PeerKnowledge
     ) async throws -> SenderResult {
         var iterator = events.makeAsyncIterator()
         guard case .peerHello(let hello)? = await iterator.next() else {
@@ -258,7 +305,8 @@ package struct SyncSession: Sendable {
                 try Task.checkCancellation()
                 throw SyncError(
                     code: .connectionLost,
-                    message: "connection with \(hello.site) closed with \(state.unacknowledged) batches unacknowledged")
+                    message: "connection with \(hello.site) closed with \(state.unacknowledged) batches unacknowledged"
+                )
             }
             switch event {
             case .ack(let ack):
@@ -284,7 +332,11 @@ package struct SyncSession: Sendable {
         while true {
             while !state.canSend { try await awaitEvent() }
             if index == page.count {
-                let fetched = try await replica.changes(after: hello.vector, cursor: cursor, limit: configuration.batchChanges)
+                let fetched = try await replica.changes(
+                    after: hello.vector,
+                    cursor: cursor,
+                    limit: configuration.batchChanges
+                )
                 guard let last = fetched.last else { break }
                 cursor = ChangeCursor(origin: last.origin, seq: last.seq)
                 page = fetched.filter { !knowledge.covers($0) }
@@ -332,20 +384,27 @@ package struct SyncSession: Sendable {
                 let alert = text.range(of: "ALERT_[A-Z_]+", options: .regularExpression).map { String(text[$0]) }
                 let wrapped = SyncError(
                     code: .refusedByPeer,
-                    message: alert.map { "TLS handshake with \(connection.remoteAddress) failed: the peer refused our certificate (\($0))" }
-                        ?? "TLS with \(connection.remoteAddress) failed: \(text)")
+                    message: alert.map {
+                        "TLS handshake with \(connection.remoteAddress) failed: the peer refused our certificate (\($0))"
+                    }
+                        ?? "TLS with \(connection.remoteAddress) failed: \(text)"
+                )
                 metadata["error"] = "\(wrapped.message)"
                 logger.warning("Sync session refused by peer", metadata: metadata)
                 return wrapped
             }
             if error is ChannelError || error is IOError {
-                return SyncError(code: .connectionLost, message: "connection with \(connection.remoteAddress) lost: \(error)")
+                return SyncError(
+                    code: .connectionLost,
+                    message: "connection with \(connection.remoteAddress) lost: \(error)"
+                )
             }
             return error
         }
         metadata["error"] = "\(syncError.message)"
         switch syncError.code {
-        case .siteMismatch, .clockSkew, .incompatibleVersion, .untrustedPeer, .malformedFrame, .frameTooLarge, .protocolViolation:
+        case .siteMismatch, .clockSkew, .incompatibleVersion, .untrustedPeer, .malformedFrame, .frameTooLarge,
+            .protocolViolation:
             logger.warning("Refused sync peer: \(syncError.message)", metadata: metadata)
         case .refusedByPeer:
             logger.warning("Sync session refused by peer: \(syncError.message)", metadata: metadata)

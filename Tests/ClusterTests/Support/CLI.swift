@@ -7,12 +7,16 @@ import Foundation
 enum CLI {
     static let binary: URL? = {
         if let path = ProcessInfo.processInfo.environment["TICKETMESH_BIN"] { return URL(fileURLWithPath: path) }
-        var directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var directory = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+        )
         for _ in 0..<4 {
             directory.deleteLastPathComponent()
             let candidate = directory.appendingPathComponent("ticketmesh")
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            {
                 return candidate
             }
         }
@@ -35,8 +39,8 @@ enum CLI {
             let id = UUID().uuidString.prefix(6)
             stdout = directory.appendingPathComponent("\(arguments.first ?? "x")-\(id).out")
             stderr = directory.appendingPathComponent("\(arguments.first ?? "x")-\(id).err")
-            FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process = Process()
             process.executableURL = executable ?? CLI.binary
             process.arguments = arguments
@@ -65,7 +69,9 @@ enum CLI {
         func boundPort(timeout: Duration = .seconds(30)) async throws -> Int {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
-                if let match = output.firstMatch(of: /listening on [0-9.]+:([0-9]+)/), let port = Int(match.1) { return port }
+                if let match = output.firstMatch(of: /listening on [0-9.]+:([0-9]+)/), let port = Int(match.1) {
+                    return port
+                }
                 guard process.isRunning else { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -82,7 +88,9 @@ enum CLI {
 
     /// Runs `ticketmesh arguments` to completion; throws if it exits non-zero and `check` is set.
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL, check: Bool = true) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ arguments: [String], in directory: URL, check: Bool = true) async throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let child = try Child(arguments, in: directory)
         let status = try await child.wait()
         if check && status != 0 {

@@ -75,9 +75,13 @@ final class FaultProxy: Sendable {
     private static func relay(_ client: Connection, targetPort: Int, state: State) async {
         guard
             let server = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: targetPort, channelInitializer: { channel in
-                    channel.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: channel) }
-                })
+                .connect(
+                    host: "127.0.0.1",
+                    port: targetPort,
+                    channelInitializer: { channel in
+                        channel.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: channel) }
+                    }
+                )
         else {
             try? await client.executeThenClose { _, _ in }
             return
@@ -101,8 +105,10 @@ final class FaultProxy: Sendable {
     }
 
     private static func pump(
-        _ source: NIOAsyncChannelInboundStream<ByteBuffer>, to sink: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        state: State, forwarded: Counter
+        _ source: NIOAsyncChannelInboundStream<ByteBuffer>,
+        to sink: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        state: State,
+        forwarded: Counter
     ) async throws {
         for try await var chunk in source {
             while state.faults.withLock({ $0.down }) { try await Task.sleep(for: .milliseconds(20)) }

@@ -25,7 +25,12 @@ final class TestNode: Sendable {
         self.logger = logger
         if listen {
             let server = try await SyncServer.bind(
-                host: "127.0.0.1", port: 0, replica: store, configuration: configuration, logger: logger)
+                host: "127.0.0.1",
+                port: 0,
+                replica: store,
+                configuration: configuration,
+                logger: logger
+            )
             self.server = server
             serving = Task { try await server.run() }
         } else {
@@ -36,14 +41,20 @@ final class TestNode: Sendable {
 
     /// A node for `site` with an in-memory replica (or one in `directory`).
     static func make(
-        _ site: String, pki: TestPKI, tlsSite: String? = nil, listen: Bool = true, batch: Int = 200,
-        directory: URL? = nil, configure: (inout SyncSession.Configuration) -> Void = { _ in }
+        _ site: String,
+        pki: TestPKI,
+        tlsSite: String? = nil,
+        listen: Bool = true,
+        batch: Int = 200,
+        directory: URL? = nil,
+        configure: (inout SyncSession.Configuration) -> Void = { _ in }
     ) async throws -> TestNode {
         let code = try SiteCode(site)
         let store: ReplicaStore =
             if let directory {
                 FileManager.default.fileExists(atPath: directory.appendingPathComponent("replica.sqlite").path)
-                    ? try ReplicaStore.open(directory: directory) : try ReplicaStore.create(directory: directory, site: code, name: nil)
+                    ? try ReplicaStore.open(directory: directory)
+                    : try ReplicaStore.create(directory: directory, site: code, name: nil)
             } else {
                 try ReplicaStore.inMemory(site: code)
             }
@@ -58,7 +69,12 @@ final class TestNode: Sendable {
     @discardableResult
     func sync(with peer: TestNode, port: Int? = nil) async throws -> SyncSummary {
         try await SyncClient.sync(
-            replica: store, host: "127.0.0.1", port: port ?? peer.port, configuration: configuration, logger: logger)
+            replica: store,
+            host: "127.0.0.1",
+            port: port ?? peer.port,
+            configuration: configuration,
+            logger: logger
+        )
     }
 
     /// Commits `count` ticket-field edits in transactions of up to 500; a few rows are shared by all sites.
@@ -69,7 +85,14 @@ final class TestNode: Sendable {
             var edits: [FieldEdit] = []
             for index in 0..<chunk {
                 let row = index % 10 == 0 ? "00000000-0000-0000-0000-00000000000\(index % 7)" : UUID().uuidString
-                edits.append(FieldEdit(entity: "ticket", rowID: row, field: "summary", value: .text("\(store.site) \(tag) \(left - index)")))
+                edits.append(
+                    FieldEdit(
+                        entity: "ticket",
+                        rowID: row,
+                        field: "summary",
+                        value: .text("\(store.site) \(tag) \(left - index)")
+                    )
+                )
             }
             try await store.commit(edits)
             left -= chunk
@@ -92,7 +115,9 @@ final class TestNode: Sendable {
 
     /// Log lines at `level` or above.
     func messages(atLeast level: Logger.Level) -> [String] {
-        logs.entries.filter { $0.level >= level }.map { "\($0.message) \($0.metadata.map { "\($0.key)=\($0.value)" }.sorted())" }
+        logs.entries.filter { $0.level >= level }.map {
+            "\($0.message) \($0.metadata.map { "\($0.key)=\($0.value)" }.sorted())"
+        }
     }
 
     func stop() async {

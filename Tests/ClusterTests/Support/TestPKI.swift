@@ -5,7 +5,9 @@ import TicketMeshSync
 
 /// A fresh temporary directory under the system temp dir, removed by the caller (or left for post-mortem).
 func temporaryDirectory(_ label: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tm-\(label)-\(UUID().uuidString.prefix(8))")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "tm-\(label)-\(UUID().uuidString.prefix(8))"
+    )
     try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -23,7 +25,8 @@ struct TestPKI: Sendable {
     /// The `--tls` directory of `site`, issued on first use.
     func tlsDirectory(_ site: String) throws -> URL {
         let directory = root.appendingPathComponent("tls-\(site)")
-        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(SiteIdentity.certificateFile).path) {
+        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(SiteIdentity.certificateFile).path)
+        {
             try ca.writeSite(SiteCode(site), to: directory)
         }
         return directory
@@ -31,7 +34,9 @@ struct TestPKI: Sendable {
 
     /// A session configuration for `site`, with small batches so tests exercise many frames.
     func configuration(_ site: String, batch: Int = 200) throws -> SyncSession.Configuration {
-        var configuration = SyncSession.Configuration(identity: try SiteIdentity.load(directory: try tlsDirectory(site)))
+        var configuration = SyncSession.Configuration(
+            identity: try SiteIdentity.load(directory: try tlsDirectory(site))
+        )
         configuration.batchChanges = batch
         configuration.idleTimeout = .seconds(20)
         return configuration
