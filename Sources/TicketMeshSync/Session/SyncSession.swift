@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 import TicketMeshDomain
 import TicketMeshReplication
@@ -379,7 +380,7 @@ package struct SyncSession: Sendable {
         if case .success(let site)? = connection.check.result { metadata["peer.site"] = "\(site)" }
         guard let syncError = error as? SyncError else {
             if error is CancellationError { return error }
-            if "\(type(of: error))".hasPrefix("NIOSSL") || "\(error)".contains("SSL") {
+            if error is NIOSSLError || error is BoringSSLError {
                 let text = "\(error)"
                 let alert = text.range(of: "ALERT_[A-Z_]+", options: .regularExpression).map { String(text[$0]) }
                 let wrapped = SyncError(
