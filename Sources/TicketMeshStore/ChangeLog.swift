@@ -46,8 +46,17 @@ enum ChangeLog {
             ])
             if db.changesCount > 0 { fresh.append(change) }
         }
-        try merge(fresh, currents: currents, in: db)
+        let live = try Purge.filter(fresh, in: db)
+        try merge(live, currents: currents, in: db)
+        try Purge.cascade(live, in: db)
         return fresh
+    }
+
+    /// Merges changes already in the log (rebuilding from it), with purges applied as on arrival.
+    static func replay(_ changes: [Change], in db: Database) throws {
+        let live = try Purge.filter(changes, in: db)
+        try merge(live, in: db)
+        try Purge.cascade(live, in: db)
     }
 
     /// Last-writer-wins: each register keeps the greatest `(HLC, site)`; query tables follow.

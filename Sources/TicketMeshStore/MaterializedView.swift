@@ -18,7 +18,7 @@ enum MaterializedView {
                 "number", "customerId", "contactPerson", "channel", "type", "urgency", "summary", "details", "refs",
                 "receivedAt", "registeredAt", "expectedBy", "state", "assignee", "tier", "department",
                 "leadDepartment", "collaborators", "acceptedAt", "eta", "readBack", "result", "evidence",
-                "compensation", "rootCause", "originSite", "createdBy", "resolvedAt", "closedAt",
+                "compensation", "rootCause", "originSite", "createdBy", "resolvedAt", "closedAt", "archived",
             ]),
         Table(name: "entry", columns: ["ticketId", "kind", "author", "body", "score", "at", "site"]),
         Table(
@@ -27,6 +27,7 @@ enum MaterializedView {
         Table(name: "article", columns: ["title", "body", "category", "author", "site", "createdAt"]),
         Table(name: "articleHit", columns: ["articleId", "site", "count"]),
         Table(name: "articleLink", columns: ["articleId", "ticketId"]),
+        Table(name: "tombstone", columns: ["number", "purgedAt", "by", "reason", "site"]),
     ]
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })

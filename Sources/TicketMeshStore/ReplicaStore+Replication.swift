@@ -136,18 +136,18 @@ extension ReplicaStore {
     /// The result must equal what incremental merging built (same digest, same rows).
     package func rebuildFromLog() async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM register; DELETE FROM contested")
+            try db.execute(sql: "DELETE FROM register; DELETE FROM contested; DELETE FROM purgedRow")
             for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
             var batch: [Change] = []
             while let row = try rows.next() {
                 batch.append(ChangeLog.change(from: row))
                 if batch.count == 1000 {
-                    try ChangeLog.merge(batch, in: db)
+                    try ChangeLog.replay(batch, in: db)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            try ChangeLog.merge(batch, in: db)
+            try ChangeLog.replay(batch, in: db)
         }
     }
 

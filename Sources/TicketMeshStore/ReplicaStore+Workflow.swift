@@ -193,6 +193,9 @@ extension ReplicaStore {
     }
 
     static func requireEditable(_ ticket: Ticket) throws {
+        if ticket.archived {
+            throw DomainError(code: .illegalTransition, message: "ticket \(ticket.number) is archived: archived tickets are read-only")
+        }
         if ticket.state == TicketState.closed.rawValue {
             throw DomainError(code: .illegalTransition, message: "ticket \(ticket.number) is closed: closed tickets are read-only")
         }

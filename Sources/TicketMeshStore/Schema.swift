@@ -58,6 +58,12 @@ enum Schema {
                     CREATE INDEX articleLinkArticle ON articleLink(articleId);
                     """)
         }
+        migrator.registerMigration("v2-retention") { db in
+            try ensureQueryTables(db)
+            // Local, derived from tombstones: every row id a purge removed, so late changes stay blank.
+            try db.execute(sql: "CREATE TABLE purgedRow (rowId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
+            try db.execute(sql: "CREATE INDEX registerTicketChild ON register(field, value) WHERE field = 'ticketId'")
+        }
         return migrator
     }
 
