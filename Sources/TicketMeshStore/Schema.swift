@@ -41,6 +41,29 @@ enum Schema {
                     CREATE INDEX entryTicket ON entry(ticketId, at);
                     """)
         }
+        migrator.registerMigration("v2-workflow") { db in
+            // v1 creates every table of `MaterializedView.tables` as it is when it runs, so a replica
+            // made by an older build lacks the workflow tables and columns: add only what is missing.
+            for table in MaterializedView.tables {
+                if try db.tableExists(table.name) {
+                    let existing = Set(try db.columns(in: table.name).map(\.name))
+                    for column in table.columns.sorted() where !existing.contains(column) {
+                        try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(column)")
+                    }
+                } else {
+                    let columns = table.columns.sorted().joined(separator: ", ")
+                    try db.execute(sql: "CREATE TABLE \(table.name) (id TEXT PRIMARY KEY NOT NULL, \(columns))")
+                }
+            }
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS escalationTicket ON escalation(ticketId);
+                    CREATE INDEX IF NOT EXISTS notificationRecipient ON notification(recipient);
+                    CREATE INDEX IF NOT EXISTS notificationRole ON notification(role);
+                    CREATE INDEX IF NOT EXISTS exceptionTicket ON exception(ticketId);
+                    CREATE INDEX IF NOT EXISTS resolutionTarget ON resolution(rowId);
+                    """)
+        }
         return migrator
     }
 }
