@@ -10,6 +10,7 @@ extension ReplicaStore {
     package func addCustomer(_ customer: Customer, generateID: Bool, actor: String?) async throws -> Customer {
         let now = configuration.now()
         return try await writer.write { db in
+            try self.authorize(.manageCustomers, actor: actor, in: db)
             var draft = customer
             if generateID {
                 let month = String(Timestamps.day(now, in: self.configuration.timeZone).prefix(6))
