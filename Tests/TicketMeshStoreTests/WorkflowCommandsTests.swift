@@ -65,6 +65,7 @@ import TicketMeshStore
         let store = try WorkflowFixture.site("SH", clock: clock)
         let ticket = try await WorkflowFixture.ticket(on: store, type: "complaint/product")
         _ = try await store.raiseException(ticket.id, category: "quality", grade: 1, description: "batch defect", actor: nil)
+        clock.advance(minutes: 1)
         _ = try await store.raiseException(ticket.id, category: "process", grade: 3, description: "slow", actor: nil)
         #expect(try await store.exceptions(ticketID: ticket.id).map(\.grade) == [.severe, .minor])
         #expect(try await store.inbox(for: "boss", role: .manager).map(\.kind) == ["exception"])

@@ -25,10 +25,10 @@ enum WorkflowFixture {
     static func ticket(on store: ReplicaStore, type: String = "consultation/product", urgency: String = "urgent", actor: String? = nil) async throws -> Ticket {
         let customers = try await store.customers()
         if customers.isEmpty {
-            _ = try await store.addCustomer(Customer(id: "C1", name: "Acme"), generateID: false, actor: actor)
+            _ = try await store.addCustomer(Customer(id: "C0001", name: "Acme"), generateID: false, actor: actor)
         }
         return try await store.createTicket(
-            TicketDraft(customerId: "C1", channel: "phone", type: type, urgency: urgency, summary: "parcel lost"), actor: actor)
+            TicketDraft(customerId: "C0001", channel: "phone", type: type, urgency: urgency, summary: "parcel lost"), actor: actor)
     }
 
     /// Both directions of a full exchange.
