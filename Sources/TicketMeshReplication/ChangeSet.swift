@@ -38,8 +38,13 @@ package struct ChangeSet: Hashable, Sendable {
             writer.write(UInt32(body.bytes.count))
             writer.append(body.bytes)
         }
-        writer.append(Array(SHA256.hash(data: writer.bytes)))
+        writer.append(Self.checksum(writer.bytes[...]))
         return writer.bytes
+    }
+
+    /// The trailer: SHA-256 of `bytes`.
+    package static func checksum(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        Array(SHA256.hash(data: bytes))
     }
 
     /// Decodes and verifies `bytes`.
@@ -55,7 +60,7 @@ package struct ChangeSet: Hashable, Sendable {
         }
         let payloadEnd = bytes.count - Self.checksumSize
         let expected = Array(bytes[payloadEnd...])
-        guard Array(SHA256.hash(data: bytes[0..<payloadEnd])) == expected else {
+        guard Self.checksum(bytes[0..<payloadEnd]) == expected else {
             throw ReplicationError(code: .checksumMismatch, message: "damaged change set: checksum mismatch (truncated or altered)")
         }
         var reader = ByteReader(Array(bytes[0..<payloadEnd]), offset: Self.magic.count)

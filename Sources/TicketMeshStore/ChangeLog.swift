@@ -10,40 +10,86 @@ enum ChangeLog {
     static let columns =
         "origin, seq, hlcPhysical, hlcLogical, entity, rowId, field, value, baseHlcPhysical, baseHlcLogical, baseSite, actor"
 
-    /// Appends `change` to the log and merges it into its register.
-    ///
-    /// - Returns: false when the log already held `(origin, seq)`: the change is a duplicate and nothing changed.
-    static func record(_ change: Change, in db: Database) throws -> Bool {
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-        try insert.execute(arguments: [
-            change.origin.rawValue, change.seq, change.hlc.physical, Int64(change.hlc.logical), change.entity,
-            change.rowID, change.field, change.value.databaseValue, change.base?.hlc.physical,
-            change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue, change.actor,
-        ])
-        guard db.changesCount > 0 else { return false }
-        try merge(change, in: db)
-        return true
+    /// Identifies one replicated field: the unit of last-writer-wins.
+    struct FieldKey: Hashable {
+        var entity: String
+        var rowID: String
+        var field: String
+
+        init(_ change: Change) {
+            entity = change.entity
+            rowID = change.rowID
+            field = change.field
+        }
+
+        init(entity: String, rowID: String, field: String) {
+            self.entity = entity
+            self.rowID = rowID
+            self.field = field
+        }
     }
 
-    /// Last-writer-wins: the register keeps the greatest `(HLC, site)`; the query table follows it.
-    static func merge(_ change: Change, in db: Database) throws {
-        if let current = try currentVersion(entity: change.entity, rowID: change.rowID, field: change.field, in: db) {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO contested (entity, rowId, field) VALUES (?, ?, ?)")
-                .execute(arguments: [change.entity, change.rowID, change.field])
-            guard current < change.version else { return }
+    /// Appends `changes` to the log and merges the new ones into registers and query tables.
+    ///
+    /// - Parameter currents: winning versions the caller has just read in this transaction
+    ///   (local writes read them as their bases); fields not listed are looked up.
+    /// - Returns: the changes that were new; the others were already in the log and changed nothing.
+    static func record(_ changes: [Change], currents: [FieldKey: Version?] = [:], in db: Database) throws -> [Change] {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        var fresh: [Change] = []
+        fresh.reserveCapacity(changes.count)
+        for change in changes {
+            try insert.execute(arguments: [
+                change.origin.rawValue, change.seq, change.hlc.physical, Int64(change.hlc.logical), change.entity,
+                change.rowID, change.field, change.value.databaseValue, change.base?.hlc.physical,
+                change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue, change.actor,
+            ])
+            if db.changesCount > 0 { fresh.append(change) }
         }
-        try db.cachedStatement(
+        try merge(fresh, currents: currents, in: db)
+        return fresh
+    }
+
+    /// Last-writer-wins: each register keeps the greatest `(HLC, site)`; query tables follow.
+    ///
+    /// Only the batch's greatest write per field is compared with the register, and each
+    /// query-table row is written once per batch, whatever the number of its fields that changed.
+    static func merge(_ changes: [Change], currents: [FieldKey: Version?] = [:], in db: Database) throws {
+        var best: [FieldKey: Change] = [:]
+        var contested: Set<FieldKey> = []
+        for change in changes {
+            let key = FieldKey(change)
+            if let existing = best[key] {
+                contested.insert(key)
+                if existing.version < change.version { best[key] = change }
+            } else {
+                best[key] = change
+            }
+        }
+        var rows: [FieldKey: [(field: String, value: FieldValue)]] = [:]
+        let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO register (entity, rowId, field, value, hlcPhysical, hlcLogical, site) VALUES (?,?,?,?,?,?,?)
                 ON CONFLICT(entity, rowId, field) DO UPDATE SET value = excluded.value,
                 hlcPhysical = excluded.hlcPhysical, hlcLogical = excluded.hlcLogical, site = excluded.site
-                """
-        ).execute(arguments: [
-            change.entity, change.rowID, change.field, change.value.databaseValue, change.hlc.physical,
-            Int64(change.hlc.logical), change.origin.rawValue,
-        ])
-        try MaterializedView.materialize(
-            entity: change.entity, rowID: change.rowID, field: change.field, value: change.value, in: db)
+                """)
+        for (key, change) in best {
+            let current: Version? =
+                if let known = currents[key] { known } else { try currentVersion(entity: key.entity, rowID: key.rowID, field: key.field, in: db) }
+            if current != nil || contested.contains(key) {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO contested (entity, rowId, field) VALUES (?, ?, ?)")
+                    .execute(arguments: [key.entity, key.rowID, key.field])
+            }
+            if let current, !(current < change.version) { continue }
+            try upsert.execute(arguments: [
+                key.entity, key.rowID, key.field, change.value.databaseValue, change.hlc.physical, Int64(change.hlc.logical),
+                change.origin.rawValue,
+            ])
+            rows[FieldKey(entity: key.entity, rowID: key.rowID, field: ""), default: []].append((key.field, change.value))
+        }
+        for (row, fields) in rows {
+            try MaterializedView.materialize(entity: row.entity, rowID: row.rowID, fields: fields, in: db)
+        }
     }
 
     /// The version currently winning a field, or nil if it was never written.
@@ -74,16 +120,29 @@ enum ChangeLog {
             db, sql: "SELECT seq FROM change WHERE origin = ? AND seq > ? ORDER BY seq", arguments: [origin.rawValue, held])
         var next = held
         while let seq = try cursor.next(), seq == next + 1 { next = seq }
-        try db.execute(
-            sql: "INSERT INTO vector (origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq",
-            arguments: [origin.rawValue, next])
+        try setVector(origin: origin, seq: next, in: db)
     }
 
-    static func vector(in db: Database) throws -> VersionVector {
+    static func setVector(origin: SiteCode, seq: Int64, in db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO vector (origin, seq) VALUES (?, ?) ON CONFLICT(origin) DO UPDATE SET seq = excluded.seq"
+        ).execute(arguments: [origin.rawValue, seq])
+    }
+
+    /// The replica's vector; the local site's own entry is its highest seq in the log.
+    static func vector(site: SiteCode, in db: Database) throws -> VersionVector {
         var entries: [SiteCode: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT origin, seq FROM vector") {
             entries[SiteCode(trusted: row[0])] = row[1]
         }
+        entries[site] = max(entries[site] ?? 0, try highestSeq(origin: site, in: db))
         return VersionVector(entries)
+    }
+
+    /// The highest seq of `origin` in the log (for the local site: its last issued seq).
+    static func highestSeq(origin: SiteCode, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seq FROM change WHERE origin = ? ORDER BY seq DESC LIMIT 1"), arguments: [origin.rawValue]
+        ) ?? 0
     }
 }

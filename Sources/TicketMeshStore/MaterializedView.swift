@@ -28,6 +28,9 @@ enum MaterializedView {
         Table(
             name: "customer",
             columns: ["name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site"]),
+        Table(name: "article", columns: ["title", "body", "category", "author", "site", "createdAt"]),
+        Table(name: "articleHit", columns: ["articleId", "site", "count"]),
+        Table(name: "articleLink", columns: ["articleId", "ticketId"]),
         // v2-workflow
         Table(name: "user", columns: ["role", "displayName", "department", "active", "createdAt"]),
         Table(name: "escalation", columns: ["ticketId", "kind", "clock", "dueAt", "tier", "toRole", "reason", "at", "by"]),
@@ -38,18 +41,23 @@ enum MaterializedView {
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
 
-    /// The upsert that writes `field` of `entity` into its query table, or nil if it has no column.
-    static func upsertSQL(entity: String, field: String) -> String? {
-        guard let table = byEntity[entity], table.columns.contains(field) else { return nil }
-        return "INSERT INTO \(table.name) (id, \(field)) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET \(field) = excluded.\(field)"
-    }
-
-    /// Writes the winning value of a field into its query table.
-    static func materialize(entity: String, rowID: String, field: String, value: FieldValue, in db: Database) throws {
-        guard let sql = upsertSQL(entity: entity, field: field) else { return }
-        let statement = try db.cachedStatement(sql: sql)
-        try statement.execute(arguments: [rowID, value.databaseValue])
-        if entity == "ticket", derivedStateInputs.contains(field) { try deriveState(ticketID: rowID, in: db) }
+    /// Writes the winning values of some fields of one record into its query table, as one upsert.
+    ///
+    /// Fields without a column are skipped (they live in `register` only).
+    static func materialize(entity: String, rowID: String, fields: [(field: String, value: FieldValue)], in db: Database) throws {
+        guard let table = byEntity[entity] else { return }
+        let known = fields.filter { table.columns.contains($0.field) }.sorted { $0.field < $1.field }
+        guard !known.isEmpty else { return }
+        let names = known.map(\.field)
+        let sql =
+            "INSERT INTO \(table.name) (id, \(names.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: names.count))) "
+            + "ON CONFLICT(id) DO UPDATE SET \(names.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))"
+        var arguments: [DatabaseValue] = [rowID.databaseValue]
+        arguments += known.map(\.value.databaseValue)
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+        if entity == "ticket", known.contains(where: { derivedStateInputs.contains($0.field) }) {
+            try deriveState(ticketID: rowID, in: db)
+        }
     }
 
     /// Ticket fields the shown `state` is derived from (see `TicketState.effective`).

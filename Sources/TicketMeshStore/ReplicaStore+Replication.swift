@@ -8,26 +8,32 @@ extension ReplicaStore {
     /// Turns local edits into changes and commits them with their rows, in the caller's transaction.
     ///
     /// Each edit gets the next gap-free seq of this site, a fresh HLC, and as base the version
-    /// the field holds now (what the user saw).
+    /// the field holds now (what the user saw). The site's seq and clock are read from its newest
+    /// change, so they advance with the change rows themselves and cannot drift from them.
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
         var clock = try loadClock(db)
-        var seq = try Int64.fetchOne(db, sql: "SELECT seq FROM vector WHERE origin = ?", arguments: [site.rawValue]) ?? 0
+        var seq = try ChangeLog.highestSeq(origin: site, in: db)
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
+        var currents: [ChangeLog.FieldKey: Version?] = [:]
+        var latest: [ChangeLog.FieldKey: Version] = [:]
         let wall = configuration.now()
         for edit in edits {
             seq += 1
-            let base = try ChangeLog.currentVersion(entity: edit.entity, rowID: edit.rowID, field: edit.field, in: db)
+            let key = ChangeLog.FieldKey(entity: edit.entity, rowID: edit.rowID, field: edit.field)
+            if currents[key] == nil {
+                currents[key] = .some(try ChangeLog.currentVersion(entity: edit.entity, rowID: edit.rowID, field: edit.field, in: db))
+            }
+            let base = latest[key] ?? currents[key]!
             let change = Change(
                 origin: site, seq: seq, hlc: clock.tick(wall: wall), entity: edit.entity, rowID: edit.rowID,
                 field: edit.field, value: edit.value, base: base, actor: actor)
-            let isNew = try ChangeLog.record(change, in: db)
-            precondition(isNew, "local seq \(seq) reused: the vector and the log disagree")
+            latest[key] = change.version
             changes.append(change)
         }
-        try db.execute(sql: "UPDATE vector SET seq = ? WHERE origin = ?", arguments: [seq, site.rawValue])
-        try saveClock(clock, db)
+        let fresh = try ChangeLog.record(changes, currents: currents, in: db)
+        precondition(fresh.count == changes.count, "local seq reused: the log already holds seq \(seq) of \(site)")
         return changes
     }
 
@@ -38,7 +44,7 @@ extension ReplicaStore {
     }
 
     package func vector() async throws -> VersionVector {
-        try await writer.read { db in try ChangeLog.vector(in: db) }
+        try await writer.read { db in try ChangeLog.vector(site: self.site, in: db) }
     }
 
     package func apply(_ changes: [Change]) async throws -> ApplyReport {
@@ -49,16 +55,12 @@ extension ReplicaStore {
     func apply(_ changes: [Change], in db: Database) throws -> ApplyReport {
         var clock = try loadClock(db)
         let wall = configuration.now()
-        var report = ApplyReport()
+        let fresh = try ChangeLog.record(changes, in: db)
+        let report = ApplyReport(applied: fresh.count, duplicates: changes.count - fresh.count)
         var origins: Set<SiteCode> = []
-        for change in changes {
-            if try ChangeLog.record(change, in: db) {
-                report.applied += 1
-                origins.insert(change.origin)
-                clock.observe(change.hlc, wall: wall)
-            } else {
-                report.duplicates += 1
-            }
+        for change in fresh {
+            origins.insert(change.origin)
+            clock.observe(change.hlc, wall: wall)
         }
         for origin in origins { try ChangeLog.advanceVector(origin: origin, in: db) }
         try saveClock(clock, db)
@@ -137,7 +139,15 @@ extension ReplicaStore {
             try db.execute(sql: "DELETE FROM register; DELETE FROM contested")
             for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
-            while let row = try rows.next() { try ChangeLog.merge(ChangeLog.change(from: row), in: db) }
+            var batch: [Change] = []
+            while let row = try rows.next() {
+                batch.append(ChangeLog.change(from: row))
+                if batch.count == 1000 {
+                    try ChangeLog.merge(batch, in: db)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try ChangeLog.merge(batch, in: db)
         }
     }
 

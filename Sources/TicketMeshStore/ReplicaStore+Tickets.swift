@@ -154,7 +154,13 @@ extension ReplicaStore {
     package func entries(ticketID: String) async throws -> [Entry] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM entry WHERE ticketId = ? AND kind IS NOT NULL AND at IS NOT NULL ORDER BY at, id",
+                db,
+                sql: """
+                    SELECT entry.* FROM entry
+                    LEFT JOIN register ON register.entity = 'entry' AND register.rowId = entry.id AND register.field = 'kind'
+                    WHERE ticketId = ? AND kind IS NOT NULL AND at IS NOT NULL
+                    ORDER BY at, register.hlcPhysical, register.hlcLogical, register.site, entry.id
+                    """,
                 arguments: [ticketID]
             ).compactMap { row in
                 guard let kind = Entry.Kind(rawValue: row["kind"]) else { return nil }

@@ -108,18 +108,24 @@ package final class ReplicaStore: Replica {
 
     // MARK: Clock
 
+    /// The clock as of this transaction: the larger of the last saved observation and this
+    /// site's newest change, so local writes need not save it (the change row is the record).
     func loadClock(_ db: Database) throws -> HybridLogicalClock {
-        let row = try Row.fetchOne(
-            db,
-            sql: "SELECT (SELECT value FROM meta WHERE key = 'hlcPhysical'), (SELECT value FROM meta WHERE key = 'hlcLogical')")
-        let last = HLC(physical: row?[0] ?? 0, logical: UInt32(clamping: (row?[1] as Int64?) ?? 0))
+        let saved = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT (SELECT value FROM meta WHERE key = 'hlcPhysical'), (SELECT value FROM meta WHERE key = 'hlcLogical')"))
+        let own = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT hlcPhysical, hlcLogical FROM change WHERE origin = ? ORDER BY seq DESC LIMIT 1"),
+            arguments: [site.rawValue])
+        var last = HLC(physical: saved?[0] ?? 0, logical: UInt32(clamping: (saved?[1] as Int64?) ?? 0))
+        if let own { last = max(last, HLC(physical: own[0], logical: UInt32(clamping: own[1] as Int64))) }
         return HybridLogicalClock(last: last, maxDrift: configuration.maxDrift)
     }
 
     func saveClock(_ clock: HybridLogicalClock, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE meta SET value = CASE key WHEN 'hlcPhysical' THEN ? ELSE ? END WHERE key IN ('hlcPhysical', 'hlcLogical')",
-            arguments: [clock.last.physical, Int64(clock.last.logical)])
+        try db.cachedStatement(
+            sql: "UPDATE meta SET value = CASE key WHEN 'hlcPhysical' THEN ? ELSE ? END WHERE key IN ('hlcPhysical', 'hlcLogical')"
+        ).execute(arguments: [clock.last.physical, Int64(clock.last.logical)])
     }
 
     /// The last HLC issued or observed, as persisted.

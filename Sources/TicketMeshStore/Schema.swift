@@ -29,10 +29,7 @@ enum Schema {
                         PRIMARY KEY (entity, rowId, field)) WITHOUT ROWID;
                     CREATE TABLE serial (day TEXT PRIMARY KEY NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID;
                     """)
-            for table in MaterializedView.tables {
-                let columns = table.columns.sorted().map { "\($0)" }.joined(separator: ", ")
-                try db.execute(sql: "CREATE TABLE \(table.name) (id TEXT PRIMARY KEY NOT NULL, \(columns))")
-            }
+            try ensureQueryTables(db)
             try db.execute(
                 sql: """
                     CREATE INDEX ticketState ON ticket(state);
@@ -41,20 +38,28 @@ enum Schema {
                     CREATE INDEX entryTicket ON entry(ticketId, at);
                     """)
         }
+        migrator.registerMigration("v2-knowledge") { db in
+            try ensureQueryTables(db)
+            // Trigram tokens make substring search work for Chinese, which has no spaces between words.
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE articleSearch USING fts5(articleId UNINDEXED, title, body, tokenize = 'trigram');
+                    CREATE TRIGGER articleSearchInsert AFTER INSERT ON article BEGIN
+                      INSERT INTO articleSearch (articleId, title, body) VALUES (new.id, new.title, new.body);
+                    END;
+                    CREATE TRIGGER articleSearchUpdate AFTER UPDATE OF title, body ON article BEGIN
+                      DELETE FROM articleSearch WHERE articleId = old.id;
+                      INSERT INTO articleSearch (articleId, title, body) VALUES (new.id, new.title, new.body);
+                    END;
+                    CREATE TRIGGER articleSearchDelete AFTER DELETE ON article BEGIN
+                      DELETE FROM articleSearch WHERE articleId = old.id;
+                    END;
+                    CREATE INDEX articleHitArticle ON articleHit(articleId);
+                    CREATE INDEX articleLinkArticle ON articleLink(articleId);
+                    """)
+        }
         migrator.registerMigration("v2-workflow") { db in
-            // v1 creates every table of `MaterializedView.tables` as it is when it runs, so a replica
-            // made by an older build lacks the workflow tables and columns: add only what is missing.
-            for table in MaterializedView.tables {
-                if try db.tableExists(table.name) {
-                    let existing = Set(try db.columns(in: table.name).map(\.name))
-                    for column in table.columns.sorted() where !existing.contains(column) {
-                        try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(column)")
-                    }
-                } else {
-                    let columns = table.columns.sorted().joined(separator: ", ")
-                    try db.execute(sql: "CREATE TABLE \(table.name) (id TEXT PRIMARY KEY NOT NULL, \(columns))")
-                }
-            }
+            try ensureQueryTables(db)
             try db.execute(
                 sql: """
                     CREATE INDEX IF NOT EXISTS escalationTicket ON escalation(ticketId);
@@ -65,5 +70,23 @@ enum Schema {
                     """)
         }
         return migrator
+    }
+
+    /// Creates every query table of `MaterializedView.tables` that is missing, and adds missing columns.
+    ///
+    /// Migrations call it so a replica made by an older build gains new tables and columns;
+    /// schema changes are additive (DESIGN: fields travel by name).
+    static func ensureQueryTables(_ db: Database) throws {
+        for table in MaterializedView.tables {
+            if try db.tableExists(table.name) {
+                let existing = Set(try db.columns(in: table.name).map(\.name))
+                for column in table.columns.sorted() where !existing.contains(column) {
+                    try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(column)")
+                }
+            } else {
+                let columns = table.columns.sorted().joined(separator: ", ")
+                try db.execute(sql: "CREATE TABLE \(table.name) (id TEXT PRIMARY KEY NOT NULL, \(columns))")
+            }
+        }
     }
 }

@@ -36,7 +36,8 @@ struct ExceptionList: AsyncParsableCommand {
         try await runReporting {
             let store = try options.openStore()
             try await store.authorize(.viewTickets, actor: options.actor)
-            let id = try await ticket.map { try await store.ticket($0).id }
+            var id: String?
+            if let ticket { id = try await store.ticket(ticket).id }
             let exceptions = try await store.exceptions(ticketID: id)
             if options.json { return try Output.json(exceptions) }
             for item in exceptions {

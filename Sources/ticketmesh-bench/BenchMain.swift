@@ -1,0 +1,15 @@
+import Foundation
+
+/// `scripts/bench`: prints each figure as a ratio against a baseline measured in the same run.
+@main
+enum BenchMain {
+    static func main() async throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        let quick = arguments.contains("--quick")
+        print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
+        let local = try await StoreBench.localUpdates(count: quick ? 2_000 : 20_000)
+        print(local.line)
+        let remote = try await StoreBench.remoteApply(count: quick ? 10_000 : 100_000)
+        print(remote.line)
+    }
+}
