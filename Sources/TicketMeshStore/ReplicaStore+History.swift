@@ -74,7 +74,9 @@ extension ReplicaStore {
         while let version = cursor, seen.insert(version).inserted {
             cursor = byVersion[version]?.base
         }
-        return changes.filter { !seen.contains($0.version) }.sorted { $0.version < $1.version }.map { loser in
+        // A concurrent write of the very value that won lost nothing (e.g. two sites deriving the same
+        // rule-made record): not a conflict.
+        return changes.filter { !seen.contains($0.version) && $0.value != winner.value }.sorted { $0.version < $1.version }.map { loser in
             Conflict(
                 id: "\(loser.origin):\(loser.seq)", entity: loser.entity, rowID: loser.rowID, field: loser.field,
                 winner: WriteRecord(winner), loser: WriteRecord(loser))

@@ -33,6 +33,7 @@ extension ReplicaStore {
         let now = configuration.now()
         let id = UUID().uuidString.lowercased()
         try await writer.write { db in
+            try self.authorize(.createTicket, actor: actor, in: db)
             let valid = try draft.validated(types: try self.requestTypes(db), now: now)
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ? AND name IS NOT NULL)", arguments: [valid.customerId]) == true else {
                 throw DomainError.notFound("customer", valid.customerId)

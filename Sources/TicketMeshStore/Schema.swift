@@ -58,6 +58,17 @@ enum Schema {
                     CREATE INDEX articleLinkArticle ON articleLink(articleId);
                     """)
         }
+        migrator.registerMigration("v2-workflow") { db in
+            try ensureQueryTables(db)
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS escalationTicket ON escalation(ticketId);
+                    CREATE INDEX IF NOT EXISTS notificationRecipient ON notification(recipient);
+                    CREATE INDEX IF NOT EXISTS notificationRole ON notification(role);
+                    CREATE INDEX IF NOT EXISTS exceptionTicket ON exception(ticketId);
+                    CREATE INDEX IF NOT EXISTS resolutionTarget ON resolution(rowId);
+                    """)
+        }
         migrator.registerMigration("v2-retention") { db in
             try ensureQueryTables(db)
             // Local, derived from tombstones: every row id a purge removed, so late changes stay blank.
