@@ -61,8 +61,12 @@ enum Purge {
     }
 
     /// Blanks a row's values in the log and removes its registers and query rows (not its tombstone).
+    ///
+    /// `ticketId` references stay: they are ids, not content, and they let the audit and late
+    /// arrivals find a purged ticket's children.
     static func scrub(rowID: String, in db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE change SET value = NULL WHERE rowId = ? AND entity <> 'tombstone' AND value IS NOT NULL")
+        try db.cachedStatement(
+            sql: "UPDATE change SET value = NULL WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL")
             .execute(arguments: [rowID])
         try db.cachedStatement(sql: "DELETE FROM register WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
         try db.cachedStatement(sql: "DELETE FROM contested WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])

@@ -24,12 +24,14 @@ extension ReplicaStore {
         guard (1...36_500).contains(days) else {
             throw DomainError.invalidValue(field: "days", value: String(days), rule: "must be from 1 to 36500")
         }
+        try await authorize(.purge, actor: actor)
         try await commit([FieldEdit(entity: "setting", rowID: "retentionDays", field: "value", value: .int(Int64(days)))], actor: actor)
     }
 
     /// Archives a closed ticket: it becomes read-only.
     package func archive(_ key: String, actor: String?) async throws -> Ticket {
         let id = try await writer.write { db -> String in
+            try self.authorize(.archive, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
             guard ticket.state == TicketState.closed.rawValue else {
                 throw DomainError(code: .illegalTransition, message: "cannot archive ticket \(ticket.number) in state '\(ticket.state)': only closed tickets are archived")
@@ -48,6 +50,7 @@ extension ReplicaStore {
         let text = try TicketDraft.requireText(reason, field: "reason", limit: 1_000)
         let now = configuration.now()
         return try await writer.write { db in
+            try self.authorize(.purge, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
             let closedAt = try Int64.fetchOne(db, sql: "SELECT closedAt FROM ticket WHERE id = ?", arguments: [ticket.id])
             guard ticket.archived, let closedAt else {
@@ -71,6 +74,7 @@ extension ReplicaStore {
 
     /// Purges every archived ticket whose retention has run out; returns their numbers.
     package func purgeExpired(actor: String?) async throws -> [String] {
+        try await authorize(.purge, actor: actor)
         let cutoff = configuration.now() - Int64(try await retentionDays()) * 86_400_000
         let due = try await writer.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM ticket WHERE archived = 1 AND closedAt <= ? ORDER BY closedAt", arguments: [cutoff])

@@ -41,6 +41,9 @@ package enum Permission: String, CaseIterable, Sendable {
     case sweepSLA = "escalate SLA breaches"
     case resolveConflicts = "resolve a conflict"
     case manageUsers = "manage users"
+    case manageKnowledge = "edit the knowledge base"
+    case archive = "archive a ticket"
+    case purge = "purge tickets or change retention"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
@@ -48,9 +51,11 @@ package enum Permission: String, CaseIterable, Sendable {
         let leads: [Role] = [.supervisor, .manager, .admin]
         switch self {
         case .viewTickets: return Role.allCases
-        case .createTicket, .editTicket, .escalate, .recordFeedback, .raiseException, .manageCustomers, .sweepSLA: return staff
+        case .createTicket, .editTicket, .escalate, .recordFeedback, .raiseException, .manageCustomers, .sweepSLA, .manageKnowledge:
+            return staff
         case .accept: return [.specialist, .supervisor, .manager, .admin]
-        case .reopen, .approve, .resolveConflicts: return leads
+        case .reopen, .approve, .resolveConflicts, .archive: return leads
+        case .purge: return [.manager, .admin]
         case .manageSLA: return [.manager, .admin]
         case .manageUsers: return [.admin]
         }
