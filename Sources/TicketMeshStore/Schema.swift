@@ -75,6 +75,11 @@ enum Schema {
             try db.execute(sql: "CREATE TABLE purgedRow (rowId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
             try db.execute(sql: "CREATE INDEX registerTicketChild ON register(field, value) WHERE field = 'ticketId'")
         }
+        migrator.registerMigration("v2-crm") { db in
+            try ensureQueryTables(db)
+            try db.execute(sql: "CREATE INDEX purchaseCustomer ON purchase(customerId, at)")
+            try db.execute(sql: "CREATE INDEX careTaskDue ON careTask(dueAt)")
+        }
         return migrator
     }
 
