@@ -32,7 +32,7 @@ extension ReplicaStore {
             latest[key] = change.version
             changes.append(change)
         }
-        let fresh = try ChangeLog.record(changes, currents: currents, in: db)
+        let fresh = try ChangeLog.record(changes, in: db)
         precondition(fresh.count == changes.count, "local seq reused: the log already holds seq \(seq) of \(site)")
         return changes
     }
@@ -136,7 +136,7 @@ extension ReplicaStore {
     /// The result must equal what incremental merging built (same digest, same rows).
     package func rebuildFromLog() async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM register; DELETE FROM contested; DELETE FROM purgedRow")
+            try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
             for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
             var batch: [Change] = []
