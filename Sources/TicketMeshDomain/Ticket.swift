@@ -27,6 +27,8 @@ package struct Ticket: Sendable, Equatable, Codable {
     package var result: String?
     package var originSite: String
     package var createdBy: String?
+    /// Archived tickets are read-only (R6.1).
+    package var archived: Bool = false
 
     package init(
         id: String, number: String, customerId: String, contactPerson: String? = nil, channel: String, type: String,

@@ -1,4 +1,5 @@
 import GRDB
+import TicketMeshDomain
 import TicketMeshReplication
 
 /// Which replicated fields have a column in a query table.
@@ -19,14 +20,32 @@ enum MaterializedView {
                 "receivedAt", "registeredAt", "expectedBy", "state", "assignee", "tier", "department",
                 "leadDepartment", "collaborators", "acceptedAt", "eta", "readBack", "result", "evidence",
                 "compensation", "rootCause", "originSite", "createdBy", "resolvedAt", "closedAt",
+                // v2-retention
+                "archived",
+                // v2-workflow
+                "complex", "plan", "plannedAt", "followUpAt", "followUpResult", "approvedBy", "approvedAt",
+                "approvalComment", "dissatisfied", "answeredRating", "score",
             ]),
         Table(name: "entry", columns: ["ticketId", "kind", "author", "body", "score", "at", "site"]),
         Table(
             name: "customer",
-            columns: ["name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site"]),
+            columns: [
+                "name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site",
+                // v2-crm
+                "firstCooperation", "tags", "specialNeeds",
+            ]),
+        Table(name: "purchase", columns: ["customerId", "amount", "item", "at"]),
+        Table(name: "careTask", columns: ["customerId", "kind", "dueAt", "reason", "doneAt", "doneBy", "note"]),
         Table(name: "article", columns: ["title", "body", "category", "author", "site", "createdAt"]),
         Table(name: "articleHit", columns: ["articleId", "site", "count"]),
         Table(name: "articleLink", columns: ["articleId", "ticketId"]),
+        Table(name: "tombstone", columns: ["number", "purgedAt", "by", "reason", "site"]),
+        // v2-workflow
+        Table(name: "user", columns: ["role", "displayName", "department", "active", "createdAt"]),
+        Table(name: "escalation", columns: ["ticketId", "kind", "clock", "dueAt", "tier", "toRole", "reason", "at", "by"]),
+        Table(name: "notification", columns: ["ticketId", "recipient", "role", "department", "kind", "body", "at", "sourceId"]),
+        Table(name: "exception", columns: ["ticketId", "category", "grade", "description", "at", "by", "site"]),
+        Table(name: "resolution", columns: ["entity", "rowId", "field", "chosenValue", "chosen", "by", "at"]),
     ]
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
@@ -45,6 +64,26 @@ enum MaterializedView {
         var arguments: [DatabaseValue] = [rowID.databaseValue]
         arguments += known.map(\.value.databaseValue)
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+        if entity == "ticket", known.contains(where: { derivedStateInputs.contains($0.field) }) {
+            try deriveState(ticketID: rowID, in: db)
+        }
+    }
+
+    /// Ticket fields the shown `state` is derived from (see `TicketState.effective`).
+    static let derivedStateInputs: Set<String> = ["state", "dissatisfied", "answeredRating"]
+
+    /// Writes the derived state into the query table only: a function of the merged registers,
+    /// so every converged site, and a rebuild from the log, shows the same state.
+    static func deriveState(ticketID: String, in db: Database) throws {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT field, value FROM register WHERE entity = 'ticket' AND rowId = ? AND field IN ('state', 'dissatisfied', 'answeredRating')"),
+            arguments: [ticketID])
+        var values: [String: String] = [:]
+        for row in rows { values[row[0]] = row[1] }
+        guard let raw = values["state"], let stored = TicketState(rawValue: raw) else { return }
+        let shown = TicketState.effective(stored: stored, dissatisfied: values["dissatisfied"], answered: values["answeredRating"])
+        try db.cachedStatement(sql: "UPDATE ticket SET state = ? WHERE id = ?").execute(arguments: [shown.rawValue, ticketID])
     }
 }
 

@@ -10,6 +10,7 @@ extension ReplicaStore {
     package func addCustomer(_ customer: Customer, generateID: Bool, actor: String?) async throws -> Customer {
         let now = configuration.now()
         return try await writer.write { db in
+            try self.authorize(.manageCustomers, actor: actor, in: db)
             var draft = customer
             if generateID {
                 let month = String(Timestamps.day(now, in: self.configuration.timeZone).prefix(6))
@@ -38,11 +39,11 @@ extension ReplicaStore {
 
     /// A customer by id.
     package func customer(_ id: String) async throws -> Customer {
-        let row = try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM customer WHERE id = ? AND name IS NOT NULL", arguments: [id])
+        let found = try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM customer WHERE id = ? AND name IS NOT NULL", arguments: [id]).map(Self.customer(from:))
         }
-        guard let row else { throw DomainError.notFound("customer", id) }
-        return Self.customer(from: row)
+        guard let found else { throw DomainError.notFound("customer", id) }
+        return found
     }
 
     /// All customers, by id.

@@ -49,9 +49,9 @@ extension ReplicaStore {
         try await writer.read { db in
             let targets: [Row] =
                 if let rowID {
-                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested WHERE rowId = ? ORDER BY entity, rowId, field", arguments: [rowID])
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM register WHERE rowId = ? AND contested = 1 ORDER BY entity, rowId, field", arguments: [rowID])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested ORDER BY entity, rowId, field")
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM register WHERE contested = 1 ORDER BY entity, rowId, field")
                 }
             var result: [Conflict] = []
             for target in targets {
@@ -74,7 +74,9 @@ extension ReplicaStore {
         while let version = cursor, seen.insert(version).inserted {
             cursor = byVersion[version]?.base
         }
-        return changes.filter { !seen.contains($0.version) }.sorted { $0.version < $1.version }.map { loser in
+        // A concurrent write of the very value that won lost nothing (e.g. two sites deriving the same
+        // rule-made record): not a conflict.
+        return changes.filter { !seen.contains($0.version) && $0.value != winner.value }.sorted { $0.version < $1.version }.map { loser in
             Conflict(
                 id: "\(loser.origin):\(loser.seq)", entity: loser.entity, rowID: loser.rowID, field: loser.field,
                 winner: WriteRecord(winner), loser: WriteRecord(loser))
@@ -98,20 +100,34 @@ extension ReplicaStore {
     }
 
     /// Every write to a ticket and its progress-log entries, in HLC order (R10.3): who, what, when, where.
-    package func audit(_ key: String) async throws -> (ticket: Ticket, writes: [WriteRecord]) {
-        let ticket = try await ticket(key)
+    ///
+    /// Works for a purged ticket too: its writes are listed with blank values, after the tombstone.
+    package func audit(_ key: String) async throws -> (id: String, number: String, purged: Bool, writes: [WriteRecord]) {
+        let id: String
+        let number: String
+        var purged = false
+        if let tombstone = try await tombstone(key) {
+            (id, number, purged) = (tombstone.id, tombstone.number, true)
+        } else {
+            let ticket = try await ticket(key)
+            (id, number) = (ticket.id, ticket.number)
+        }
+        let children =
+            purged
+            ? "SELECT rowId FROM change WHERE field = 'ticketId' AND value = ?"
+            : "SELECT rowId FROM register WHERE field = 'ticketId' AND value = ?"
         let writes = try await writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(ChangeLog.columns) FROM change WHERE rowId = ?
-                    UNION ALL SELECT \(ChangeLog.columns) FROM change WHERE entity = 'entry'
-                      AND rowId IN (SELECT id FROM entry WHERE ticketId = ?)
+                    UNION ALL SELECT \(ChangeLog.columns) FROM change WHERE rowId <> ? AND rowId IN (
+                      \(children))
                     ORDER BY hlcPhysical, hlcLogical, origin, seq
                     """,
-                arguments: [ticket.id, ticket.id]
+                arguments: [id, id, id]
             ).map { WriteRecord(ChangeLog.change(from: $0)) }
         }
-        return (ticket, writes)
+        return (id, number, purged, writes)
     }
 }

@@ -13,6 +13,7 @@ extension ReplicaStore {
         let title = try TicketDraft.requireText(title, field: "title", limit: 300)
         let body = try TicketDraft.requireText(body, field: "body", limit: 100_000)
         let category = try Article.validateCategory(category)
+        try await authorize(.manageKnowledge, actor: actor)
         let id = UUID().uuidString.lowercased()
         let values: [(String, FieldValue)] = [
             ("title", .text(title)), ("body", .text(body)), ("category", .text(category)), ("site", .text(site.rawValue)),
@@ -63,6 +64,7 @@ extension ReplicaStore {
     /// Adds one to this site's counter; a link is one record per (article, ticket), whichever site makes it.
     package func useArticle(_ id: String, ticket: String?, actor: String?) async throws -> Article {
         try await writer.write { db in
+            try self.authorize(.editTicket, actor: actor, in: db)
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM article WHERE id = ? AND title IS NOT NULL)", arguments: [id]) == true else {
                 throw DomainError.notFound("article", id)
             }

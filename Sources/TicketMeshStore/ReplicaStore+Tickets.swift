@@ -33,6 +33,7 @@ extension ReplicaStore {
         let now = configuration.now()
         let id = UUID().uuidString.lowercased()
         try await writer.write { db in
+            try self.authorize(.createTicket, actor: actor, in: db)
             let valid = try draft.validated(types: try self.requestTypes(db), now: now)
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ? AND name IS NOT NULL)", arguments: [valid.customerId]) == true else {
                 throw DomainError.notFound("customer", valid.customerId)
@@ -96,7 +97,7 @@ extension ReplicaStore {
 
     static func ticket(from row: Row) -> Ticket {
         let refs = (row["refs"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-        return Ticket(
+        var ticket = Ticket(
             id: row["id"], number: row["number"] ?? "", customerId: row["customerId"] ?? "",
             contactPerson: row["contactPerson"], channel: row["channel"] ?? "", type: row["type"] ?? "",
             urgency: row["urgency"] ?? "", summary: row["summary"] ?? "", details: row["details"], refs: refs,
@@ -104,6 +105,8 @@ extension ReplicaStore {
             state: row["state"] ?? TicketState.new.rawValue, assignee: row["assignee"], tier: row["tier"],
             department: row["department"], readBack: (row["readBack"] as Int64?) == 1, result: row["result"],
             originSite: row["originSite"] ?? "", createdBy: row["createdBy"])
+        ticket.archived = (row["archived"] as Int64?) == 1
+        return ticket
     }
 
     /// A filter for `tickets(matching:)`.

@@ -12,14 +12,18 @@ struct AuditCommand: AsyncParsableCommand {
     struct Report: Encodable {
         var ticket: String
         var number: String
+        var purged: Bool
         var writes: [WriteRecord]
     }
 
     func run() async throws {
         try await runReporting {
-            let (found, writes) = try await options.openStore().audit(ticket)
-            if options.json { return try Output.json(Report(ticket: found.id, number: found.number, writes: writes)) }
-            print("audit of \(found.number) (\(found.id)): \(writes.count) writes")
+            let audit = try await options.openStore().audit(ticket)
+            if options.json {
+                return try Output.json(Report(ticket: audit.id, number: audit.number, purged: audit.purged, writes: audit.writes))
+            }
+            let writes = audit.writes
+            print("audit of \(audit.number) (\(audit.id)): \(writes.count) writes\(audit.purged ? "; purged, values blanked" : "")")
             for write in writes {
                 let target = write.entity == "ticket" ? write.field : "\(write.entity).\(write.field)"
                 print("  \(write.at)  \(write.site)#\(write.seq)  \(write.actor ?? "-")  \(target) = \(write.value ?? "null")")

@@ -6,16 +6,19 @@ import TicketMeshStore
 struct ConflictsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conflicts", abstract: "Losing concurrent writes, kept for review (R11.4).",
-        subcommands: [ConflictsList.self, ConflictsShow.self])
+        subcommands: [ConflictsList.self, ConflictsShow.self, ConflictsResolve.self])
 }
 
 struct ConflictsList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List all conflicts.")
     @OptionGroup var options: GlobalOptions
+    @Flag(help: "Also list conflicts a person has already resolved.") var all = false
 
     func run() async throws {
         try await runReporting {
-            let conflicts = try await options.openStore().conflicts()
+            let store = try options.openStore()
+            try await store.authorize(.viewTickets, actor: options.actor)
+            let conflicts = all ? try await store.conflicts() : try await store.unresolvedConflicts()
             if options.json { return try Output.json(conflicts) }
             for conflict in conflicts {
                 print("\(conflict.id)  \(conflict.entity) \(conflict.rowID) \(conflict.field): '\(conflict.loser.value ?? "null")' (\(conflict.loser.site)) lost to '\(conflict.winner.value ?? "null")' (\(conflict.winner.site))")
@@ -38,6 +41,32 @@ struct ConflictsShow: AsyncParsableCommand {
             for (label, write) in [("winner", conflict.winner), ("loser ", conflict.loser)] {
                 print("  \(label)  '\(write.value ?? "null")'  by \(write.actor ?? "-") on \(write.site) at \(write.at) (seq \(write.seq))")
             }
+        }
+    }
+}
+
+struct ConflictsResolve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Settle a conflict: write the chosen value and record who chose it (supervisors, managers, admins).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Conflict id SITE:SEQ.") var id: String
+    @Option(help: "Which value wins: winner, loser.") var keep: String?
+    @Option(help: "Write this new value instead.") var value: String?
+
+    func run() async throws {
+        try await runReporting {
+            let choice: ReplicaStore.ConflictChoice
+            switch (keep?.lowercased(), value) {
+            case ("winner", nil): choice = .winner
+            case ("loser", nil): choice = .loser
+            case (nil, let value?): choice = .value(value)
+            default:
+                throw DomainError.invalidValue(field: "keep", value: keep ?? "", rule: "give --keep winner, --keep loser, or --value TEXT")
+            }
+            let resolution = try await options.openStore().resolveConflict(id, choice: choice, actor: options.actor)
+            if options.json { return try Output.json(resolution) }
+            print("Resolved \(resolution.id): \(resolution.field) = '\(resolution.chosenValue ?? "null")' (\(resolution.chosen))")
         }
     }
 }

@@ -11,16 +11,21 @@ struct TicketCommand: AsyncParsableCommand {
         subcommands: [
             TicketCreate.self, TicketList.self, TicketShow.self, TicketUpdate.self, TicketAssign.self, TicketEscalate.self,
             TicketNote.self, TicketReply.self, TicketResolve.self, TicketClose.self, TicketReopen.self, TicketRate.self,
+            TicketAccept.self, TicketPlan.self, TicketFollowUp.self, TicketApprove.self,
         ]
     )
 }
 
-/// What `ticket show --json` prints: the fields, the progress log and the losing concurrent writes.
+/// What `ticket show --json` prints: the fields, the progress log, every SLA clock, escalations,
+/// service exceptions and the unresolved losing concurrent writes.
 struct TicketDetail: Encodable {
     var id: String
     var number: String
     var fields: Ticket
     var notes: [Entry]
+    var sla: [SLAClockView]
+    var escalations: [Escalation]
+    var exceptions: [ServiceException]
     var conflicts: [Conflict]
 }
 
@@ -31,7 +36,10 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
             try Output.json(
                 TicketDetail(
                     id: ticket.id, number: ticket.number, fields: ticket, notes: try await store.entries(ticketID: ticket.id),
-                    conflicts: try await store.conflicts(rowID: ticket.id)))
+                    sla: try await store.slaClocks(ticket.id).clocks.map(SLAClockView.init),
+                    escalations: try await store.escalations(ticketID: ticket.id),
+                    exceptions: try await store.exceptions(ticketID: ticket.id),
+                    conflicts: try await store.unresolvedConflicts(rowID: ticket.id)))
         } else {
             try Output.json(ticket)
         }
@@ -48,16 +56,33 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     if let result = ticket.result { print("  result    \(result)") }
     print("  read back \(ticket.readBack ? "yes" : "no")")
     guard detailed else { return }
+    let clocks = try await store.slaClocks(ticket.id).clocks
+    if !clocks.isEmpty { print("  SLA (policy \(try await store.activePolicyName())):") }
+    for clock in clocks { print("    \(SLAClockView(clock: clock).line)") }
+    for escalation in try await store.escalations(ticketID: ticket.id) {
+        print("  escalated \(Timestamps.iso(escalation.at))  \(escalation.reason)")
+    }
+    for exception in try await store.exceptions(ticketID: ticket.id) {
+        print("  exception grade \(exception.grade.rawValue) \(exception.category.rawValue): \(exception.description) → \(exception.handler)")
+    }
     let entries = try await store.entries(ticketID: ticket.id)
     if !entries.isEmpty { print("  progress log:") }
     for entry in entries {
         let score = entry.score.map { " \($0)/5" } ?? ""
         print("    \(Timestamps.iso(entry.at))  \(entry.kind.rawValue)\(score)  \(entry.author ?? "-")@\(entry.site)  \(entry.body)")
     }
-    let conflicts = try await store.conflicts(rowID: ticket.id)
-    if !conflicts.isEmpty { print("  conflicts (losing concurrent writes, review with 'conflicts show ID'):") }
+    let conflicts = try await store.unresolvedConflicts(rowID: ticket.id)
+    if !conflicts.isEmpty { print("  conflicts (losing concurrent writes, review with 'conflicts show ID', settle with 'conflicts resolve ID'):") }
     for conflict in conflicts {
         print("    \(conflict.id)  \(conflict.field): '\(conflict.loser.value ?? "null")' from \(conflict.loser.site) lost to '\(conflict.winner.value ?? "null")' from \(conflict.winner.site)")
+    }
+}
+
+/// Runs a command that changes one ticket: opens the store, runs `action`, prints the ticket.
+func runTicketAction(_ options: GlobalOptions, _ action: (ReplicaStore) async throws -> Ticket) async throws {
+    try await runReporting {
+        let store = try options.openStore()
+        try await printTicket(try await action(store), store: store, options: options, detailed: false)
     }
 }
 
@@ -103,11 +128,30 @@ struct TicketList: AsyncParsableCommand {
     @Option(help: "Only this assignee.") var assignee: String?
     @Option(help: "Only this customer.") var customer: String?
     @Option(help: "At most this many.") var limit = 100
+    @Flag(help: "Only tickets with a breached SLA clock, soonest due first.") var breached = false
+    @Flag(name: .customLong("at-risk"), help: "Only tickets with an at-risk SLA clock, soonest due first.") var atRisk = false
 
     func run() async throws {
         try await runReporting {
             guard limit > 0 else { throw DomainError.invalidValue(field: "limit", value: String(limit), rule: "must be ≥ 1") }
             let store = try options.openStore()
+            try await store.authorize(.viewTickets, actor: options.actor)
+            if breached || atRisk {
+                let filter: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
+                let stateFilter = try state.map { try TicketState.parse($0).rawValue }
+                let urgencyFilter = try urgency.map { try Urgency.parse($0).rawValue }
+                let items = try await store.slaBoard(filter, limit: .max).filter { item in
+                    (stateFilter == nil || item.ticket.state == stateFilter) && (urgencyFilter == nil || item.ticket.urgency == urgencyFilter)
+                        && (assignee == nil || item.ticket.assignee == assignee) && (customer == nil || item.ticket.customerId == customer)
+                }.prefix(limit)
+                if options.json { return try Output.json(items.map(TicketSLAView.init)) }
+                for item in items {
+                    let worst = item.clocks.filter { breached && $0.status == .breached || atRisk && $0.status == .atRisk }
+                    print("\(item.ticket.number)  due \(Timestamps.iso(item.dueAt))  \(item.ticket.urgency.padding(toLength: 9, withPad: " ", startingAt: 0)) \(worst.map { "\($0.kind.rawValue) \($0.status.rawValue)" }.joined(separator: ", "))  \(item.ticket.summary)")
+                }
+                if items.isEmpty { Output.note("no tickets match") }
+                return
+            }
             let tickets = try await store.tickets(
                 matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
             if options.json { return try Output.json(tickets) }
@@ -127,6 +171,7 @@ struct TicketShow: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
+            try await store.authorize(.viewTickets, actor: options.actor)
             try await printTicket(try await store.ticket(ticket), store: store, options: options, detailed: true)
         }
     }
@@ -146,6 +191,9 @@ struct TicketUpdate: AsyncParsableCommand {
     @Option(name: .customLong("expected-by")) var expectedBy: String?
     @Option(name: .customLong("read-back"), help: "The problem was read back to and confirmed by the customer (R1.4): true/false.")
     var readBack: String?
+    @Option(help: "A complex ticket must reach tier 2 within the policy's escalate-complex time: true/false.") var complex: String?
+    @Option(name: .customLong("lead-department"), help: "The lead department when several are involved (R2.3).") var leadDepartment: String?
+    @Option(help: "Collaborating departments, comma-separated (R2.3).") var collaborators: String?
 
     func run() async throws {
         try await runReporting {
@@ -159,6 +207,9 @@ struct TicketUpdate: AsyncParsableCommand {
             fields["department"] = department
             fields["expected-by"] = expectedBy
             fields["read-back"] = readBack
+            fields["complex"] = complex
+            fields["lead-department"] = leadDepartment
+            fields["collaborators"] = collaborators
             let store = try options.openStore()
             let updated = try await store.updateTicket(ticket, fields: fields, actor: options.actor)
             try await printTicket(updated, store: store, options: options, detailed: false)
@@ -173,13 +224,13 @@ struct TicketAssign: AsyncParsableCommand {
     @Option(help: "Assignee user.") var to: String
     @Option(help: "Tier 1, 2 or 3.") var tier: Int?
     @Option(help: "Responsible department.") var department: String?
+    @Option(name: .customLong("lead-department"), help: "Lead department when several are involved (R2.3).") var leadDepartment: String?
+    @Option(name: .customLong("collaborator"), help: "A collaborating department; repeatable.") var collaborators: [String] = []
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            let updated = try await store.assign(ticket, to: to, tier: tier, department: department, actor: options.actor)
-            try await printTicket(updated, store: store, options: options, detailed: false)
-        }
+        let assignment = ReplicaStore.Assignment(
+            tier: tier, department: department, leadDepartment: leadDepartment, collaborators: collaborators)
+        try await runTicketAction(options) { store in try await store.assign(ticket, to: to, assignment, actor: options.actor) }
     }
 }
 
@@ -191,11 +242,7 @@ struct TicketEscalate: AsyncParsableCommand {
     @Option(help: "Why.") var reason: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            let updated = try await store.escalate(ticket, tier: tier, reason: reason, actor: options.actor)
-            try await printTicket(updated, store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.escalate(ticket, tier: tier, reason: reason, actor: options.actor) }
     }
 }
 
@@ -232,11 +279,17 @@ struct TicketResolve: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Ticket id or number.") var ticket: String
     @Option(help: "The result told to the customer.") var result: String
+    @Option(help: "Evidence: tracking number, repair record, screenshot reference.") var evidence: String?
+    @Option(help: "Compensation given, e.g. '50-yuan coupon'.") var compensation: String?
+    @Option(name: .customLong("root-cause"), help: "Root cause.") var rootCause: String?
 
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
-            try await printTicket(try await store.resolve(ticket, result: result, actor: options.actor), store: store, options: options, detailed: false)
+            let details = ReplicaStore.ResolutionDetails(evidence: evidence, compensation: compensation, rootCause: rootCause)
+            try await printTicket(
+                try await store.resolve(ticket, result: result, details: details, actor: options.actor), store: store, options: options,
+                detailed: false)
         }
     }
 }
@@ -247,10 +300,7 @@ struct TicketClose: AsyncParsableCommand {
     @Argument(help: "Ticket id or number.") var ticket: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.close(ticket, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.close(ticket, actor: options.actor) }
     }
 }
 
@@ -261,10 +311,7 @@ struct TicketReopen: AsyncParsableCommand {
     @Option(help: "Why the customer is not satisfied.") var reason: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.reopen(ticket, reason: reason, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.reopen(ticket, reason: reason, actor: options.actor) }
     }
 }
 
@@ -272,13 +319,64 @@ struct TicketRate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rate", abstract: "Record the customer's satisfaction 1–5 (1–2 reopens).")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Ticket id or number.") var ticket: String
-    @Option(help: "Score 1..5 (5 = very satisfied).") var score: Int
+    @Option(help: "Score 1..5 (5 = very satisfied).") var score: Int?
+    @Option(help: "The 3-level form instead of a score: satisfied (5), basically-satisfied (3), not-satisfied (1).") var level: String?
     @Option(help: "The customer's comment.") var comment: String?
 
     func run() async throws {
         try await runReporting {
+            let value: Int
+            switch (score, level) {
+            case (let score?, nil): value = score
+            case (nil, let level?): value = try Satisfaction.parse(level).score
+            default: throw DomainError.invalidValue(field: "score", value: "", rule: "give exactly one of --score 1..5 or --level")
+            }
             let store = try options.openStore()
-            try await printTicket(try await store.rate(ticket, score: score, comment: comment, actor: options.actor), store: store, options: options, detailed: false)
+            try await printTicket(try await store.rate(ticket, score: value, comment: comment, actor: options.actor), store: store, options: options, detailed: false)
         }
+    }
+}
+
+struct TicketAccept: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "accept", abstract: "Accept a tier 2/3 assignment with an ETA (R4.2).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Promised resolution time (ISO 8601).") var eta: String
+
+    func run() async throws {
+        try await runTicketAction(options) { store in try await store.accept(ticket, eta: try Timestamps.parse(eta, field: "eta"), actor: options.actor) }
+    }
+}
+
+struct TicketPlan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Record the handling plan (severe or reopened tickets, R3.2).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Argument(help: "The plan.") var text: String
+
+    func run() async throws {
+        try await runTicketAction(options) { store in try await store.plan(ticket, text: text, actor: options.actor) }
+    }
+}
+
+struct TicketFollowUp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "follow-up", abstract: "Record the follow-up contact after resolution (R5.3).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "What the customer said.") var result: String
+
+    func run() async throws {
+        try await runTicketAction(options) { store in try await store.followUp(ticket, result: result, actor: options.actor) }
+    }
+}
+
+struct TicketApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a finished case (supervisors, R4.5).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Ticket id or number.") var ticket: String
+    @Option(help: "Review comment.") var comment: String?
+
+    func run() async throws {
+        try await runTicketAction(options) { store in try await store.approve(ticket, comment: comment, actor: options.actor) }
     }
 }

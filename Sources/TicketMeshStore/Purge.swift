@@ -1,0 +1,76 @@
+import GRDB
+import TicketMeshDomain
+import TicketMeshReplication
+
+/// Retention purges (R6.2) as part of the merge: a replicated tombstone removes a ticket and
+/// every record whose `ticketId` names it, and keeps them from coming back.
+///
+/// The tombstone is an ordinary record (`tombstone`, row id = ticket id). When it is merged,
+/// the ticket and its children are *scrubbed*: their registers and query rows are deleted and
+/// their changes' values in the log are blanked (who and when stay, for the audit). A change
+/// that arrives later for a purged row (an offline site's edit, or a relay of old content) is
+/// logged already blank and never merged. Both orders end in the same state, so the digest
+/// agrees on every site.
+enum Purge {
+    /// Splits `changes` into those to merge and those for purged rows, scrubbing as it goes.
+    ///
+    /// Runs in the batch's transaction after the changes were appended to the log.
+    static func filter(_ changes: [Change], in db: Database) throws -> [Change] {
+        let anyPurged = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM purgedRow)")) ?? false
+        let carriesTombstone = changes.contains { $0.entity == "tombstone" }
+        guard anyPurged || carriesTombstone else { return changes }
+        var live: [Change] = []
+        live.reserveCapacity(changes.count)
+        for change in changes {
+            if change.entity == "tombstone" {
+                live.append(change)
+            } else if try isPurged(change.rowID, in: db) {
+                try scrub(rowID: change.rowID, in: db)
+            } else if change.field == "ticketId", let parent = change.value.text, try isPurged(parent, in: db) {
+                // A child made offline for a ticket purged meanwhile: purge it too.
+                try markPurged(change.rowID, in: db)
+                try scrub(rowID: change.rowID, in: db)
+            } else {
+                live.append(change)
+            }
+        }
+        return live
+    }
+
+    /// After a merge: applies every tombstone in `changes` that took effect.
+    static func cascade(_ changes: [Change], in db: Database) throws {
+        for change in changes where change.entity == "tombstone" && change.field == "purgedAt" {
+            let ticketID = change.rowID
+            try markPurged(ticketID, in: db)
+            try scrub(rowID: ticketID, in: db)
+            let children = try String.fetchAll(
+                db, sql: "SELECT rowId FROM register WHERE field = 'ticketId' AND value = ?", arguments: [ticketID])
+            for child in children {
+                try markPurged(child, in: db)
+                try scrub(rowID: child, in: db)
+            }
+        }
+    }
+
+    static func isPurged(_ rowID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM purgedRow WHERE rowId = ?)"), arguments: [rowID]) ?? false
+    }
+
+    static func markPurged(_ rowID: String, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO purgedRow (rowId) VALUES (?)").execute(arguments: [rowID])
+    }
+
+    /// Blanks a row's values in the log and removes its registers and query rows (not its tombstone).
+    ///
+    /// `ticketId` references stay: they are ids, not content, and they let the audit and late
+    /// arrivals find a purged ticket's children.
+    static func scrub(rowID: String, in db: Database) throws {
+        try db.cachedStatement(
+            sql: "UPDATE change SET value = NULL WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL")
+            .execute(arguments: [rowID])
+        try db.cachedStatement(sql: "DELETE FROM register WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
+        for table in MaterializedView.tables where table.name != "tombstone" {
+            try db.cachedStatement(sql: "DELETE FROM \(table.name) WHERE id = ?").execute(arguments: [rowID])
+        }
+    }
+}

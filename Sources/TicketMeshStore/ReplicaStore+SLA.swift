@@ -1,0 +1,273 @@
+import Foundation
+import GRDB
+import TicketMeshDomain
+import TicketMeshReplication
+
+/// An escalation of a ticket (R3.3, R4.1): by hand to a tier, or by a breached SLA clock to the supervisor.
+package struct Escalation: Sendable, Equatable, Codable {
+    /// For breaches: derived from ticket, clock and due time, so every site that sees the breach writes this row.
+    package var id: String
+    package var ticketId: String
+    /// `breach` or `manual`.
+    package var kind: String
+    /// The breached clock, for breaches.
+    package var clock: String?
+    /// The breached due time (ms), for breaches.
+    package var dueAt: Int64?
+    /// The tier escalated to, for manual escalations.
+    package var tier: Int?
+    /// The role it goes to.
+    package var toRole: String?
+    package var reason: String
+    package var at: Int64
+    package var by: String?
+}
+
+/// A ticket with its SLA clocks, as `ticket list --breached/--at-risk` shows it.
+package struct TicketSLA: Sendable, Equatable {
+    package var ticket: Ticket
+    package var clocks: [SLAClock]
+    /// The earliest due time among the clocks that matched the filter.
+    package var dueAt: Int64
+}
+
+extension ReplicaStore {
+    /// Which clocks `slaBoard` lists.
+    package enum SLAFilter: Sendable {
+        case breached
+        case atRisk
+        /// Breached or at risk.
+        case attention
+    }
+
+    // MARK: Policies
+
+    /// The policy named `name`: a built-in one (or `standard`'s defaults) with its replicated fields laid over.
+    package func slaPolicy(named name: String) async throws -> SLAPolicy {
+        try await writer.read { db in try self.slaPolicy(named: name, in: db) }
+    }
+
+    func slaPolicy(named name: String, in db: Database) throws -> SLAPolicy {
+        var policy = SLAPolicy.base(named: name)
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT field, value FROM register WHERE entity = 'slaPolicy' AND rowId = ? ORDER BY field", arguments: [name])
+        for row in rows {
+            let value = FieldValue(row[1] as DatabaseValue)
+            policy = policy.applying(field: row[0], text: value.text, int: value.int)
+        }
+        return policy
+    }
+
+    /// The name of the policy tickets are measured by (replicated setting; default `standard`).
+    package func activePolicyName() async throws -> String {
+        try await writer.read { db in try self.activePolicyName(in: db) }
+    }
+
+    func activePolicyName(in db: Database) throws -> String {
+        try String.fetchOne(db, sql: "SELECT value FROM register WHERE entity = 'setting' AND rowId = 'sla' AND field = 'policy'")
+            ?? SLAPolicy.standard.name
+    }
+
+    /// Every policy: the built-in ones and every one with replicated fields, by name.
+    package func slaPolicies() async throws -> [SLAPolicy] {
+        try await writer.read { db in
+            let names = Set(SLAPolicy.builtIn.keys).union(
+                try String.fetchAll(db, sql: "SELECT DISTINCT rowId FROM register WHERE entity = 'slaPolicy'"))
+            return try names.sorted().map { try self.slaPolicy(named: $0, in: db) }
+        }
+    }
+
+    /// Changes knobs of a policy (creating it from `standard`'s defaults if new), e.g. `first-response.urgent=90m`.
+    ///
+    /// - Throws: `DomainError` naming the bad knob; `.forbidden` unless manager or admin.
+    package func setSLA(_ name: String, settings: [String], actor: String?) async throws -> SLAPolicy {
+        let policyName = try SLAPolicy.validateName(name)
+        guard !settings.isEmpty else { throw DomainError.missing(field: "setting") }
+        var edits: [FieldEdit] = []
+        for setting in settings {
+            let (field, value) = try SLAPolicy.field(forSetting: setting)
+            edits.append(FieldEdit(entity: "slaPolicy", rowID: policyName, field: field, value: value.map { .int($0) } ?? .int(0)))
+        }
+        let knobs = edits
+        return try await writer.write { db in
+            try self.authorize(.manageSLA, actor: actor, in: db)
+            try self.commit(knobs, actor: actor, in: db)
+            return try self.slaPolicy(named: policyName, in: db)
+        }
+    }
+
+    /// Puts a policy on a business calendar, or back around the clock with `nil`.
+    package func setSLACalendar(_ name: String, calendar: BusinessCalendar?, actor: String?) async throws -> SLAPolicy {
+        let policyName = try SLAPolicy.validateName(name)
+        try calendar?.validate()
+        let text: String
+        if let calendar {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            text = String(decoding: try encoder.encode(calendar), as: UTF8.self)
+        } else {
+            text = ""
+        }
+        return try await writer.write { db in
+            try self.authorize(.manageSLA, actor: actor, in: db)
+            try self.commit([FieldEdit(entity: "slaPolicy", rowID: policyName, field: "calendar", value: .text(text))], actor: actor, in: db)
+            return try self.slaPolicy(named: policyName, in: db)
+        }
+    }
+
+    /// Makes `name` the policy every ticket is measured by, on every site once replicated.
+    package func useSLAPolicy(_ name: String, actor: String?) async throws -> SLAPolicy {
+        let policyName = try SLAPolicy.validateName(name)
+        return try await writer.write { db in
+            try self.authorize(.manageSLA, actor: actor, in: db)
+            let stored = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM register WHERE entity = 'slaPolicy' AND rowId = ?)", arguments: [policyName])
+            guard SLAPolicy.builtIn[policyName] != nil || stored == true else { throw DomainError.notFound("SLA policy", policyName) }
+            try self.commit([FieldEdit(entity: "setting", rowID: "sla", field: "policy", value: .text(policyName))], actor: actor, in: db)
+            return try self.slaPolicy(named: policyName, in: db)
+        }
+    }
+
+    // MARK: Clocks
+
+    /// What the clocks of a ticket are computed from: its field writes in the change log and its progress log.
+    func history(of ticket: Ticket, in db: Database) throws -> TicketHistory {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT field, value, hlcPhysical FROM change WHERE rowId = ? AND entity = 'ticket'
+                      AND field IN ('state', 'tier', 'acceptedAt', 'plannedAt', 'followUpAt', 'complex')
+                    ORDER BY hlcPhysical, hlcLogical, origin
+                    """),
+            arguments: [ticket.id])
+        var states: [TicketHistory.Event<TicketState>] = []
+        var tiers: [TicketHistory.Event<Int>] = []
+        var acceptances: [Int64] = []
+        var plans: [Int64] = []
+        var followUps: [Int64] = []
+        var complexSince: Int64?
+        for row in rows {
+            let value = FieldValue(row[1] as DatabaseValue)
+            let at: Int64 = row[2]
+            switch row[0] as String {
+            case "state": if let state = value.text.flatMap(TicketState.init(rawValue:)) { states.append(.init(at: at, value: state)) }
+            case "tier": if let tier = value.int { tiers.append(.init(at: at, value: Int(tier))) }
+            case "acceptedAt": if value.int != nil { acceptances.append(at) }
+            case "plannedAt": if value.int != nil { plans.append(at) }
+            case "followUpAt": if value.int != nil { followUps.append(at) }
+            case "complex": complexSince = value.int == 1 ? (complexSince ?? at) : nil
+            default: break
+            }
+        }
+        let replies = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT at FROM entry WHERE ticketId = ? AND kind = 'reply' AND at IS NOT NULL ORDER BY at"),
+            arguments: [ticket.id])
+        let gradeOne = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(at) FROM exception WHERE ticketId = ? AND grade = 1"), arguments: [ticket.id])
+        let complexNow = try Int64.fetchOne(db.cachedStatement(sql: "SELECT complex FROM ticket WHERE id = ?"), arguments: [ticket.id]) == 1
+        return TicketHistory(
+            receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
+            state: TicketState(rawValue: ticket.state) ?? .new, tier: ticket.tier, states: states, tiers: tiers, replies: replies,
+            acceptances: acceptances, plans: plans, followUps: followUps, complexSince: complexNow ? complexSince : nil,
+            gradeOneSince: gradeOne)
+    }
+
+    /// Every SLA clock of a ticket at `now` (default: the configured clock) under the active policy (R3.3, R3.4).
+    package func slaClocks(_ key: String, now: Int64? = nil) async throws -> (ticket: Ticket, clocks: [SLAClock]) {
+        let at = now ?? configuration.now()
+        return try await writer.read { db in
+            let ticket = try self.ticket(key, in: db)
+            let policy = try self.slaPolicy(named: try self.activePolicyName(in: db), in: db)
+            return (ticket, SLAEngine.clocks(for: try self.history(of: ticket, in: db), policy: policy, now: at))
+        }
+    }
+
+    /// Tickets not closed with a clock matching `filter`, sorted by the earliest matching due time.
+    package func slaBoard(_ filter: SLAFilter, now: Int64? = nil, limit: Int = 500) async throws -> [TicketSLA] {
+        let at = now ?? configuration.now()
+        return try await writer.read { db in try self.slaBoard(filter, now: at, in: db).prefix(limit).map { $0 } }
+    }
+
+    func slaBoard(_ filter: SLAFilter, now: Int64, in db: Database) throws -> [TicketSLA] {
+        let policy = try slaPolicy(named: try activePolicyName(in: db), in: db)
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM ticket WHERE number IS NOT NULL AND state != 'closed'")
+        var result: [TicketSLA] = []
+        for row in rows {
+            let ticket = Self.ticket(from: row)
+            let clocks = SLAEngine.clocks(for: try history(of: ticket, in: db), policy: policy, now: now)
+            let matching = clocks.filter { clock in
+                switch filter {
+                case .breached: clock.status == .breached
+                case .atRisk: clock.status == .atRisk
+                case .attention: clock.needsAttention
+                }
+            }
+            guard let due = matching.map(\.dueAt).min() else { continue }
+            result.append(TicketSLA(ticket: ticket, clocks: clocks, dueAt: due))
+        }
+        return result.sorted { ($0.dueAt, $0.ticket.number) < ($1.dueAt, $1.ticket.number) }
+    }
+
+    // MARK: Breach escalation
+
+    /// Escalates every breached clock of every open ticket to the supervisor (R3.3), once per breach.
+    ///
+    /// Each escalation and its supervisor notification get ids derived from ticket, clock and due
+    /// time, and values that depend only on the breach, so two offline sites that both sweep the
+    /// same breach write the same rows and converge to one record. Already-escalated breaches are skipped.
+    /// - Returns: the escalations written now.
+    @discardableResult
+    package func escalateBreaches(actor: String?, now: Int64? = nil) async throws -> [Escalation] {
+        let at = now ?? configuration.now()
+        return try await writer.write { db in
+            try self.authorize(.sweepSLA, actor: actor, in: db)
+            var made: [Escalation] = []
+            var edits: [FieldEdit] = []
+            for item in try self.slaBoard(.breached, now: at, in: db) {
+                for clock in item.clocks where clock.status == .breached {
+                    let id = Self.ruleID("escalation", item.ticket.id, clock.kind.rawValue, String(clock.dueAt))
+                    if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM escalation WHERE id = ? AND ticketId IS NOT NULL)", arguments: [id]) == true {
+                        continue
+                    }
+                    let reason = "SLA \(clock.kind.rawValue) breached: due \(Timestamps.iso(clock.dueAt))"
+                    let escalation = Escalation(
+                        id: id, ticketId: item.ticket.id, kind: "breach", clock: clock.kind.rawValue, dueAt: clock.dueAt, tier: nil,
+                        toRole: Role.supervisor.rawValue, reason: reason, at: clock.dueAt, by: nil)
+                    edits += Self.escalationEdits(escalation)
+                    edits += self.notificationEdits(
+                        ticketID: item.ticket.id, role: .supervisor, kind: "sla-breach", body: "\(item.ticket.number): \(reason)",
+                        at: clock.dueAt, sourceId: id)
+                    made.append(escalation)
+                }
+            }
+            if !edits.isEmpty { try self.commit(edits, actor: actor, in: db) }
+            return made
+        }
+    }
+
+    static func escalationEdits(_ escalation: Escalation) -> [FieldEdit] {
+        var values: [(String, FieldValue)] = [
+            ("ticketId", .text(escalation.ticketId)), ("kind", .text(escalation.kind)), ("reason", .text(escalation.reason)),
+            ("at", .int(escalation.at)),
+        ]
+        if let clock = escalation.clock { values.append(("clock", .text(clock))) }
+        if let due = escalation.dueAt { values.append(("dueAt", .int(due))) }
+        if let tier = escalation.tier { values.append(("tier", .int(Int64(tier)))) }
+        if let role = escalation.toRole { values.append(("toRole", .text(role))) }
+        if let by = escalation.by { values.append(("by", .text(by))) }
+        return values.map { FieldEdit(entity: "escalation", rowID: escalation.id, field: $0.0, value: $0.1) }
+    }
+
+    /// Escalations of a ticket, oldest first.
+    package func escalations(ticketID: String) async throws -> [Escalation] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM escalation WHERE ticketId = ? AND kind IS NOT NULL ORDER BY at, id", arguments: [ticketID]
+            ).map { row in
+                Escalation(
+                    id: row["id"], ticketId: row["ticketId"], kind: row["kind"], clock: row["clock"], dueAt: row["dueAt"],
+                    tier: row["tier"], toRole: row["toRole"], reason: row["reason"] ?? "", at: row["at"] ?? 0, by: row["by"])
+            }
+        }
+    }
+}

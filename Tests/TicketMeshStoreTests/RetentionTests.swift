@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import Testing
+import TicketMeshDomain
+import TicketMeshReplication
+
+@testable import TicketMeshStore
+
+/// R6: archived tickets are read-only; a purge is replicated and a purged ticket never returns.
+@Suite struct RetentionTests {
+    let clock = ManualClock()
+    let day: Int64 = 86_400_000
+
+    func closedTicket(on store: ReplicaStore) async throws -> Ticket {
+        _ = try await store.addCustomer(Customer(id: "C202405001", name: "Acme", phone: "13800138000"), generateID: false, actor: nil)
+        let ticket = try await store.createTicket(
+            TicketDraft(customerId: "C202405001", channel: "phone", type: "complaint", urgency: "normal", summary: "身份证 11010519491231002X 的客户投诉"),
+            actor: "alice")
+        _ = try await store.addEntry(ticket.id, kind: .reply, body: "已处理", actor: "alice")
+        _ = try await store.resolve(ticket.id, result: "refunded", actor: "alice")
+        return try await store.close(ticket.id, actor: "alice")
+    }
+
+    @Test func archivedTicketsAreReadOnlyAndPurgeWaitsForRetention() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let ticket = try await closedTicket(on: hq)
+        await #expect(throws: DomainError.self) { try await hq.purge(ticket.id, reason: "x", actor: nil) }
+        _ = try await hq.archive(ticket.id, actor: nil)
+        let edit = await #expect(throws: DomainError.self) { try await hq.addEntry(ticket.id, kind: .note, body: "late note", actor: nil) }
+        #expect(edit?.message.contains("closed") == true || edit?.message.contains("archived") == true)
+        let early = await #expect(throws: DomainError.self) { try await hq.purge(ticket.id, reason: "x", actor: nil) }
+        #expect(early?.message.contains("retention of 1095 days") == true)
+        try await hq.setRetentionDays(30, actor: nil)
+        clock.advance(31 * day)
+        #expect(try await hq.purgeExpired(actor: "root") == [ticket.number])
+        await #expect(throws: DomainError.self) { try await hq.ticket(ticket.id) }
+        #expect(try await hq.entries(ticketID: ticket.id).isEmpty)
+    }
+
+    @Test func aPurgedTicketNeverReturnsFromASiteThatWasOffline() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let laptop = try ReplicaStore.inMemory(site: SiteCode("LAPTOP"), configuration: clock.configuration)
+        let relay = try ReplicaStore.inMemory(site: SiteCode("SH"), configuration: clock.configuration)
+        let ticket = try await closedTicket(on: hq)
+        try await deliverAll(from: hq, to: laptop)
+        // The laptop goes offline; HQ archives and purges.
+        _ = try await hq.archive(ticket.id, actor: "boss")
+        try await hq.setRetentionDays(1, actor: nil)
+        clock.advance(2 * day)
+        _ = try await hq.purge(ticket.number, reason: "retention", actor: "boss")
+        // Meanwhile the laptop keeps working on its copy: a note, a rating.
+        _ = try await laptop.rate(ticket.id, score: 5, comment: "thanks", actor: "carol")
+        let laptopEntries = try await laptop.entries(ticketID: ticket.id).count
+        #expect(laptopEntries >= 3)
+        // The laptop reaches SH first (old content relayed), then everyone meets.
+        try await deliverAll(from: laptop, to: relay)
+        try await deliverAll(from: hq, to: relay)
+        try await deliverAll(from: relay, to: laptop)
+        try await deliverAll(from: relay, to: hq)
+        try await deliverAll(from: laptop, to: hq)
+        for site in [hq, laptop, relay] {
+            await #expect(throws: DomainError.self) { try await site.ticket(ticket.id) }
+            #expect(try await site.entries(ticketID: ticket.id).isEmpty)
+            let leaked = try await site.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change WHERE value LIKE '%11010519491231002X%' OR value = 'thanks'")!
+            }
+            #expect(leaked == 0, "purged content left in the log of \(site.site)")
+            let audit = try await site.audit(ticket.number)
+            #expect(audit.purged)
+            #expect(audit.writes.contains { $0.actor == "carol" && $0.entity == "entry" && $0.value == nil }, "the laptop's edits are in the audit, blank")
+            #expect(audit.writes.contains { $0.entity == "tombstone" && $0.field == "by" && $0.value == "boss" })
+        }
+        let digests = try await [hq, laptop, relay].asyncMap { try await $0.digest() }
+        #expect(Set(digests).count == 1)
+        for site in [hq, laptop, relay] {
+            let before = try await site.queryTablesDump()
+            try await site.rebuildFromLog()
+            #expect(try await site.digest() == digests[0])
+            #expect(try await site.queryTablesDump() == before)
+        }
+    }
+}
