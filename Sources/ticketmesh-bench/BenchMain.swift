@@ -11,5 +11,11 @@ enum BenchMain {
         print(local.line)
         let remote = try await StoreBench.remoteApply(count: quick ? 10_000 : 100_000)
         print(remote.line)
+        // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
+        let reportTickets = arguments.firstIndex(of: "--report-tickets").flatMap { index in
+            arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
+        }
+        let report = try await ReportBench.weeklyReport(tickets: reportTickets ?? (quick ? 20_000 : 1_000_000))
+        print(report.line)
     }
 }
