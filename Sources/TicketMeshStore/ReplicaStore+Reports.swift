@@ -157,7 +157,13 @@ extension ReplicaStore {
     ///
     /// - Throws: `DomainError` naming `metric` or `target`; `.forbidden` unless manager or admin.
     package func setReportTarget(metric: String, target: String?, actor: String?) async throws -> [String: String] {
-        let (name, text) = try target.map { try ReportTargets.validate(metric: metric, target: $0) } ?? (try ReportTargets.validate(metric: metric, target: "0").0, "")
+        let name: String
+        let text: String
+        if let target {
+            (name, text) = try ReportTargets.validate(metric: metric, target: target)
+        } else {
+            (name, text) = (try ReportTargets.validate(metric: metric, target: "0").0, "")
+        }
         return try await writer.write { db in
             try self.authorize(.setReportTargets, actor: actor, in: db)
             try self.commit([FieldEdit(entity: "setting", rowID: "reportTarget", field: name, value: .text(text))], actor: actor, in: db)

@@ -74,7 +74,7 @@ extension ReplicaStore {
             for customer in index..<min(index + 2_000, request.customers) { edits += data.customer(customer) }
             index += 2_000
             let chunk = edits
-            try await writer.write { db in try self.commit(chunk, actor: actor, in: db) }
+            _ = try await writer.write { db in try self.commit(chunk, actor: actor, in: db) }
             changes += chunk.count
         }
         var written = 0
@@ -84,7 +84,7 @@ extension ReplicaStore {
             edits.reserveCapacity(count * 40)
             for _ in 0..<count { edits += data.ticket() }
             let chunk = edits
-            try await writer.write { db in try self.commit(chunk, actor: actor, in: db) }
+            _ = try await writer.write { db in try self.commit(chunk, actor: actor, in: db) }
             changes += chunk.count
             written += count
             progress(written)

@@ -27,7 +27,8 @@ struct SeedCommand: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - start
             if options.json { return try Output.json(summary) }
-            print("Seeded \(summary.customers) customers and \(summary.tickets) tickets (\(summary.changes) changes) in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print(String(format: "Seeded %d customers and %d tickets (%d changes) in %.1f s", summary.customers, summary.tickets, summary.changes, seconds))
         }
     }
 }

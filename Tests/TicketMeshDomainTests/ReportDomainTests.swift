@@ -1,5 +1,9 @@
 import Foundation
 import PropertyBased
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 import Testing
 
 @testable import TicketMeshDomain
@@ -43,14 +47,21 @@ import Testing
     }
 
     @Test func rowsInAnyOrderGiveTheSameReport() {
-        let rows = (0..<20).map { index in
-            ReportRow(
+        var rows: [ReportRow] = []
+        for index in 0..<20 {
+            let hour = Int64(index) * 3_600_000
+            var row = ReportRow(
                 number: String(format: "N%02d", index), type: index % 3 == 0 ? "complaint/service" : "after-sales/return",
                 urgency: ["urgent", "important", "normal"][index % 3], state: index % 2 == 0 ? "resolved" : "in-progress",
-                assignee: "agent\(index % 4)", department: index % 5 == 0 ? nil : "CS", summary: "物流延误 delay \(index)",
-                receivedAt: Int64(index) * 3_600_000, resolvedAt: Int64(index + 5) * 3_600_000,
-                firstReplyAt: index % 4 == 0 ? nil : Int64(index) * 3_600_000 + 600_000, replies: index % 3, score: index % 6 == 0 ? nil : 1 + index % 5,
-                firstResponseMet: index % 4 == 0 ? nil : index % 7 != 0)
+                summary: "物流延误 delay \(index)", receivedAt: hour)
+            row.assignee = "agent\(index % 4)"
+            row.department = index % 5 == 0 ? nil : "CS"
+            row.resolvedAt = hour + 5 * 3_600_000
+            row.firstReplyAt = index % 4 == 0 ? nil : hour + 600_000
+            row.replies = index % 3
+            row.score = index % 6 == 0 ? nil : 1 + index % 5
+            row.firstResponseMet = index % 4 == 0 ? nil : index % 7 != 0
+            rows.append(row)
         }
         var forward = Self.builder(.monthly)
         var backward = Self.builder(.monthly)

@@ -258,12 +258,3 @@ import TicketMeshReplication
         await #expect(throws: DomainError.self) { _ = try await store.setReportTarget(metric: "satisfaction", target: "4", actor: "ana") }
     }
 }
-
-extension Array {
-    /// `transform` applied to each element in order, awaiting each.
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var result: [T] = []
-        for element in self { result.append(try await transform(element)) }
-        return result
-    }
-}

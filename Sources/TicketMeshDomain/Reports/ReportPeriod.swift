@@ -53,7 +53,7 @@ package struct ReportPeriod: Sendable, Equatable {
     package static func resolve(
         kind: ReportKind, from fromText: String?, to toText: String?, now: Int64, timeZone: TimeZone
     ) throws(DomainError) -> ReportPeriod {
-        let calendar = calendar(timeZone)
+        let calendar = Self.calendar(timeZone)
         let today = calendar.startOfDay(for: Date(timeIntervalSince1970: Double(now) / 1000))
         var (from, to) = defaultSpan(kind: kind, today: today, calendar: calendar)
         if let fromText { from = try parse(fromText, field: "from", calendar: calendar, endOfDay: false) }
@@ -105,13 +105,15 @@ package struct ReportPeriod: Sendable, Equatable {
         return try Timestamps.parse(text, field: field)
     }
 
-    static func calendar(_ timeZone: TimeZone) -> Calendar {
+    /// A Gregorian calendar in `timeZone`.
+    package static func calendar(_ timeZone: TimeZone) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// `date` as ms since 1970.
+    package static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// `millis` as `YYYY-MM-DDTHH:MM:SS±HH:MM` in the period's zone (UTC prints `Z`).
     package func format(_ millis: Int64) -> String {
