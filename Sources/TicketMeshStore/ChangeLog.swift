@@ -31,10 +31,8 @@ enum ChangeLog {
 
     /// Appends `changes` to the log and merges the new ones into registers and query tables.
     ///
-    /// - Parameter currents: winning versions the caller has just read in this transaction
-    ///   (local writes read them as their bases); fields not listed are looked up.
     /// - Returns: the changes that were new; the others were already in the log and changed nothing.
-    static func record(_ changes: [Change], currents: [FieldKey: Version?] = [:], in db: Database) throws -> [Change] {
+    static func record(_ changes: [Change], in db: Database) throws -> [Change] {
         let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
         var fresh: [Change] = []
         fresh.reserveCapacity(changes.count)
@@ -47,7 +45,7 @@ enum ChangeLog {
             if db.changesCount > 0 { fresh.append(change) }
         }
         let live = try Purge.filter(fresh, in: db)
-        try merge(live, currents: currents, in: db)
+        try merge(live, in: db)
         try Purge.cascade(live, in: db)
         return fresh
     }
@@ -63,7 +61,7 @@ enum ChangeLog {
     ///
     /// Only the batch's greatest write per field is compared with the register, and each
     /// query-table row is written once per batch, whatever the number of its fields that changed.
-    static func merge(_ changes: [Change], currents: [FieldKey: Version?] = [:], in db: Database) throws {
+    static func merge(_ changes: [Change], in db: Database) throws {
         var best: [FieldKey: Change] = [:]
         var contested: Set<FieldKey> = []
         for change in changes {
@@ -76,24 +74,27 @@ enum ChangeLog {
             }
         }
         var rows: [FieldKey: [(field: String, value: FieldValue)]] = [:]
+        // One statement per field: insert, or overwrite only when the write is newer in (HLC, site)
+        // order. A field that gets a second write, winning or losing, is marked contested.
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO register (entity, rowId, field, value, hlcPhysical, hlcLogical, site) VALUES (?,?,?,?,?,?,?)
                 ON CONFLICT(entity, rowId, field) DO UPDATE SET value = excluded.value,
-                hlcPhysical = excluded.hlcPhysical, hlcLogical = excluded.hlcLogical, site = excluded.site
+                hlcPhysical = excluded.hlcPhysical, hlcLogical = excluded.hlcLogical, site = excluded.site, contested = 1
+                WHERE (excluded.hlcPhysical, excluded.hlcLogical, excluded.site) > (hlcPhysical, hlcLogical, site)
                 """)
+        let markContested = try db.cachedStatement(
+            sql: "UPDATE register SET contested = 1 WHERE entity = ? AND rowId = ? AND field = ? AND contested = 0")
         for (key, change) in best {
-            let current: Version? =
-                if let known = currents[key] { known } else { try currentVersion(entity: key.entity, rowID: key.rowID, field: key.field, in: db) }
-            if current != nil || contested.contains(key) {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO contested (entity, rowId, field) VALUES (?, ?, ?)")
-                    .execute(arguments: [key.entity, key.rowID, key.field])
-            }
-            if let current, !(current < change.version) { continue }
             try upsert.execute(arguments: [
                 key.entity, key.rowID, key.field, change.value.databaseValue, change.hlc.physical, Int64(change.hlc.logical),
                 change.origin.rawValue,
             ])
+            let won = db.changesCount > 0
+            if !won || contested.contains(key) {
+                try markContested.execute(arguments: [key.entity, key.rowID, key.field])
+            }
+            guard won else { continue }
             rows[FieldKey(entity: key.entity, rowID: key.rowID, field: ""), default: []].append((key.field, change.value))
         }
         for (row, fields) in rows {

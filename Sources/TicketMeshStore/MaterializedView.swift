@@ -35,7 +35,13 @@ enum MaterializedView {
             ]),
         Table(
             name: "customer",
-            columns: ["name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site"]),
+            columns: [
+                "name", "contactPerson", "contactRole", "phone", "email", "industry", "level", "createdAt", "site",
+                // v2-crm
+                "firstCooperation", "tags", "specialNeeds",
+            ]),
+        Table(name: "purchase", columns: ["customerId", "amount", "item", "at"]),
+        Table(name: "careTask", columns: ["customerId", "kind", "dueAt", "reason", "doneAt", "doneBy", "note"]),
         Table(name: "article", columns: ["title", "body", "category", "author", "site", "createdAt"]),
         Table(name: "articleHit", columns: ["articleId", "site", "count"]),
         Table(name: "articleLink", columns: ["articleId", "ticketId"]),

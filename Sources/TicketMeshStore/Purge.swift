@@ -69,7 +69,6 @@ enum Purge {
             sql: "UPDATE change SET value = NULL WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL")
             .execute(arguments: [rowID])
         try db.cachedStatement(sql: "DELETE FROM register WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
-        try db.cachedStatement(sql: "DELETE FROM contested WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
         for table in MaterializedView.tables where table.name != "tombstone" {
             try db.cachedStatement(sql: "DELETE FROM \(table.name) WHERE id = ?").execute(arguments: [rowID])
         }

@@ -49,9 +49,9 @@ extension ReplicaStore {
         try await writer.read { db in
             let targets: [Row] =
                 if let rowID {
-                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested WHERE rowId = ? ORDER BY entity, rowId, field", arguments: [rowID])
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM register WHERE rowId = ? AND contested = 1 ORDER BY entity, rowId, field", arguments: [rowID])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM contested ORDER BY entity, rowId, field")
+                    try Row.fetchAll(db, sql: "SELECT entity, rowId, field FROM register WHERE contested = 1 ORDER BY entity, rowId, field")
                 }
             var result: [Conflict] = []
             for target in targets {

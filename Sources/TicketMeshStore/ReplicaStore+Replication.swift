@@ -12,8 +12,7 @@ extension ReplicaStore {
     /// change, so they advance with the change rows themselves and cannot drift from them.
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
-        var clock = try loadClock(db)
-        var seq = try ChangeLog.highestSeq(origin: site, in: db)
+        var (clock, seq) = try loadClockAndSeq(db)
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
         var currents: [ChangeLog.FieldKey: Version?] = [:]
@@ -32,7 +31,7 @@ extension ReplicaStore {
             latest[key] = change.version
             changes.append(change)
         }
-        let fresh = try ChangeLog.record(changes, currents: currents, in: db)
+        let fresh = try ChangeLog.record(changes, in: db)
         precondition(fresh.count == changes.count, "local seq reused: the log already holds seq \(seq) of \(site)")
         return changes
     }
@@ -136,7 +135,7 @@ extension ReplicaStore {
     /// The result must equal what incremental merging built (same digest, same rows).
     package func rebuildFromLog() async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM register; DELETE FROM contested; DELETE FROM purgedRow")
+            try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
             for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
             var batch: [Change] = []

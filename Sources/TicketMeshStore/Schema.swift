@@ -18,15 +18,14 @@ enum Schema {
                         entity TEXT NOT NULL, rowId TEXT NOT NULL, field TEXT NOT NULL, value,
                         baseHlcPhysical INTEGER, baseHlcLogical INTEGER, baseSite TEXT, actor TEXT,
                         PRIMARY KEY (origin, seq)) WITHOUT ROWID;
-                    CREATE INDEX changeTarget ON change(rowId, entity, field);
+                    CREATE INDEX changeRow ON change(rowId);
                     CREATE TABLE vector (origin TEXT PRIMARY KEY NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
                     CREATE TABLE register (
                         entity TEXT NOT NULL, rowId TEXT NOT NULL, field TEXT NOT NULL, value,
                         hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL, site TEXT NOT NULL,
+                        contested INTEGER NOT NULL DEFAULT 0,
                         PRIMARY KEY (entity, rowId, field)) WITHOUT ROWID;
-                    CREATE TABLE contested (
-                        entity TEXT NOT NULL, rowId TEXT NOT NULL, field TEXT NOT NULL,
-                        PRIMARY KEY (entity, rowId, field)) WITHOUT ROWID;
+                    CREATE INDEX registerContested ON register(rowId) WHERE contested = 1;
                     CREATE TABLE serial (day TEXT PRIMARY KEY NOT NULL, last INTEGER NOT NULL) WITHOUT ROWID;
                     """)
             try ensureQueryTables(db)
@@ -74,6 +73,11 @@ enum Schema {
             // Local, derived from tombstones: every row id a purge removed, so late changes stay blank.
             try db.execute(sql: "CREATE TABLE purgedRow (rowId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
             try db.execute(sql: "CREATE INDEX registerTicketChild ON register(field, value) WHERE field = 'ticketId'")
+        }
+        migrator.registerMigration("v2-crm") { db in
+            try ensureQueryTables(db)
+            try db.execute(sql: "CREATE INDEX purchaseCustomer ON purchase(customerId, at)")
+            try db.execute(sql: "CREATE INDEX careTaskDue ON careTask(dueAt)")
         }
         migrator.registerMigration("v3-reports") { db in
             try ensureQueryTables(db)

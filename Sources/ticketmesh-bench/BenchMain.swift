@@ -7,10 +7,17 @@ enum BenchMain {
         let arguments = CommandLine.arguments.dropFirst()
         let quick = arguments.contains("--quick")
         print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
-        let local = try await StoreBench.localUpdates(count: quick ? 2_000 : 20_000)
-        print(local.line)
-        let remote = try await StoreBench.remoteApply(count: quick ? 10_000 : 100_000)
-        print(remote.line)
+        // Each figure is the median of several rounds; every round measures its own baseline
+        // right next to it, so load from other processes affects both sides alike.
+        let rounds = quick ? 1 : 3
+        var locals: [BenchResult] = []
+        var remotes: [BenchResult] = []
+        for _ in 0..<rounds {
+            locals.append(try await StoreBench.localUpdates(count: quick ? 2_000 : 10_000))
+            remotes.append(try await StoreBench.remoteApply(count: quick ? 10_000 : 100_000))
+        }
+        print(BenchResult.median(locals).line)
+        print(BenchResult.median(remotes).line)
         // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
         let reportTickets = arguments.firstIndex(of: "--report-tickets").flatMap { index in
             arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil

@@ -16,6 +16,11 @@ struct BenchResult {
     /// Throughput relative to the baseline (1.0 = as fast as raw inserts).
     var ratio: Double { baselineSeconds / seconds }
 
+    /// The round with the median ratio.
+    static func median(_ results: [BenchResult]) -> BenchResult {
+        results.sorted { $0.ratio < $1.ratio }[results.count / 2]
+    }
+
     var line: String {
         String(
             format: "%@: %d ops in %.2f s = %.0f ops/s; baseline %.0f ops/s; ratio %.2f (goal %@)", name, operations, seconds,

@@ -6,7 +6,7 @@ import TicketMeshStore
 struct CustomerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer", abstract: "Customer profiles (R8.1).",
-        subcommands: [CustomerAdd.self, CustomerList.self, CustomerShow.self])
+        subcommands: [CustomerAdd.self, CustomerList.self, CustomerShow.self, CustomerUpdate.self, CustomerPurchase.self])
 }
 
 /// A customer as printed: the phone masked to its last four digits unless revealed (R10.1).
