@@ -26,7 +26,13 @@ enum MaterializedView {
                 "complex", "plan", "plannedAt", "followUpAt", "followUpResult", "approvedBy", "approvedAt",
                 "approvalComment", "dissatisfied", "answeredRating", "score",
             ]),
-        Table(name: "entry", columns: ["ticketId", "kind", "author", "body", "score", "at", "site"]),
+        Table(
+            name: "entry",
+            columns: [
+                "ticketId", "kind", "author", "body", "score", "at", "site",
+                // v3-reports: feedback dimensions of a rating (R7.2)
+                "attitude", "responseSpeed", "problemSolving", "productFit",
+            ]),
         Table(
             name: "customer",
             columns: [

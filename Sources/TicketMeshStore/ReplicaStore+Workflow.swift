@@ -352,8 +352,15 @@ extension ReplicaStore {
 
     /// Records a satisfaction score 1–5 (R5.1). A score of 1–2 on a resolved ticket reopens it and
     /// notifies the supervisors (R5.2); see `TicketState.effective` for how it beats a concurrent resolve.
-    package func rate(_ key: String, score: Int, comment: String?, actor: String?) async throws -> Ticket {
+    ///
+    /// - Parameter dimensions: optional scores 1–5 per feedback dimension (R7.2), stored on the rating entry.
+    package func rate(
+        _ key: String, score: Int, comment: String?, dimensions: [FeedbackDimension: Int] = [:], actor: String?
+    ) async throws -> Ticket {
         let score = try Satisfaction.validate(score: score)
+        for (dimension, value) in dimensions where !(1...5).contains(value) {
+            throw DomainError.invalidValue(field: "dimension \(dimension.rawValue)", value: String(value), rule: "must be an integer from 1 to 5")
+        }
         let text = try comment.map { try TicketDraft.requireText($0, field: "comment", limit: 10_000) } ?? ""
         let id = try await writer.write { db -> String in
             try self.authorize(.recordFeedback, actor: actor, in: db)
@@ -364,6 +371,9 @@ extension ReplicaStore {
             }
             var edits = self.entryEdits(ticketID: ticket.id, kind: .rating, body: text, score: score, actor: actor)
             let ratingID = edits[0].rowID
+            edits += dimensions.sorted { $0.key.field < $1.key.field }.map {
+                FieldEdit(entity: "entry", rowID: ratingID, field: $0.key.field, value: .int(Int64($0.value)))
+            }
             edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "score", value: .int(Int64(score))))
             if Satisfaction.isDissatisfied(score: score) {
                 if state == .resolved {

@@ -79,6 +79,19 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX purchaseCustomer ON purchase(customerId, at)")
             try db.execute(sql: "CREATE INDEX careTaskDue ON careTask(dueAt)")
         }
+        migrator.registerMigration("v3-reports") { db in
+            try ensureQueryTables(db)
+            // Reports read a period by receipt time, first replies per ticket, repeat complaints per
+            // customer, and the few state writes (pause, reopen, escalation) that change their figures.
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS ticketReceived ON ticket(receivedAt);
+                    CREATE INDEX IF NOT EXISTS ticketCustomerReceived ON ticket(customerId, receivedAt);
+                    CREATE INDEX IF NOT EXISTS entryTicketKind ON entry(ticketId, kind, at);
+                    CREATE INDEX IF NOT EXISTS changeStateMark ON change(rowId, value)
+                      WHERE entity = 'ticket' AND field = 'state' AND value IN ('pending-customer', 'reopened', 'escalated');
+                    """)
+        }
         return migrator
     }
 

@@ -18,5 +18,11 @@ enum BenchMain {
         }
         print(BenchResult.median(locals).line)
         print(BenchResult.median(remotes).line)
+        // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
+        let reportTickets = arguments.firstIndex(of: "--report-tickets").flatMap { index in
+            arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
+        }
+        let report = try await ReportBench.weeklyReport(tickets: reportTickets ?? (quick ? 20_000 : 1_000_000))
+        print(report.line)
     }
 }

@@ -322,6 +322,8 @@ struct TicketRate: AsyncParsableCommand {
     @Option(help: "Score 1..5 (5 = very satisfied).") var score: Int?
     @Option(help: "The 3-level form instead of a score: satisfied (5), basically-satisfied (3), not-satisfied (1).") var level: String?
     @Option(help: "The customer's comment.") var comment: String?
+    @Option(help: "A feedback dimension score NAME=1..5 (\(FeedbackDimension.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
+    var dimension: [String] = []
 
     func run() async throws {
         try await runReporting {
@@ -331,8 +333,13 @@ struct TicketRate: AsyncParsableCommand {
             case (nil, let level?): value = try Satisfaction.parse(level).score
             default: throw DomainError.invalidValue(field: "score", value: "", rule: "give exactly one of --score 1..5 or --level")
             }
+            var dimensions: [FeedbackDimension: Int] = [:]
+            for text in dimension {
+                let (name, score) = try FeedbackDimension.parseRating(text)
+                dimensions[name] = score
+            }
             let store = try options.openStore()
-            try await printTicket(try await store.rate(ticket, score: value, comment: comment, actor: options.actor), store: store, options: options, detailed: false)
+            try await printTicket(try await store.rate(ticket, score: value, comment: comment, dimensions: dimensions, actor: options.actor), store: store, options: options, detailed: false)
         }
     }
 }

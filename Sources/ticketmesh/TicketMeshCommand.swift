@@ -8,9 +8,9 @@ struct TicketMeshCommand: AsyncParsableCommand {
         abstract: "Offline-first help desk: every site a full replica, synced over mutual TLS.",
         subcommands: [
             InitCommand.self, TicketCommand.self, CustomerCommand.self, ConflictsCommand.self, AuditCommand.self,
-            StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self, RetentionCommand.self, CareCommand.self, SLACommand.self, UserCommand.self,
-            InboxCommand.self, ExceptionCommand.self,
-            CertsCommand.self, SyncCommand.self, ServeCommand.self,
+            StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self, RetentionCommand.self, CareCommand.self,
+            SLACommand.self, UserCommand.self, InboxCommand.self, ExceptionCommand.self, ReportCommand.self,
+            SeedCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self,
         ]
     )
 }

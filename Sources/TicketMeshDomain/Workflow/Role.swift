@@ -44,6 +44,9 @@ package enum Permission: String, CaseIterable, Sendable {
     case manageKnowledge = "edit the knowledge base"
     case archive = "archive a ticket"
     case purge = "purge tickets or change retention"
+    case viewReports = "read reports"
+    case setReportTargets = "set report targets"
+    case seed = "load sample data"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
@@ -57,7 +60,9 @@ package enum Permission: String, CaseIterable, Sendable {
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
         case .manageSLA: return [.manager, .admin]
-        case .manageUsers: return [.admin]
+        case .manageUsers, .seed: return [.admin]
+        case .viewReports: return [.supervisor, .manager, .analyst, .admin]
+        case .setReportTargets: return [.manager, .admin]
         }
     }
 
