@@ -79,6 +79,9 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX purchaseCustomer ON purchase(customerId, at)")
             try db.execute(sql: "CREATE INDEX careTaskDue ON careTask(dueAt)")
         }
+        migrator.registerMigration("v3-passwords") { db in
+            try ensureQueryTables(db)
+        }
         return migrator
     }
 
