@@ -58,6 +58,15 @@ struct TestServer {
         }
     }
 
+    /// A session that neither stores nor sends cookies: tests set the `Cookie` header themselves.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     /// One HTTP exchange.
     struct Reply {
         let status: Int
@@ -90,7 +99,7 @@ struct TestServer {
             request.httpBody = Data(raw.utf8)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
