@@ -57,12 +57,12 @@ enum Templates {
         <p class="summary" id="ticket-summary">{{summary}}</p>
         <dl class="facts"><dt>{{t.state}}</dt><dd id="ticket-state" class="state">{{state}}</dd><dt>{{t.urgency}}</dt><dd>{{urgency}}</dd>
         <dt>{{t.customer}}</dt><dd><a href="/customers/{{customerId}}">{{customerId}}</a></dd><dt>{{t.channel}}</dt><dd>{{channel}}</dd>
-        <dt>{{t.type}}</dt><dd>{{type}}</dd><dt>{{t.assignee}}</dt><dd>{{assignee}} {{#tier}}(T{{tier}}){{/tier}}</dd>
-        {{#result}}<dt>{{t.result}}</dt><dd id="ticket-result">{{result}}</dd>{{/result}}</dl>{{/ticket}}
+        <dt>{{t.type}}</dt><dd>{{type}}</dd><dt>{{t.assignee}}</dt><dd>{{assignee}} {{#hasTier}}(T{{tier}}){{/hasTier}}</dd>
+        {{#hasResult}}<dt>{{t.result}}</dt><dd id="ticket-result">{{result}}</dd>{{/hasResult}}</dl>{{/ticket}}
         <section><h2>{{t.sla}}</h2><table id="sla"><thead><tr><th>{{t.clock}}</th><th>{{t.status}}</th><th>{{t.dueAt}}</th><th>{{t.remaining}}</th></tr></thead><tbody>
         {{#clocks}}<tr class="clock {{status}}"><td>{{kind}}</td><td><span class="badge {{status}}">{{status}}</span></td><td>{{due}}</td><td>{{remaining}}</td></tr>{{/clocks}}
         </tbody></table></section>
-        <section><h2>{{t.progress}}</h2><ol id="progress">{{#entries}}<li class="entry {{kind}}"><time>{{at}}</time> <b>{{author}}</b> <span class="kind">{{kind}}</span>{{#score}} <span class="score">{{score}}/5</span>{{/score}} <span class="body">{{body}}</span></li>{{/entries}}</ol></section>
+        <section><h2>{{t.progress}}</h2><ol id="progress">{{#entries}}<li class="entry {{kind}}"><time>{{at}}</time> <b>{{author}}</b> <span class="kind">{{kind}}</span>{{#hasScore}} <span class="score">{{score}}/5</span>{{/hasScore}} <span class="body">{{body}}</span></li>{{/entries}}</ol></section>
         <section><h2>{{t.conflicts}}</h2>{{#conflicts}}<div class="conflict"><b>{{field}}</b>: {{t.winner}} “{{winner}}” ({{winnerSite}}) · {{t.loser}} “{{loser}}” ({{loserSite}})</div>{{/conflicts}}{{^conflicts}}<p>{{t.noConflicts}}</p>{{/conflicts}}</section>
         <section class="actions"><h2>{{t.actions}}</h2>
         <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>

@@ -60,7 +60,8 @@ extension WebUI {
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state, "urgency": ticket.urgency,
                     "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type, "assignee": ticket.assignee ?? "",
-                    "tier": ticket.tier.map(String.init) ?? "", "result": ticket.result ?? "",
+                    "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil, "result": ticket.result ?? "",
+                    "hasResult": ticket.result != nil,
                 ] as [String: Any],
                 "clocks": detail.sla.map {
                     ["kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": Self.time($0.dueAt), "remaining": Self.duration($0.remaining)]
@@ -68,7 +69,7 @@ extension WebUI {
                 "entries": detail.notes.map {
                     [
                         "kind": $0.kind.rawValue, "author": $0.author ?? "", "body": $0.body, "at": Self.time($0.at),
-                        "score": $0.score.map(String.init) ?? "",
+                        "score": $0.score.map(String.init) ?? "", "hasScore": $0.score != nil,
                     ]
                 },
                 "conflicts": detail.conflicts.map {
