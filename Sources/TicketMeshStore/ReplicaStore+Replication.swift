@@ -12,8 +12,7 @@ extension ReplicaStore {
     /// change, so they advance with the change rows themselves and cannot drift from them.
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
-        var clock = try loadClock(db)
-        var seq = try ChangeLog.highestSeq(origin: site, in: db)
+        var (clock, seq) = try loadClockAndSeq(db)
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
         var currents: [ChangeLog.FieldKey: Version?] = [:]

@@ -108,19 +108,23 @@ package final class ReplicaStore: Replica {
 
     // MARK: Clock
 
-    /// The clock as of this transaction: the larger of the last saved observation and this
-    /// site's newest change, so local writes need not save it (the change row is the record).
-    func loadClock(_ db: Database) throws -> HybridLogicalClock {
+    /// The clock and this site's last seq as of this transaction.
+    ///
+    /// The clock is the larger of the last saved observation and this site's newest change, so
+    /// local writes need not save it: the change row is the record.
+    func loadClockAndSeq(_ db: Database) throws -> (clock: HybridLogicalClock, seq: Int64) {
         let saved = try Row.fetchOne(
             db.cachedStatement(
                 sql: "SELECT (SELECT value FROM meta WHERE key = 'hlcPhysical'), (SELECT value FROM meta WHERE key = 'hlcLogical')"))
         let own = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT hlcPhysical, hlcLogical FROM change WHERE origin = ? ORDER BY seq DESC LIMIT 1"),
+            db.cachedStatement(sql: "SELECT seq, hlcPhysical, hlcLogical FROM change WHERE origin = ? ORDER BY seq DESC LIMIT 1"),
             arguments: [site.rawValue])
         var last = HLC(physical: saved?[0] ?? 0, logical: UInt32(clamping: (saved?[1] as Int64?) ?? 0))
-        if let own { last = max(last, HLC(physical: own[0], logical: UInt32(clamping: own[1] as Int64))) }
-        return HybridLogicalClock(last: last, maxDrift: configuration.maxDrift)
+        if let own { last = max(last, HLC(physical: own[1], logical: UInt32(clamping: own[2] as Int64))) }
+        return (HybridLogicalClock(last: last, maxDrift: configuration.maxDrift), own?[0] ?? 0)
     }
+
+    func loadClock(_ db: Database) throws -> HybridLogicalClock { try loadClockAndSeq(db).clock }
 
     func saveClock(_ clock: HybridLogicalClock, _ db: Database) throws {
         try db.cachedStatement(

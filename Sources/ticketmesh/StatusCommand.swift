@@ -3,6 +3,7 @@ import Foundation
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
+import TicketMeshSync
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the site, its version vector and state digest.")
@@ -16,6 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
         var digest: String
         var changes: Int
         var tickets: Int
+        var peers: [PeerBook.Status]
     }
 
     func run() async throws {
@@ -23,7 +25,8 @@ struct StatusCommand: AsyncParsableCommand {
             let store = try options.openStore()
             let report = Report(
                 site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(),
-                digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount())
+                digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount(),
+                peers: PeerBook.status(directory: options.dataDirectory, vector: try await store.vector()))
             if options.json {
                 try Output.json(report)
             } else {
@@ -32,6 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
                 print("digest   \(report.digest)")
                 print("changes  \(report.changes)")
                 print("tickets  \(report.tickets)")
+                for peer in report.peers { print("peer     \(peer.peer) last sync \(peer.lastSync ?? "never") lag \(peer.lag.map(String.init) ?? "?")") }
             }
         }
     }

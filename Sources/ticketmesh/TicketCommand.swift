@@ -78,6 +78,14 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     }
 }
 
+/// Runs a command that changes one ticket: opens the store, runs `action`, prints the ticket.
+func runTicketAction(_ options: GlobalOptions, _ action: (ReplicaStore) async throws -> Ticket) async throws {
+    try await runReporting {
+        let store = try options.openStore()
+        try await printTicket(try await action(store), store: store, options: options, detailed: false)
+    }
+}
+
 struct TicketCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Register a ticket (R1.2).")
     @OptionGroup var options: GlobalOptions
@@ -220,14 +228,9 @@ struct TicketAssign: AsyncParsableCommand {
     @Option(name: .customLong("collaborator"), help: "A collaborating department; repeatable.") var collaborators: [String] = []
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            let updated = try await store.assign(
-                ticket, to: to,
-                .init(tier: tier, department: department, leadDepartment: leadDepartment, collaborators: collaborators),
-                actor: options.actor)
-            try await printTicket(updated, store: store, options: options, detailed: false)
-        }
+        let assignment = ReplicaStore.Assignment(
+            tier: tier, department: department, leadDepartment: leadDepartment, collaborators: collaborators)
+        try await runTicketAction(options) { store in try await store.assign(ticket, to: to, assignment, actor: options.actor) }
     }
 }
 
@@ -239,11 +242,7 @@ struct TicketEscalate: AsyncParsableCommand {
     @Option(help: "Why.") var reason: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            let updated = try await store.escalate(ticket, tier: tier, reason: reason, actor: options.actor)
-            try await printTicket(updated, store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.escalate(ticket, tier: tier, reason: reason, actor: options.actor) }
     }
 }
 
@@ -301,10 +300,7 @@ struct TicketClose: AsyncParsableCommand {
     @Argument(help: "Ticket id or number.") var ticket: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.close(ticket, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.close(ticket, actor: options.actor) }
     }
 }
 
@@ -315,10 +311,7 @@ struct TicketReopen: AsyncParsableCommand {
     @Option(help: "Why the customer is not satisfied.") var reason: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.reopen(ticket, reason: reason, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.reopen(ticket, reason: reason, actor: options.actor) }
     }
 }
 
@@ -351,11 +344,7 @@ struct TicketAccept: AsyncParsableCommand {
     @Option(help: "Promised resolution time (ISO 8601).") var eta: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            let updated = try await store.accept(ticket, eta: try Timestamps.parse(eta, field: "eta"), actor: options.actor)
-            try await printTicket(updated, store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.accept(ticket, eta: try Timestamps.parse(eta, field: "eta"), actor: options.actor) }
     }
 }
 
@@ -366,10 +355,7 @@ struct TicketPlan: AsyncParsableCommand {
     @Argument(help: "The plan.") var text: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.plan(ticket, text: text, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.plan(ticket, text: text, actor: options.actor) }
     }
 }
 
@@ -380,10 +366,7 @@ struct TicketFollowUp: AsyncParsableCommand {
     @Option(help: "What the customer said.") var result: String
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.followUp(ticket, result: result, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.followUp(ticket, result: result, actor: options.actor) }
     }
 }
 
@@ -394,9 +377,6 @@ struct TicketApprove: AsyncParsableCommand {
     @Option(help: "Review comment.") var comment: String?
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
-            try await printTicket(try await store.approve(ticket, comment: comment, actor: options.actor), store: store, options: options, detailed: false)
-        }
+        try await runTicketAction(options) { store in try await store.approve(ticket, comment: comment, actor: options.actor) }
     }
 }

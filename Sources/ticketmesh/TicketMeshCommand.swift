@@ -9,7 +9,8 @@ struct TicketMeshCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, TicketCommand.self, CustomerCommand.self, ConflictsCommand.self, AuditCommand.self,
             StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self, RetentionCommand.self, CareCommand.self, SLACommand.self, UserCommand.self,
-            InboxCommand.self, ExceptionCommand.self, WebCommand.self,
+            InboxCommand.self, ExceptionCommand.self,
+            CertsCommand.self, SyncCommand.self, ServeCommand.self, WebCommand.self,
         ]
     )
 }

@@ -1,0 +1,53 @@
+import Foundation
+import TicketMeshDomain
+
+/// The organisation's list of revoked site certificates, kept as `revoked.json`.
+///
+/// `certs revoke` appends to the copy in the CA directory; each site loads the copy in its
+/// `--tls` directory on every handshake, so replacing that file takes effect without a restart.
+package struct RevocationList: Codable, Hashable, Sendable {
+    /// The file name in CA and site TLS directories.
+    package static let fileName = "revoked.json"
+
+    /// One revoked certificate.
+    package struct Entry: Codable, Hashable, Sendable {
+        package var site: String
+        /// The certificate serial number, lowercase hex.
+        package var serial: String
+        /// When it was revoked (ISO 8601).
+        package var revokedAt: String
+    }
+
+    package var revoked: [Entry]
+
+    package init(revoked: [Entry] = []) { self.revoked = revoked }
+
+    /// Whether the certificate with this serial (lowercase hex) is revoked.
+    package func contains(serial: String) -> Bool { revoked.contains { $0.serial == serial } }
+
+    /// Loads the list in `directory`; a missing file is an empty list.
+    package static func load(from directory: URL) throws(SyncError) -> RevocationList {
+        let url = directory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return RevocationList() }
+        do {
+            return try JSONDecoder().decode(RevocationList.self, from: data)
+        } catch {
+            throw SyncError(
+                code: .invalidConfiguration,
+                message:
+                    "invalid revocation list '\(url.path)': must be {\"revoked\": [{\"site\", \"serial\", \"revokedAt\"}]}"
+            )
+        }
+    }
+
+    /// Writes the list into `directory` atomically.
+    package func write(to directory: URL) throws(SyncError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data("{\"revoked\":[]}".utf8)
+        try PEMFiles.write(
+            String(decoding: data, as: UTF8.self) + "\n",
+            to: directory.appendingPathComponent(Self.fileName)
+        )
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import TicketMeshDomain
+import TicketMeshStore
+import TicketMeshSync
+
+/// `ticketmesh serve`: the sync listener and the peer scheduler, run until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve sync to peers and sync with the named peers in the background (stops on SIGINT/SIGTERM).",
+        discussion: "Prints 'sync listening on HOST:PORT' on stdout once bound (port 0 picks a free port)."
+    )
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var sync: SyncOptions
+    @Option(name: .customLong("sync"), help: "Address to accept sync peers on, HOST:PORT.") var listen: String?
+    @Option(help: "A peer to sync with, HOST:PORT (repeatable).") var peer: [String] = []
+    @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
+    @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
+
+    func run() async throws {
+        try await runSyncReporting {
+            guard listen != nil || !peer.isEmpty else {
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, or both"
+                )
+            }
+            guard interval > 0, maxBackoff >= 0.5 else {
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid --interval/--max-backoff: must be > 0 and ≥ 0.5 seconds"
+                )
+            }
+            let peers = try peer.map { text in
+                let (host, port) = try SyncClient.parseAddress(text, field: "--peer")
+                return PeerScheduler.Peer(host: host, port: port)
+            }
+            let store = try options.openStore()
+            let configuration = try sync.sessionConfiguration()
+            let logger = sync.logger()
+            let book = PeerBook(directory: options.dataDirectory)
+            var services: [any Service] = []
+            if let listen {
+                let (host, port) = try SyncClient.parseAddress(listen, field: "--sync")
+                let server = try await SyncServer.bind(
+                    host: host,
+                    port: port,
+                    replica: store,
+                    configuration: configuration,
+                    logger: logger,
+                    book: book
+                )
+                services.append(server)
+                let line =
+                    options.json
+                    ? "{\"site\":\"\(store.site)\",\"sync\":\"\(server.address)\"}\n"
+                    : "sync listening on \(server.address)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
+            if !peers.isEmpty {
+                services.append(
+                    PeerScheduler(
+                        peers: peers,
+                        replica: store,
+                        configuration: configuration,
+                        logger: logger,
+                        book: book,
+                        interval: .milliseconds(Int64(interval * 1000)),
+                        backoff: Backoff(base: .milliseconds(500), cap: .milliseconds(Int64(maxBackoff * 1000)))
+                    )
+                )
+            }
+            // The HTTP API service (`--http`) joins this same group when it lands.
+            try await SyncServices.run(services, logger: logger)
+            Output.note("serve stopped")
+        }
+    }
+}

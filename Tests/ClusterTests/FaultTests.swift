@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import NIOCore
+import Testing
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+import TicketMeshSync
+
+/// Cut links resume where they stopped; bad frames close the session and apply nothing of their batch.
+@Suite(.timeLimit(.minutes(3)))
+struct FaultTests {
+    @Test func resumesAfterCutsAtManyPoints() async throws {
+        let pki = try TestPKI()
+        let hq = try await TestNode.make("HQ", pki: pki, batch: 100)
+        let sh = try await TestNode.make("SH", pki: pki, listen: false, batch: 100)
+        try await hq.write(2_000)
+        try await sh.write(3_000)
+        let proxy = try await FaultProxy(targetPort: hq.port)
+        // Cut points from inside the TLS handshake to deep into the exchange, growing geometrically.
+        var cutPoints: [Int] = [1, 50, 300, 700, 1_200, 2_000]
+        while cutPoints.last! < 400_000 { cutPoints.append(cutPoints.last! * 3 / 2) }
+        var failures = 0
+        for cut in cutPoints {
+            proxy.update { $0.cutAfterBytes = cut }
+            let ended = hq.sessionsEnded
+            do {
+                try await sh.sync(with: hq, port: proxy.port)
+            } catch {
+                failures += 1
+            }
+            try await hq.waitIdle(after: ended)
+        }
+        #expect(failures >= cutPoints.count - 3, "most cut points must interrupt the session")
+        #expect(proxy.cutCount >= failures)
+        // Healed link: the next session completes with nothing re-sent either way.
+        proxy.update { $0.cutAfterBytes = nil }
+        let healed = try await sh.sync(with: hq, port: proxy.port)
+        #expect(healed.duplicatesReceived == 0 && healed.duplicatesSent == 0)
+        let (h, s) = (try await Snapshot(hq), try await Snapshot(sh))
+        #expect(h == s)
+        #expect(h.changes == 5_000)
+        await proxy.stop()
+        await hq.stop()
+    }
+
+    @Test func convergesThroughDelayedAndPartitionedLink() async throws {
+        let pki = try TestPKI()
+        let hq = try await TestNode.make("HQ", pki: pki, batch: 100)
+        let bj = try await TestNode.make("BJ", pki: pki, listen: false, batch: 100) { $0.idleTimeout = .seconds(3) }
+        try await hq.write(800)
+        try await bj.write(1_200)
+        let proxy = try await FaultProxy(targetPort: hq.port, faults: .init(delay: .milliseconds(3)))
+        // Partition mid-session: the idle timeout ends it; what was acknowledged stays.
+        proxy.update { $0.cutAfterBytes = 60_000 }
+        await #expect(throws: (any Error).self) { try await bj.sync(with: hq, port: proxy.port) }
+        proxy.update {
+            $0.cutAfterBytes = nil
+            $0.down = true
+        }
+        await #expect(throws: (any Error).self) { try await bj.sync(with: hq, port: proxy.port) }
+        // The link heals (still slow): converge.
+        proxy.update { $0.down = false }
+        try await hq.waitIdle()
+        // Same replica, default idle timeout: a loaded machine must not turn slowness into a cut.
+        var patient = bj.configuration
+        patient.idleTimeout = .seconds(30)
+        let healed = try await TestNode(store: bj.store, configuration: patient, listen: false)
+        let summary = try await healed.sync(with: hq, port: proxy.port)
+        #expect(summary.duplicatesReceived == 0)
+        #expect(try await Snapshot(hq) == Snapshot(bj))
+        await proxy.stop()
+        await hq.stop()
+    }
+
+    // MARK: Bad frames
+
+    /// What a misbehaving (but certified) peer sends after a correct hello.
+    enum BadInput: String, CaseIterable, Sendable {
+        case truncatedChange, oversizedFrame, batchOutOfOrder, changesOutOfOrder, unknownKind, emptyFrame, ackForNothing
+    }
+
+    private static func changes(_ count: Int, from first: Int64 = 1) -> [Change] {
+        (0..<Int64(count)).map { offset in
+            Change(
+                origin: SiteCode(trusted: "SH"),
+                seq: first + offset,
+                hlc: HLC(physical: 1_800_000_000_000, logical: UInt32(offset)),
+                entity: "ticket",
+                rowID: UUID().uuidString,
+                field: "summary",
+                value: .text("bad peer \(offset)")
+            )
+        }
+    }
+
+    private static func bytes(of input: BadInput) -> ByteBuffer {
+        switch input {
+        case .truncatedChange:
+            var frame = Frame.batch(Batch(number: 1, changes: changes(5))).encoded()
+            var body = Array(frame.readableBytesView.dropFirst(4))
+            body.removeLast(7)
+            frame.clear()
+            frame.writeInteger(UInt32(body.count))
+            frame.writeBytes(body)
+            return frame
+        case .oversizedFrame:
+            var frame = ByteBuffer()
+            frame.writeInteger(UInt32(64 << 20))
+            frame.writeBytes([UInt8](repeating: 2, count: 4096))
+            return frame
+        case .batchOutOfOrder:
+            return Frame.batch(Batch(number: 2, changes: changes(5))).encoded()
+        case .changesOutOfOrder:
+            var list = changes(5)
+            list.swapAt(1, 3)
+            return Frame.batch(Batch(number: 1, changes: list)).encoded()
+        case .unknownKind:
+            var frame = ByteBuffer()
+            frame.writeInteger(UInt32(3))
+            frame.writeBytes([99, 0, 0])
+            return frame
+        case .emptyFrame:
+            var frame = ByteBuffer()
+            frame.writeInteger(UInt32(0))
+            return frame
+        case .ackForNothing:
+            return Frame.ack(Ack(number: 7, applied: 1, duplicates: 0)).encoded()
+        }
+    }
+
+    /// Sends a hello, optionally a good batch 1, then `input`; returns when the hub closed the session.
+    private static func misbehave(_ input: BadInput, goodFirst: Bool, hq: TestNode, pki: TestPKI) async throws {
+        let configuration = try pki.configuration("SH")
+        let channel = try await SyncClient.connectRaw(host: "127.0.0.1", port: hq.port, configuration: configuration)
+        let hello = Hello(
+            site: SiteCode(trusted: "SH"),
+            now: HLC(physical: configuration.wallClock(), logical: 0),
+            vector: VersionVector()
+        )
+        try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(Frame.hello(hello).encoded())
+            var frames = inbound.makeAsyncIterator()
+            guard let first = try await frames.next(), case .hello = try Frame(decoding: first) else {
+                Issue.record("the hub did not answer with a hello")
+                return
+            }
+            if goodFirst {
+                try await outbound.write(Frame.batch(Batch(number: 1, changes: changes(40))).encoded())
+                var acked: Ack?
+                while acked == nil, let reply = try await frames.next() {
+                    switch try Frame(decoding: reply) {
+                    case .ack(let ack): acked = ack
+                    case .done: continue  // the hub has nothing to send us
+                    case let other: Issue.record("unexpected frame before the ack: \(other)")
+                    }
+                }
+                #expect(acked?.applied == 40, "the good batch was not acknowledged")
+                var bad = bytes(of: input)
+                if input == .batchOutOfOrder {
+                    bad = Frame.batch(Batch(number: 3, changes: changes(5, from: 41))).encoded()
+                }
+                if input == .changesOutOfOrder {
+                    var list = changes(5, from: 41)
+                    list.swapAt(0, 4)
+                    bad = Frame.batch(Batch(number: 2, changes: list)).encoded()
+                }
+                try? await outbound.write(bad)
+            } else {
+                try? await outbound.write(bytes(of: input))
+            }
+            // The hub closes the session: the stream ends or fails; nothing else may arrive but a refusal.
+            do {
+                while let buffer = try await frames.next() {
+                    let frame = try? Frame(decoding: buffer)
+                    switch frame {
+                    case .refuse, .done: continue  // a refusal, or the hub's own (empty) backlog
+                    default: break
+                    }
+                    Issue.record("unexpected frame after bad input: \(String(describing: frame))")
+                }
+            } catch {}
+        }
+    }
+
+    @Test(arguments: BadInput.allCases)
+    func badFrameClosesSessionAndAppliesNothing(_ input: BadInput) async throws {
+        let pki = try TestPKI()
+        let hq = try await TestNode.make("HQ", pki: pki)
+        let ended = hq.sessionsEnded
+        try await Self.misbehave(input, goodFirst: false, hq: hq, pki: pki)
+        try await hq.waitIdle(after: ended)
+        #expect(try await hq.store.changeCount() == 0)
+        let warnings = hq.messages(atLeast: .warning)
+        #expect(
+            warnings.contains {
+                $0.contains("peer.site=SH")
+                    && ($0.contains("malformed") || $0.contains("violation") || $0.contains("exceeds"))
+            },
+            "\(warnings)"
+        )
+        await hq.stop()
+    }
+
+    @Test(arguments: [BadInput.truncatedChange, .batchOutOfOrder, .changesOutOfOrder, .oversizedFrame])
+    func badSecondBatchKeepsOnlyTheAcknowledgedOne(_ input: BadInput) async throws {
+        let pki = try TestPKI()
+        let hq = try await TestNode.make("HQ", pki: pki)
+        let ended = hq.sessionsEnded
+        try await Self.misbehave(input, goodFirst: true, hq: hq, pki: pki)
+        try await hq.waitIdle(after: ended)
+        #expect(try await hq.store.changeCount() == 40)
+        #expect(try await hq.store.vector() == VersionVector([SiteCode(trusted: "SH"): 40]))
+        await hq.stop()
+    }
+}

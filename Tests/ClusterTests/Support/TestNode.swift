@@ -1,0 +1,142 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+import TicketMeshSync
+
+/// One in-process site: a replica, optionally a sync listener on 127.0.0.1:0, and captured logs.
+final class TestNode: Sendable {
+    let store: ReplicaStore
+    let configuration: SyncSession.Configuration
+    let logs: InMemoryLogHandler
+    let logger: Logger
+    let server: SyncServer?
+    private let serving: Task<Void, any Error>?
+
+    init(store: ReplicaStore, configuration: SyncSession.Configuration, listen: Bool) async throws {
+        self.store = store
+        self.configuration = configuration
+        let logs = InMemoryLogHandler()
+        self.logs = logs
+        var logger = Logger(label: "test.\(store.site)", factory: { _ in logs })
+        logger.logLevel = .debug
+        self.logger = logger
+        if listen {
+            let server = try await SyncServer.bind(
+                host: "127.0.0.1",
+                port: 0,
+                replica: store,
+                configuration: configuration,
+                logger: logger
+            )
+            self.server = server
+            serving = Task { try await server.run() }
+        } else {
+            server = nil
+            serving = nil
+        }
+    }
+
+    /// A node for `site` with an in-memory replica (or one in `directory`).
+    static func make(
+        _ site: String,
+        pki: TestPKI,
+        tlsSite: String? = nil,
+        listen: Bool = true,
+        batch: Int = 200,
+        directory: URL? = nil,
+        configure: (inout SyncSession.Configuration) -> Void = { _ in }
+    ) async throws -> TestNode {
+        let code = try SiteCode(site)
+        let store: ReplicaStore =
+            if let directory {
+                FileManager.default.fileExists(atPath: directory.appendingPathComponent("replica.sqlite").path)
+                    ? try ReplicaStore.open(directory: directory)
+                    : try ReplicaStore.create(directory: directory, site: code, name: nil)
+            } else {
+                try ReplicaStore.inMemory(site: code)
+            }
+        var configuration = try pki.configuration(tlsSite ?? site, batch: batch)
+        configure(&configuration)
+        return try await TestNode(store: store, configuration: configuration, listen: listen)
+    }
+
+    var port: Int { server?.port ?? 0 }
+
+    /// One session with `peer`'s listener (or an explicit port, e.g. a proxy's).
+    @discardableResult
+    func sync(with peer: TestNode, port: Int? = nil) async throws -> SyncSummary {
+        try await SyncClient.sync(
+            replica: store,
+            host: "127.0.0.1",
+            port: port ?? peer.port,
+            configuration: configuration,
+            logger: logger
+        )
+    }
+
+    /// Commits `count` ticket-field edits in transactions of up to 500; a few rows are shared by all sites.
+    func write(_ count: Int, tag: String = "") async throws {
+        var left = count
+        while left > 0 {
+            let chunk = min(500, left)
+            var edits: [FieldEdit] = []
+            for index in 0..<chunk {
+                let row = index % 10 == 0 ? "00000000-0000-0000-0000-00000000000\(index % 7)" : UUID().uuidString
+                edits.append(
+                    FieldEdit(
+                        entity: "ticket",
+                        rowID: row,
+                        field: "summary",
+                        value: .text("\(store.site) \(tag) \(left - index)")
+                    )
+                )
+            }
+            try await store.commit(edits)
+            left -= chunk
+        }
+    }
+
+    /// Waits until the listener has ended more than `ended` sessions and has none in flight.
+    ///
+    /// After a cut or a refusal the client may be done before the listener's side of the session is.
+    func waitIdle(after ended: Int? = nil) async throws {
+        guard let server else { return }
+        for _ in 0..<2000 {
+            if server.sessionsInFlight == 0 && server.sessionsEnded > (ended ?? -1) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Sessions the listener ended so far.
+    var sessionsEnded: Int { server?.sessionsEnded ?? 0 }
+
+    /// Log lines at `level` or above.
+    func messages(atLeast level: Logger.Level) -> [String] {
+        logs.entries.filter { $0.level >= level }.map {
+            "\($0.message) \($0.metadata.map { "\($0.key)=\($0.value)" }.sorted())"
+        }
+    }
+
+    func stop() async {
+        server?.close()
+        _ = await serving?.result
+    }
+}
+
+/// The replicated state of a node, for equality checks.
+struct Snapshot: Equatable, CustomStringConvertible {
+    var digest: String
+    var vector: VersionVector
+    var changes: Int
+
+    init(_ node: TestNode) async throws {
+        digest = try await node.store.digest()
+        vector = try await node.store.vector()
+        changes = try await node.store.changeCount()
+    }
+
+    var description: String { "\(changes) changes \(vector) \(digest.prefix(12))" }
+}

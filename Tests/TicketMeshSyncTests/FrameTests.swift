@@ -1,0 +1,123 @@
+import NIOCore
+import NIOEmbedded
+import NIOTestUtils
+import Testing
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshSync
+
+/// Frames round-trip, the decoder cuts them from any byte split, and bad bytes are refused by name.
+struct FrameTests {
+    static let sh = SiteCode(trusted: "SH")
+    static let changes: [Change] = [
+        Change(
+            origin: sh,
+            seq: 1,
+            hlc: HLC(physical: 1_700_000_000_000, logical: 0),
+            entity: "ticket",
+            rowID: "t-1",
+            field: "summary",
+            value: .text("打印机卡纸")
+        ),
+        Change(
+            origin: sh,
+            seq: 2,
+            hlc: HLC(physical: 1_700_000_000_001, logical: 3),
+            entity: "ticket",
+            rowID: "t-1",
+            field: "tier",
+            value: .int(2),
+            base: Version(hlc: HLC(physical: 1_700_000_000_000, logical: 0), site: SiteCode(trusted: "HQ")),
+            actor: "li.wei"
+        ),
+        Change(
+            origin: SiteCode(trusted: "BJ"),
+            seq: 9,
+            hlc: HLC(physical: 1, logical: 1),
+            entity: "entry",
+            rowID: "e-9",
+            field: "body",
+            value: .null
+        ),
+    ]
+
+    static let frames: [Frame] = [
+        .hello(
+            Hello(
+                site: sh,
+                now: HLC(physical: 1_700_000_000_000, logical: 0),
+                vector: VersionVector([sh: 12, SiteCode(trusted: "HQ"): 4])
+            )
+        ),
+        .batch(Batch(number: 1, changes: changes)),
+        .ack(Ack(number: 7, applied: 990, duplicates: 10)),
+        .done(batches: 3),
+        .bye,
+        .refuse("clock skew of 600000 ms with peer SH exceeds the bound of 300000 ms"),
+    ]
+
+    @Test(arguments: frames)
+    func frameRoundTrips(_ frame: Frame) throws {
+        var buffer = frame.encoded()
+        let length = buffer.readInteger(as: UInt32.self)
+        #expect(length.map(Int.init) == buffer.readableBytes)
+        #expect(try Frame(decoding: buffer) == frame)
+    }
+
+    @Test func batchSizeEstimateMatchesEncoding() {
+        let batch = Batch(number: 1, changes: Self.changes)
+        let estimated = Self.changes.map(Batch.encodedSize(of:)).reduce(0, +)
+        // length prefix + kind + number + count + changes
+        #expect(Frame.batch(batch).encoded().readableBytes == 4 + 1 + 4 + 4 + estimated)
+    }
+
+    @Test func decoderCutsFramesFromAnySplit() throws {
+        var stream = ByteBuffer()
+        var expected: [ByteBuffer] = []
+        for frame in Self.frames {
+            var encoded = frame.encoded()
+            stream.writeImmutableBuffer(encoded)
+            encoded.moveReaderIndex(forwardBy: 4)
+            expected.append(encoded)
+        }
+        // Fed whole, byte by byte, and in the other splits the verifier tries.
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: [(stream, expected)]) {
+            FrameDecoder(maxFrameBytes: 1 << 20)
+        }
+    }
+
+    @Test func decoderRefusesOversizedFrameBeforeBuffering() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1024)))
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt32(1025))
+        #expect {
+            try channel.writeInbound(buffer)
+        } throws: { error in
+            (error as? SyncError)?.code == .frameTooLarge
+                && "\(error)".contains("exceeds the maximum frame size of 1024")
+        }
+    }
+
+    @Test func everyTruncationOfABatchIsRefused() throws {
+        var encoded = Frame.batch(Batch(number: 1, changes: Self.changes)).encoded()
+        encoded.moveReaderIndex(forwardBy: 4)
+        let bytes = Array(encoded.readableBytesView)
+        for cut in 1..<bytes.count {
+            #expect(throws: SyncError.self) { try Frame(decoding: ByteBuffer(bytes: bytes[0..<cut])) }
+        }
+    }
+
+    @Test(arguments: [
+        ([UInt8]([42]), "unknown frame kind 42"),
+        ([1] + Array("XXXX".utf8) + [0, 1, 0, 1], "does not speak the TicketMesh sync protocol"),
+        ([3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 9], "unexpected trailing bytes"),
+        ([2, 0, 0, 0, 1, 255, 255, 255, 255], "does not fit"),
+    ])
+    func malformedBodiesAreRefusedByName(_ bytes: [UInt8], _ message: String) {
+        #expect {
+            try Frame(decoding: ByteBuffer(bytes: bytes))
+        } throws: { error in
+            (error as? SyncError)?.code == .malformedFrame && "\(error)".contains(message)
+        }
+    }
+}
