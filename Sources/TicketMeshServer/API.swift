@@ -29,7 +29,12 @@ struct API: Sendable {
     }
 
     /// Adds an authenticated route whose errors become API errors.
-    func route(_ group: RouterGroup<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: RouterPath, _ handler: @escaping Handler) {
+    func route(
+        _ group: RouterGroup<BasicRequestContext>,
+        _ method: HTTPRequest.Method,
+        _ path: RouterPath,
+        _ handler: @escaping Handler
+    ) {
         let backend = self.backend
         group.on(path, method: method) { request, context in
             try await guarded {
@@ -49,7 +54,13 @@ struct API: Sendable {
             let user: User
             let expiresAt: String
         }
-        return try JSON.response(Body(token: session.token, user: session.user, expiresAt: ISO8601DateFormatter().string(from: session.expiresAt)))
+        return try JSON.response(
+            Body(
+                token: session.token,
+                user: session.user,
+                expiresAt: ISO8601DateFormatter().string(from: session.expiresAt)
+            )
+        )
     }
 
     private func registerOthers(on api: RouterGroup<BasicRequestContext>) {
@@ -63,9 +74,14 @@ struct API: Sendable {
             let fields = try await Fields.read(request)
             let id = try fields.text("id")
             let customer = Customer(
-                id: id ?? "", name: try fields.text("name", required: true)!, contactPerson: try fields.text("contactPerson"),
-                phone: try fields.text("phone"), email: try fields.text("email"), industry: try fields.text("industry"),
-                level: try fields.text("level") ?? "normal")
+                id: id ?? "",
+                name: try fields.text("name", required: true)!,
+                contactPerson: try fields.text("contactPerson"),
+                phone: try fields.text("phone"),
+                email: try fields.text("email"),
+                industry: try fields.text("industry"),
+                level: try fields.text("level") ?? "normal"
+            )
             let saved = try await store.addCustomer(customer, generateID: id == nil, actor: user.name)
             return try JSON.response(Backend.visible(saved, to: user.role), status: .created)
         }
@@ -83,7 +99,9 @@ struct API: Sendable {
             try await store.authorize(.viewTickets, actor: user.name)
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             let category = request.uri.queryParameters["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-            return try JSON.response(try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20)))
+            return try JSON.response(
+                try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20))
+            )
         }
         route(api, .get, "conflicts") { _, _, user in
             try await store.authorize(.viewTickets, actor: user.name)
@@ -106,8 +124,13 @@ struct API: Sendable {
             let tickets: Int
         }
         return Body(
-            site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(), digest: try await store.digest(),
-            changes: try await store.changeCount(), tickets: try await store.ticketCount())
+            site: store.site.rawValue,
+            name: try await store.siteName(),
+            vector: try await store.vector(),
+            digest: try await store.digest(),
+            changes: try await store.changeCount(),
+            tickets: try await store.ticketCount()
+        )
     }
 
     /// The `limit` query parameter: 1–1000, `default` when absent.

@@ -11,9 +11,15 @@ struct APIError: HTTPResponseError {
     let code: String
     let message: String
 
-    static func unauthorized(_ message: String) -> APIError { APIError(status: .unauthorized, code: "unauthorized", message: message) }
-    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "invalid-value", message: message) }
-    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not-found", message: message) }
+    static func unauthorized(_ message: String) -> APIError {
+        APIError(status: .unauthorized, code: "unauthorized", message: message)
+    }
+    static func badRequest(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "invalid-value", message: message)
+    }
+    static func notFound(_ message: String) -> APIError {
+        APIError(status: .notFound, code: "not-found", message: message)
+    }
 
     /// The HTTP form of any error a handler throws; unknown errors become 500 without details.
     static func from(_ error: any Error) -> APIError {
@@ -23,12 +29,18 @@ struct APIError: HTTPResponseError {
             switch error.code {
             case .invalidValue: return APIError(status: .badRequest, code: "invalid-value", message: error.message)
             case .notFound: return APIError(status: .notFound, code: "not-found", message: error.message)
-            case .illegalTransition: return APIError(status: .conflict, code: "illegal-transition", message: error.message)
+            case .illegalTransition:
+                return APIError(status: .conflict, code: "illegal-transition", message: error.message)
             case .conflict: return APIError(status: .conflict, code: "conflict", message: error.message)
             case .forbidden: return APIError(status: .forbidden, code: "forbidden", message: error.message)
             }
         case let error as PasswordError: return .badRequest(error.message)
-        default: return APIError(status: .internalServerError, code: "internal", message: "internal error: see the server log")
+        default:
+            return APIError(
+                status: .internalServerError,
+                code: "internal",
+                message: "internal error: see the server log"
+            )
         }
     }
 

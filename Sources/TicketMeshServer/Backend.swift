@@ -24,7 +24,9 @@ struct Backend: Sendable {
                 request.cookies[Self.sessionCookie]?.value
             }
         guard let token, !token.isEmpty else {
-            throw APIError.unauthorized("unauthorized: no token: log in with POST /api/login and send 'Authorization: Bearer TOKEN'")
+            throw APIError.unauthorized(
+                "unauthorized: no token: log in with POST /api/login and send 'Authorization: Bearer TOKEN'"
+            )
         }
         guard let session = await sessions.session(for: token) else {
             throw APIError.unauthorized("unauthorized: the token is unknown or expired: log in again")
@@ -77,7 +79,9 @@ enum JSON {
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(value)
         return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }

@@ -92,7 +92,8 @@ struct Fields: Sendable {
     func text(_ name: String, required: Bool = false) throws -> String? {
         switch values[name] {
         case .string(let value) where !value.isEmpty: return value
-        case nil, .null, .string: if required { throw APIError.badRequest("missing \(name): a value is required") }
+        case nil, .null, .string:
+            if required { throw APIError.badRequest("missing \(name): a value is required") }
             return nil
         case let value?: throw APIError.badRequest("invalid \(name): must be a string, got \(value.typeName)")
         }
@@ -103,11 +104,15 @@ struct Fields: Sendable {
         switch values[name] {
         case .int(let value): return Int(value)
         case .string(let text) where isForm && !text.isEmpty:
-            guard let value = Int(text) else { throw APIError.badRequest("invalid \(name) '\(text)': must be an integer") }
+            guard let value = Int(text) else {
+                throw APIError.badRequest("invalid \(name) '\(text)': must be an integer")
+            }
             return value
-        case nil, .null: if required { throw APIError.badRequest("missing \(name): a value is required") }
+        case nil, .null:
+            if required { throw APIError.badRequest("missing \(name): a value is required") }
             return nil
-        case .string where isForm: if required { throw APIError.badRequest("missing \(name): a value is required") }
+        case .string where isForm:
+            if required { throw APIError.badRequest("missing \(name): a value is required") }
             return nil
         case let value?: throw APIError.badRequest("invalid \(name): must be an integer, got \(value.typeName)")
         }
@@ -126,7 +131,8 @@ struct Fields: Sendable {
                 result[key] = text
             }
             return result
-        case let value?: throw APIError.badRequest("invalid \(name): must be an object of strings, got \(value.typeName)")
+        case let value?:
+            throw APIError.badRequest("invalid \(name): must be an object of strings, got \(value.typeName)")
         }
     }
 
@@ -140,7 +146,8 @@ struct Fields: Sendable {
             case .string(let text): result[key] = text
             case .int(let number): result[key] = String(number)
             case .bool(let flag): result[key] = flag ? "true" : "false"
-            default: throw APIError.badRequest("invalid \(key): must be a string, number or boolean, got \(value.typeName)")
+            default:
+                throw APIError.badRequest("invalid \(key): must be a string, number or boolean, got \(value.typeName)")
             }
         }
         return result

@@ -9,8 +9,12 @@ package enum Passwords {
     ///
     /// - Throws: `DomainError`-shaped message via `PasswordError` naming the rule.
     package static func validate(_ password: String) throws(PasswordError) {
-        guard password.utf8.count >= 8 else { throw PasswordError(message: "invalid password: must be at least 8 characters") }
-        guard password.utf8.count <= 72 else { throw PasswordError(message: "invalid password: must be at most 72 bytes") }
+        guard password.utf8.count >= 8 else {
+            throw PasswordError(message: "invalid password: must be at least 8 characters")
+        }
+        guard password.utf8.count <= 72 else {
+            throw PasswordError(message: "invalid password: must be at most 72 bytes")
+        }
     }
 
     /// A bcrypt hash of `password` with a fresh salt; tests pass a lower `rounds` (4 is bcrypt's least).

@@ -20,7 +20,9 @@ package struct WebServer: Service {
         package var onListening: @Sendable (_ host: String, _ port: Int) async -> Void
 
         package init(
-            host: String = "127.0.0.1", port: Int = 8080, sessionLifetime: TimeInterval = 12 * 3600,
+            host: String = "127.0.0.1",
+            port: Int = 8080,
+            sessionLifetime: TimeInterval = 12 * 3600,
             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
         ) {
             self.host = host
@@ -54,19 +56,25 @@ package struct WebServer: Service {
         WebUI(backend: backend).register(on: router)
         router.get("openapi.yaml") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+                status: .ok,
+                headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+            )
         }
         router.get("health") { _, _ in "ok" }
         let onListening = configuration.onListening
         let host = configuration.host
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ticketmesh"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "ticketmesh"
+            ),
             onServerRunning: { channel in
                 await onListening(host, channel.localAddress?.port ?? 0)
             },
-            logger: logger)
+            logger: logger
+        )
         try await app.run()
     }
 }

@@ -27,9 +27,12 @@ extension WebUI {
             let items = try await store.slaQueue(try API.filter(request))
             let rows: [[String: Any]] = items.map { item in
                 [
-                    "id": item.ticket.id, "number": item.ticket.number, "summary": item.ticket.summary, "state": item.ticket.state,
-                    "urgency": item.ticket.urgency, "assignee": item.ticket.assignee ?? "", "due": Self.time(item.nextDueAt),
-                    "dueMillis": item.nextDueAt.map(String.init) ?? "", "breached": item.breached, "atRisk": item.atRisk,
+                    "id": item.ticket.id, "number": item.ticket.number, "summary": item.ticket.summary,
+                    "state": item.ticket.state,
+                    "urgency": item.ticket.urgency, "assignee": item.ticket.assignee ?? "",
+                    "due": Self.time(item.nextDueAt),
+                    "dueMillis": item.nextDueAt.map(String.init) ?? "", "breached": item.breached,
+                    "atRisk": item.atRisk,
                 ]
             }
             return page("queue", title: "queue", ["items": rows], request: request, user: user)
@@ -38,16 +41,24 @@ extension WebUI {
             let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }
             let types = try await store.requestTypes().activePaths.filter { $0.contains("/") }
             return page(
-                "newTicket", title: "newTicket",
-                ["customers": customers, "channels": Channel.allCases.map(\.rawValue), "types": types], request: request, user: user)
+                "newTicket",
+                title: "newTicket",
+                ["customers": customers, "channels": Channel.allCases.map(\.rawValue), "types": types],
+                request: request,
+                user: user
+            )
         }
         route(router, .post, "tickets") { request, _, user in
             let fields = try await Fields.read(request)
             let draft = TicketDraft(
-                customerId: try fields.text("customerId", required: true)!, contactPerson: try fields.text("contactPerson"),
-                channel: try fields.text("channel", required: true)!, type: try fields.text("type", required: true)!,
-                urgency: try fields.text("urgency", required: true)!, summary: try fields.text("summary", required: true)!,
-                details: try fields.text("details"))
+                customerId: try fields.text("customerId", required: true)!,
+                contactPerson: try fields.text("contactPerson"),
+                channel: try fields.text("channel", required: true)!,
+                type: try fields.text("type", required: true)!,
+                urgency: try fields.text("urgency", required: true)!,
+                summary: try fields.text("summary", required: true)!,
+                details: try fields.text("details")
+            )
             let ticket = try await store.createTicket(draft, actor: user.name)
             return Self.redirect("/tickets/\(ticket.id)")
         }
@@ -58,13 +69,19 @@ extension WebUI {
             let values: [String: Any] = [
                 "id": ticket.id,
                 "ticket": [
-                    "number": ticket.number, "summary": ticket.summary, "state": ticket.state, "urgency": ticket.urgency,
-                    "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type, "assignee": ticket.assignee ?? "",
-                    "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil, "result": ticket.result ?? "",
+                    "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
+                    "urgency": ticket.urgency,
+                    "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type,
+                    "assignee": ticket.assignee ?? "",
+                    "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil,
+                    "result": ticket.result ?? "",
                     "hasResult": ticket.result != nil,
                 ] as [String: Any],
                 "clocks": detail.sla.map {
-                    ["kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": Self.time($0.dueAt), "remaining": Self.duration($0.remaining)]
+                    [
+                        "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": Self.time($0.dueAt),
+                        "remaining": Self.duration($0.remaining),
+                    ]
                 },
                 "entries": detail.notes.map {
                     [
@@ -74,7 +91,8 @@ extension WebUI {
                 },
                 "conflicts": detail.conflicts.map {
                     [
-                        "field": $0.field, "winner": $0.winner.value ?? "", "winnerSite": $0.winner.site, "loser": $0.loser.value ?? "",
+                        "field": $0.field, "winner": $0.winner.value ?? "", "winnerSite": $0.winner.site,
+                        "loser": $0.loser.value ?? "",
                         "loserSite": $0.loser.site,
                     ]
                 },
@@ -82,26 +100,48 @@ extension WebUI {
             return page("ticket", title: ticket.number, values, request: request, user: user)
         }
         ticketAction(router, "reply") { id, fields, user in
-            _ = try await store.addEntry(id, kind: .reply, body: try fields.text("body", required: true)!, actor: user.name)
+            _ = try await store.addEntry(
+                id,
+                kind: .reply,
+                body: try fields.text("body", required: true)!,
+                actor: user.name
+            )
         }
         ticketAction(router, "note") { id, fields, user in
-            _ = try await store.addEntry(id, kind: .note, body: try fields.text("body", required: true)!, actor: user.name)
+            _ = try await store.addEntry(
+                id,
+                kind: .note,
+                body: try fields.text("body", required: true)!,
+                actor: user.name
+            )
         }
         ticketAction(router, "escalate") { id, fields, user in
-            _ = try await store.escalate(id, tier: try fields.int("tier", required: true)!, reason: try fields.text("reason", required: true)!, actor: user.name)
+            _ = try await store.escalate(
+                id,
+                tier: try fields.int("tier", required: true)!,
+                reason: try fields.text("reason", required: true)!,
+                actor: user.name
+            )
         }
         ticketAction(router, "resolve") { id, fields, user in
             _ = try await store.resolve(id, result: try fields.text("result", required: true)!, actor: user.name)
         }
         ticketAction(router, "rate") { id, fields, user in
-            _ = try await store.rate(id, score: try fields.int("score", required: true)!, comment: try fields.text("comment"), actor: user.name)
+            _ = try await store.rate(
+                id,
+                score: try fields.int("score", required: true)!,
+                comment: try fields.text("comment"),
+                actor: user.name
+            )
         }
         ticketAction(router, "close") { id, _, user in _ = try await store.close(id, actor: user.name) }
     }
 
     /// A form post on a ticket: on success back to the ticket page; on refusal the same, with the message.
     private func ticketAction(
-        _ router: Router<BasicRequestContext>, _ name: String, _ body: @escaping @Sendable (String, Fields, User) async throws -> Void
+        _ router: Router<BasicRequestContext>,
+        _ name: String,
+        _ body: @escaping @Sendable (String, Fields, User) async throws -> Void
     ) {
         route(router, .post, RouterPath("tickets/:id/\(name)")) { request, context, user in
             let id = try context.parameters.require("id")
@@ -128,13 +168,17 @@ extension WebUI {
         }
         route(router, .get, "customers/:id") { request, context, user in
             try await store.authorize(.viewTickets, actor: user.name)
-            let customer = Backend.visible(try await store.customer(try context.parameters.require("id")), to: user.role)
+            let customer = Backend.visible(
+                try await store.customer(try context.parameters.require("id")),
+                to: user.role
+            )
             let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map {
                 ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": $0.state]
             }
             let values: [String: Any] = [
                 "customer": [
-                    "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "", "phone": customer.phone ?? "",
+                    "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "",
+                    "phone": customer.phone ?? "",
                     "email": customer.email ?? "", "level": customer.level,
                 ] as [String: Any],
                 "tickets": tickets,

@@ -27,14 +27,21 @@ struct WebUI: Sendable {
 
     /// The page language: `?lang=` (also remembered in a cookie), else the cookie, else zh-CN.
     static func language(_ request: Request) -> String {
-        if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) { return String(query) }
+        if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
+            return String(query)
+        }
         if let cookie = request.cookies["tm_lang"]?.value, Strings.languages.contains(cookie) { return cookie }
         return "zh-CN"
     }
 
     /// Renders `template` inside the layout as an HTML response.
     func page(
-        _ template: String, title: String, _ values: [String: Any], request: Request, user: User?, status: HTTPResponse.Status = .ok,
+        _ template: String,
+        title: String,
+        _ values: [String: Any],
+        request: Request,
+        user: User?,
+        status: HTTPResponse.Status = .ok,
         flash: String? = nil
     ) -> Response {
         let lang = Self.language(request)
@@ -50,7 +57,11 @@ struct WebUI: Sendable {
         if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
             headers[.setCookie] = Cookie(name: "tm_lang", value: String(query), path: "/", sameSite: .lax).description
         }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: library.render(layout, withTemplate: "layout") ?? "")))
+        return Response(
+            status: status,
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: library.render(layout, withTemplate: "layout") ?? ""))
+        )
     }
 
     static func redirect(_ location: String) -> Response {
@@ -59,7 +70,9 @@ struct WebUI: Sendable {
 
     /// Adds a page that needs a login: without one it redirects to `/login`; errors render as a page.
     func route(
-        _ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: RouterPath,
+        _ router: Router<BasicRequestContext>,
+        _ method: HTTPRequest.Method,
+        _ path: RouterPath,
         _ handler: @escaping @Sendable (Request, BasicRequestContext, User) async throws -> Response
     ) {
         router.on(path, method: method) { request, context in
@@ -74,19 +87,31 @@ struct WebUI: Sendable {
             } catch {
                 let failure = APIError.from(error)
                 return page(
-                    "error", title: "\(failure.status.code)", ["status": "\(failure.status.code) \(failure.status.reasonPhrase)", "message": failure.message],
-                    request: request, user: user, status: failure.status)
+                    "error",
+                    title: "\(failure.status.code)",
+                    ["status": "\(failure.status.code) \(failure.status.reasonPhrase)", "message": failure.message],
+                    request: request,
+                    user: user,
+                    status: failure.status
+                )
             }
         }
     }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("static/app.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.css))
+            )
         }
         router.get("static/app.js") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Assets.js)))
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.js))
+            )
         }
         router.get("/") { request, _ in
             (try? await backend.authenticate(request)) == nil ? Self.redirect("/login") : Self.redirect("/queue")
@@ -96,20 +121,38 @@ struct WebUI: Sendable {
             do {
                 let fields = try await Fields.read(request)
                 let session = try await backend.login(
-                    user: try fields.text("user", required: true)!, password: try fields.text("password", required: true)!)
+                    user: try fields.text("user", required: true)!,
+                    password: try fields.text("password", required: true)!
+                )
                 var response = Self.redirect("/queue")
                 response.headers[.setCookie] =
-                    Cookie(name: Backend.sessionCookie, value: session.token, path: "/", httpOnly: true, sameSite: .strict).description
+                    Cookie(
+                        name: Backend.sessionCookie,
+                        value: session.token,
+                        path: "/",
+                        httpOnly: true,
+                        sameSite: .strict
+                    ).description
                 return response
             } catch {
                 let failure = APIError.from(error)
-                return page("login", title: "login", [:], request: request, user: nil, status: failure.status, flash: failure.message)
+                return page(
+                    "login",
+                    title: "login",
+                    [:],
+                    request: request,
+                    user: nil,
+                    status: failure.status,
+                    flash: failure.message
+                )
             }
         }
         router.post("logout") { request, _ in
             if let token = request.cookies[Backend.sessionCookie]?.value { await backend.sessions.revoke(token) }
             var response = Self.redirect("/login")
-            response.headers[.setCookie] = Cookie(name: Backend.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict).description
+            response.headers[.setCookie] =
+                Cookie(name: Backend.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
+                .description
             return response
         }
         registerTicketPages(on: router)

@@ -57,7 +57,8 @@ extension ReplicaStore {
             case let (left?, right?): return (left, lhs.ticket.number) < (right, rhs.ticket.number)
             case (.some, .none): return true
             case (.none, .some): return false
-            case (.none, .none): return (lhs.ticket.registeredAt, lhs.ticket.number) > (rhs.ticket.registeredAt, rhs.ticket.number)
+            case (.none, .none):
+                return (lhs.ticket.registeredAt, lhs.ticket.number) > (rhs.ticket.registeredAt, rhs.ticket.number)
             }
         }
         return Array(sorted.prefix(filter.limit))

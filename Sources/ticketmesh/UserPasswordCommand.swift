@@ -6,11 +6,14 @@ import TicketMeshStore
 /// `ticketmesh user password NAME`: sets a user's password for the web UI and API (bcrypt, replicated).
 struct UserPassword: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "password", abstract: "Set a user's password for the web UI and API (admins, or the user themself).",
-        discussion: "Reads the password from --password or, without it, the first line of standard input.")
+        commandName: "password",
+        abstract: "Set a user's password for the web UI and API (admins, or the user themself).",
+        discussion: "Reads the password from --password or, without it, the first line of standard input."
+    )
     @OptionGroup var options: GlobalOptions
     @Argument(help: "User name.") var name: String
-    @Option(help: "The new password (8–72 bytes); prefer standard input, which stays out of the process list.") var password: String?
+    @Option(help: "The new password (8–72 bytes); prefer standard input, which stays out of the process list.")
+    var password: String?
 
     func run() async throws {
         try await runReporting {

@@ -14,10 +14,18 @@ struct APITests {
             #expect(me.status == 200)
             #expect(me.object["name"] as? String == "agent")
             #expect(me.object["role"] as? String == "agent")
-            let wrong = try await server.request("POST", "/api/login", json: ["user": "agent", "password": "nope-nope"])
+            let wrong = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "agent", "password": "nope-nope"]
+            )
             #expect(wrong.status == 401)
             #expect(wrong.message.contains("wrong user name or password"))
-            let unknown = try await server.request("POST", "/api/login", json: ["user": "ghost", "password": "password-ghost"])
+            let unknown = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "ghost", "password": "password-ghost"]
+            )
             #expect(unknown.status == 401)
             let missing = try await server.request("POST", "/api/login", json: ["user": "agent"])
             #expect(missing.status == 400)
@@ -30,7 +38,11 @@ struct APITests {
 
     @Test func openModeRefusesEveryLogin() async throws {
         try await TestServer.with(try await TestServer.makeStore(users: false)) { server in
-            let reply = try await server.request("POST", "/api/login", json: ["user": "admin", "password": "whatever1"])
+            let reply = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "admin", "password": "whatever1"]
+            )
             #expect(reply.status == 401)
             #expect(reply.message.contains("ticketmesh user password"))
             #expect(try await server.request("GET", "/api/tickets").status == 401)
@@ -40,11 +52,13 @@ struct APITests {
     @Test func refusesEveryRouteWithoutAValidToken() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let routes: [(String, String)] = [
-                ("GET", "/api/me"), ("POST", "/api/logout"), ("GET", "/api/tickets"), ("POST", "/api/tickets"), ("GET", "/api/tickets/x"),
+                ("GET", "/api/me"), ("POST", "/api/logout"), ("GET", "/api/tickets"), ("POST", "/api/tickets"),
+                ("GET", "/api/tickets/x"),
                 ("PATCH", "/api/tickets/x"), ("POST", "/api/tickets/x/assign"), ("POST", "/api/tickets/x/escalate"),
                 ("POST", "/api/tickets/x/resolve"), ("POST", "/api/tickets/x/close"), ("POST", "/api/tickets/x/reopen"),
                 ("POST", "/api/tickets/x/state"), ("POST", "/api/tickets/x/rating"), ("POST", "/api/tickets/x/notes"),
-                ("POST", "/api/tickets/x/replies"), ("GET", "/api/customers"), ("POST", "/api/customers"), ("GET", "/api/customers/C0001"),
+                ("POST", "/api/tickets/x/replies"), ("GET", "/api/customers"), ("POST", "/api/customers"),
+                ("GET", "/api/customers/C0001"),
                 ("GET", "/api/kb?q=x"), ("GET", "/api/conflicts"), ("GET", "/api/status"),
             ]
             for (method, path) in routes {
@@ -67,24 +81,66 @@ struct APITests {
             #expect(number.hasPrefix("CS-") && number.contains("-HQ-"))
             #expect(created["state"] as? String == "new")
 
-            let reply = try await server.request("POST", "/api/tickets/\(id)/replies", token: agent, json: ["body": "已联系快递公司"])
+            let reply = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/replies",
+                token: agent,
+                json: ["body": "已联系快递公司"]
+            )
             #expect(reply.status == 201)
             #expect(reply.object["kind"] as? String == "reply")
-            #expect(try await server.request("POST", "/api/tickets/\(number)/notes", token: agent, json: ["body": "内部：快递错误"]).status == 201)
-            let patched = try await server.request("PATCH", "/api/tickets/\(id)", token: agent, json: ["summary": "快递延误三天", "read-back": true])
+            #expect(
+                try await server.request(
+                    "POST",
+                    "/api/tickets/\(number)/notes",
+                    token: agent,
+                    json: ["body": "内部：快递错误"]
+                ).status == 201
+            )
+            let patched = try await server.request(
+                "PATCH",
+                "/api/tickets/\(id)",
+                token: agent,
+                json: ["summary": "快递延误三天", "read-back": true]
+            )
             #expect(patched.status == 200)
             #expect(patched.object["summary"] as? String == "快递延误三天")
             #expect(patched.object["readBack"] as? Bool == true)
-            let started = try await server.request("POST", "/api/tickets/\(id)/state", token: agent, json: ["state": "in-progress"])
+            let started = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/state",
+                token: agent,
+                json: ["state": "in-progress"]
+            )
             #expect(started.object["state"] as? String == "in-progress")
-            let assigned = try await server.request("POST", "/api/tickets/\(id)/assign", token: agent, json: ["to": "specialist", "tier": 2])
+            let assigned = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/assign",
+                token: agent,
+                json: ["to": "specialist", "tier": 2]
+            )
             #expect(assigned.status == 200)
             #expect(assigned.object["assignee"] as? String == "specialist")
-            let escalated = try await server.request("POST", "/api/tickets/\(id)/escalate", token: agent, json: ["tier": 2, "reason": "需要二线"])
+            let escalated = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/escalate",
+                token: agent,
+                json: ["tier": 2, "reason": "需要二线"]
+            )
             #expect(escalated.object["state"] as? String == "escalated")
-            let resolved = try await server.request("POST", "/api/tickets/\(id)/resolve", token: agent, json: ["result": "已重新发货"])
+            let resolved = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/resolve",
+                token: agent,
+                json: ["result": "已重新发货"]
+            )
             #expect(resolved.object["state"] as? String == "resolved")
-            let rated = try await server.request("POST", "/api/tickets/\(id)/rating", token: agent, json: ["score": 5, "comment": "很满意"])
+            let rated = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/rating",
+                token: agent,
+                json: ["score": 5, "comment": "很满意"]
+            )
             #expect(rated.status == 200)
             let closed = try await server.request("POST", "/api/tickets/\(id)/close", token: agent)
             #expect(closed.object["state"] as? String == "closed")
@@ -131,7 +187,10 @@ struct APITests {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)
             let before = try await server.store.changeCount()
-            let base: [String: Any] = ["customerId": "C0001", "channel": "phone", "type": "complaint/service", "urgency": "normal", "summary": "x"]
+            let base: [String: Any] = [
+                "customerId": "C0001", "channel": "phone", "type": "complaint/service", "urgency": "normal",
+                "summary": "x",
+            ]
             let cases: [([String: Any], String)] = [
                 (base.merging(["urgency": "asap"]) { $1 }, "urgency"),
                 (base.merging(["channel": "pigeon"]) { $1 }, "channel"),
@@ -149,20 +208,40 @@ struct APITests {
             let notJSON = try await server.request("POST", "/api/tickets", token: agent, raw: "{not json")
             #expect(notJSON.status == 400)
             #expect(notJSON.message.contains("JSON object"))
-            let unknownCustomer = try await server.request("POST", "/api/tickets", token: agent, json: base.merging(["customerId": "C9999"]) { $1 })
+            let unknownCustomer = try await server.request(
+                "POST",
+                "/api/tickets",
+                token: agent,
+                json: base.merging(["customerId": "C9999"]) { $1 }
+            )
             #expect(unknownCustomer.status == 404)
             #expect(try await server.store.changeCount() == before)
 
             let ticket = try await server.createTicket(agent)
             let id = try #require(ticket["id"] as? String)
             let afterCreate = try await server.store.changeCount()
-            let badScore = try await server.request("POST", "/api/tickets/\(id)/escalate", token: agent, json: ["tier": 7, "reason": "x"])
+            let badScore = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/escalate",
+                token: agent,
+                json: ["tier": 7, "reason": "x"]
+            )
             #expect(badScore.status == 400)
             #expect(badScore.message.contains("tier"))
-            let badField = try await server.request("PATCH", "/api/tickets/\(id)", token: agent, json: ["colour": "red"])
+            let badField = try await server.request(
+                "PATCH",
+                "/api/tickets/\(id)",
+                token: agent,
+                json: ["colour": "red"]
+            )
             #expect(badField.status == 400)
             #expect(badField.message.contains("colour"))
-            let emptyNote = try await server.request("POST", "/api/tickets/\(id)/notes", token: agent, json: ["body": ""])
+            let emptyNote = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/notes",
+                token: agent,
+                json: ["body": ""]
+            )
             #expect(emptyNote.status == 400)
             #expect(emptyNote.message.contains("body"))
             let badLimit = try await server.request("GET", "/api/tickets?limit=0", token: agent)
@@ -175,7 +254,8 @@ struct APITests {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)
             for (method, path, body) in [
-                ("GET", "/api/tickets/CS-20990101-HQ-0001", [String: Any]()), ("POST", "/api/tickets/nope/notes", ["body": "x"]),
+                ("GET", "/api/tickets/CS-20990101-HQ-0001", [String: Any]()),
+                ("POST", "/api/tickets/nope/notes", ["body": "x"]),
                 ("POST", "/api/tickets/nope/resolve", ["result": "x"]), ("GET", "/api/customers/C4040", [:]),
             ] {
                 let reply = try await server.request(method, path, token: agent, json: body)
@@ -203,7 +283,8 @@ struct APITests {
 
     /// Which role may do what (R10.2), over HTTP: 403 names the role, and nothing is written.
     @Test(arguments: [
-        (Role.analyst, "create", 403), (.agent, "create", 201), (.specialist, "create", 201), (.supervisor, "create", 201),
+        (Role.analyst, "create", 403), (.agent, "create", 201), (.specialist, "create", 201),
+        (.supervisor, "create", 201),
         (.analyst, "list", 200), (.agent, "reopen", 403), (.specialist, "reopen", 403), (.supervisor, "reopen", 200),
         (.manager, "reopen", 200), (.admin, "reopen", 200), (.analyst, "note", 403), (.analyst, "customer", 403),
         (.agent, "customer", 201),
@@ -214,7 +295,12 @@ struct APITests {
             let ticket = try await server.createTicket(admin)
             let id = try #require(ticket["id"] as? String)
             _ = try await server.request("POST", "/api/tickets/\(id)/replies", token: admin, json: ["body": "收到"])
-            let resolved = try await server.request("POST", "/api/tickets/\(id)/resolve", token: admin, json: ["result": "done"])
+            let resolved = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/resolve",
+                token: admin,
+                json: ["result": "done"]
+            )
             #expect(resolved.status == 200)
             let token = try await server.login(role)
             let before = try await server.store.changeCount()
@@ -222,11 +308,24 @@ struct APITests {
             switch action {
             case "create":
                 reply = try await server.request(
-                    "POST", "/api/tickets", token: token,
-                    json: ["customerId": "C0001", "channel": "email", "type": "consultation/product", "urgency": "normal", "summary": "s"])
+                    "POST",
+                    "/api/tickets",
+                    token: token,
+                    json: [
+                        "customerId": "C0001", "channel": "email", "type": "consultation/product", "urgency": "normal",
+                        "summary": "s",
+                    ]
+                )
             case "list": reply = try await server.request("GET", "/api/tickets", token: token)
-            case "reopen": reply = try await server.request("POST", "/api/tickets/\(id)/reopen", token: token, json: ["reason": "客户不满意"])
-            case "note": reply = try await server.request("POST", "/api/tickets/\(id)/notes", token: token, json: ["body": "n"])
+            case "reopen":
+                reply = try await server.request(
+                    "POST",
+                    "/api/tickets/\(id)/reopen",
+                    token: token,
+                    json: ["reason": "客户不满意"]
+                )
+            case "note":
+                reply = try await server.request("POST", "/api/tickets/\(id)/notes", token: token, json: ["body": "n"])
             default: reply = try await server.request("POST", "/api/customers", token: token, json: ["name": "新客户"])
             }
             #expect(reply.status == expected, "\(role) \(action): \(reply.text)")
@@ -278,7 +377,8 @@ struct APITests {
     }
 
     @Test func servesTheOpenAPIDocumentOfDocs() async throws {
-        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Docs/openapi.yaml")
         let expected = try String(contentsOf: docs, encoding: .utf8)
         try await TestServer.with(try await TestServer.makeStore()) { server in

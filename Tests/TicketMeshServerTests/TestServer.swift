@@ -27,10 +27,17 @@ struct TestServer {
             _ = try await store.saveUser(User(name: role.rawValue, role: role), actor: "admin")
         }
         for role in roles {
-            try await store.setPasswordHash(role.rawValue, hash: Passwords.hash("password-\(role.rawValue)", rounds: 4), actor: "admin")
+            try await store.setPasswordHash(
+                role.rawValue,
+                hash: Passwords.hash("password-\(role.rawValue)", rounds: 4),
+                actor: "admin"
+            )
         }
         _ = try await store.addCustomer(
-            Customer(id: "C0001", name: "上海物流有限公司", contactPerson: "王经理", phone: "+86 138 0013 1234"), generateID: false, actor: "admin")
+            Customer(id: "C0001", name: "上海物流有限公司", contactPerson: "王经理", phone: "+86 138 0013 1234"),
+            generateID: false,
+            actor: "admin"
+        )
         return store
     }
 
@@ -40,7 +47,10 @@ struct TestServer {
         var logger = Logger(label: "test.web")
         logger.logLevel = .warning
         let server = WebServer(
-            store: store, configuration: .init(host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }), logger: logger)
+            store: store,
+            configuration: .init(host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }),
+            logger: logger
+        )
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -83,7 +93,12 @@ struct TestServer {
 
     /// Sends a request; `json` is encoded as the body, `raw` sent as is.
     func request(
-        _ method: String, _ path: String, token: String? = nil, json: Any? = nil, raw: String? = nil, cookie: String? = nil,
+        _ method: String,
+        _ path: String,
+        token: String? = nil,
+        json: Any? = nil,
+        raw: String? = nil,
+        cookie: String? = nil,
         contentType: String = "application/json"
     ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
@@ -102,13 +117,19 @@ struct TestServer {
         let (data, response) = try await Self.session.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
+        for (key, value) in http.allHeaderFields {
+            headers[String(describing: key).lowercased()] = String(describing: value)
+        }
         return Reply(status: http.statusCode, body: data, headers: headers)
     }
 
     /// Logs in as the user named after `role` and returns the token.
     func login(_ role: Role) async throws -> String {
-        let reply = try await request("POST", "/api/login", json: ["user": role.rawValue, "password": "password-\(role.rawValue)"])
+        let reply = try await request(
+            "POST",
+            "/api/login",
+            json: ["user": role.rawValue, "password": "password-\(role.rawValue)"]
+        )
         guard reply.status == 200, let token = reply.object["token"] as? String else {
             throw LoginFailed(status: reply.status, body: reply.text)
         }
@@ -121,10 +142,20 @@ struct TestServer {
     }
 
     /// Creates a ticket through the API as `token`; returns its JSON.
-    func createTicket(_ token: String, urgency: String = "normal", summary: String = "快递延误") async throws -> [String: Any] {
+    func createTicket(
+        _ token: String,
+        urgency: String = "normal",
+        summary: String = "快递延误"
+    ) async throws -> [String: Any] {
         let reply = try await request(
-            "POST", "/api/tickets", token: token,
-            json: ["customerId": "C0001", "channel": "phone", "type": "complaint/service", "urgency": urgency, "summary": summary])
+            "POST",
+            "/api/tickets",
+            token: token,
+            json: [
+                "customerId": "C0001", "channel": "phone", "type": "complaint/service", "urgency": urgency,
+                "summary": summary,
+            ]
+        )
         guard reply.status == 201 else { throw LoginFailed(status: reply.status, body: reply.text) }
         return reply.object
     }

@@ -18,7 +18,11 @@ struct WebUITests {
             let remembered = try await server.request("GET", "/login", cookie: "tm_lang=en")
             #expect(remembered.text.contains("Log in"))
             let failed = try await server.request(
-                "POST", "/login", raw: "user=agent&password=wrong-one", contentType: "application/x-www-form-urlencoded")
+                "POST",
+                "/login",
+                raw: "user=agent&password=wrong-one",
+                contentType: "application/x-www-form-urlencoded"
+            )
             #expect(failed.status == 401)
             #expect(failed.text.contains("id=\"flash\""))
         }
@@ -35,7 +39,11 @@ struct WebUITests {
             let first = try #require(page.text.range(of: urgent["number"] as! String))
             let second = try #require(page.text.range(of: normal["number"] as! String))
             #expect(first.lowerBound < second.lowerBound)
-            let ticket = try await server.request("GET", "/tickets/\(urgent["id"] as! String)?lang=en", cookie: "tm_session=\(agent)")
+            let ticket = try await server.request(
+                "GET",
+                "/tickets/\(urgent["id"] as! String)?lang=en",
+                cookie: "tm_session=\(agent)"
+            )
             #expect(ticket.text.contains("SLA clocks"))
             #expect(ticket.text.contains("first-response"))
             #expect(ticket.text.contains("reply-form"))
@@ -48,10 +56,21 @@ struct WebUITests {
             let id = try #require(try await server.createTicket(agent)["id"] as? String)
             let form = "application/x-www-form-urlencoded"
             let replied = try await server.request(
-                "POST", "/tickets/\(id)/reply", raw: "body=%E5%B7%B2%E5%A4%84%E7%90%86", cookie: "tm_session=\(agent)", contentType: form)
+                "POST",
+                "/tickets/\(id)/reply",
+                raw: "body=%E5%B7%B2%E5%A4%84%E7%90%86",
+                cookie: "tm_session=\(agent)",
+                contentType: form
+            )
             #expect(replied.status == 200)
             #expect(replied.text.contains("已处理"))
-            let refused = try await server.request("POST", "/tickets/\(id)/rate", raw: "score=5", cookie: "tm_session=\(agent)", contentType: form)
+            let refused = try await server.request(
+                "POST",
+                "/tickets/\(id)/rate",
+                raw: "score=5",
+                cookie: "tm_session=\(agent)",
+                contentType: form
+            )
             #expect(refused.text.contains("id=\"flash\""))
             #expect(refused.text.contains("cannot rate"))
             let entries = try await server.store.entries(ticketID: id)
