@@ -47,7 +47,7 @@ enum MaterializedView {
         Table(name: "articleLink", columns: ["articleId", "ticketId"]),
         Table(name: "tombstone", columns: ["number", "purgedAt", "by", "reason", "site"]),
         // v2-workflow
-        Table(name: "user", columns: ["role", "displayName", "department", "active", "createdAt"]),
+        Table(name: "user", columns: ["role", "displayName", "department", "active", "createdAt", /* v3-passwords */ "passwordHash"]),
         Table(name: "escalation", columns: ["ticketId", "kind", "clock", "dueAt", "tier", "toRole", "reason", "at", "by"]),
         Table(name: "notification", columns: ["ticketId", "recipient", "role", "department", "kind", "body", "at", "sourceId"]),
         Table(name: "exception", columns: ["ticketId", "category", "grade", "description", "at", "by", "site"]),

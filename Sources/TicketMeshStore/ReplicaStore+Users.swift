@@ -102,4 +102,38 @@ extension ReplicaStore {
             name: row["id"], role: role, displayName: row["displayName"], department: row["department"],
             active: (row["active"] as Int64?) != 0)
     }
+
+    // MARK: Passwords
+
+    /// Sets a user's password hash, a replicated field so one password works on every site.
+    ///
+    /// The caller hashes (bcrypt, in TicketMeshServer); the store never sees a password.
+    /// Admins set anyone's; any active user may set their own.
+    /// - Throws: `DomainError.notFound` for an unknown user, `.invalidValue` for an empty hash,
+    ///   `.forbidden` for anyone else. Nothing is written then.
+    package func setPasswordHash(_ name: String, hash: String, actor: String?) async throws {
+        guard !hash.isEmpty else { throw DomainError.missing(field: "password hash") }
+        try await writer.write { db in
+            guard try self.user(named: name, in: db) != nil else { throw DomainError.notFound("user", name) }
+            if actor != name { try self.authorize(.manageUsers, actor: actor, in: db) }
+            try self.commit([FieldEdit(entity: "user", rowID: name, field: "passwordHash", value: .text(hash))], actor: actor ?? name, in: db)
+        }
+    }
+
+    /// The password hash of an active user, or nil (unknown, inactive, or no password set).
+    package func passwordHash(of name: String) async throws -> String? {
+        try await writer.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT passwordHash FROM user WHERE id = ? AND role IS NOT NULL AND active = 1", arguments: [name])
+        }
+    }
+
+    /// Whether any active user has a password, i.e. whether anyone can log in to the HTTP API.
+    package func hasPasswords() async throws -> Bool {
+        try await writer.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role IS NOT NULL AND active = 1 AND passwordHash IS NOT NULL)")
+                ?? false
+        }
+    }
 }

@@ -92,6 +92,9 @@ enum Schema {
                       WHERE entity = 'ticket' AND field = 'state' AND value IN ('pending-customer', 'reopened', 'escalated');
                     """)
         }
+        migrator.registerMigration("v3-passwords") { db in
+            try ensureQueryTables(db)
+        }
         return migrator
     }
 

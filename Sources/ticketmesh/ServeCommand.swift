@@ -3,30 +3,35 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TicketMeshDomain
+import TicketMeshServer
 import TicketMeshStore
 import TicketMeshSync
 
-/// `ticketmesh serve`: the sync listener and the peer scheduler, run until SIGINT or SIGTERM.
+/// `ticketmesh serve`: the sync listener, the peer scheduler and the HTTP API/web UI, run until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve sync to peers and sync with the named peers in the background (stops on SIGINT/SIGTERM).",
-        discussion: "Prints 'sync listening on HOST:PORT' on stdout once bound (port 0 picks a free port)."
+        discussion: """
+            Prints 'sync listening on HOST:PORT' and 'listening on http://HOST:PORT' on stdout once bound \
+            (port 0 picks a free port).
+            """
     )
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var sync: SyncOptions
     @Option(name: .customLong("sync"), help: "Address to accept sync peers on, HOST:PORT.") var listen: String?
     @Option(help: "A peer to sync with, HOST:PORT (repeatable).") var peer: [String] = []
+    @Option(help: "Address for the HTTP API and web UI, HOST:PORT.") var http: String?
     @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
     @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
 
     func run() async throws {
         try await runSyncReporting {
-            guard listen != nil || !peer.isEmpty else {
+            guard listen != nil || !peer.isEmpty || http != nil else {
                 throw SyncError(
                     code: .invalidConfiguration,
-                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, or both"
+                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
                 )
             }
             guard interval > 0, maxBackoff >= 0.5 else {
@@ -74,7 +79,22 @@ struct ServeCommand: AsyncParsableCommand {
                     )
                 )
             }
-            // The HTTP API service (`--http`) joins this same group when it lands.
+            if let http {
+                let (host, port) = try SyncClient.parseAddress(http, field: "--http")
+                services.append(
+                    WebServer(
+                        store: store,
+                        configuration: .init(
+                            host: host,
+                            port: port,
+                            onListening: { host, port in
+                                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                            }
+                        ),
+                        logger: logger
+                    )
+                )
+            }
             try await SyncServices.run(services, logger: logger)
             Output.note("serve stopped")
         }

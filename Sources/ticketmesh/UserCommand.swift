@@ -11,7 +11,7 @@ struct UserCommand: AsyncParsableCommand {
             is allowed (open mode); the first 'user add' must create an admin, and from then on every command
             checks the role of the acting user (--as USER or $TICKETMESH_USER).
             """,
-        subcommands: [UserAdd.self, UserList.self, UserShow.self, UserSet.self])
+        subcommands: [UserAdd.self, UserList.self, UserShow.self, UserSet.self, UserPassword.self])
 }
 
 func printUser(_ user: User, options: GlobalOptions) throws {

@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import TicketMeshDomain
+import TicketMeshStore
+
+/// A ticket in a list: its fields and, when sorted by SLA, where its clocks stand.
+struct TicketListItem: Encodable {
+    let ticket: Ticket
+    /// Earliest due time of a running clock (ms), nil when none runs or the list is not SLA-sorted.
+    let nextDueAt: Int64?
+    let breached: Bool
+    let atRisk: Bool
+}
+
+/// A ticket with everything `ticket show --json` prints.
+struct TicketDetail: Encodable {
+    let id: String
+    let number: String
+    let fields: Ticket
+    let notes: [Entry]
+    let sla: [SLAClock]
+    let escalations: [Escalation]
+    let conflicts: [Conflict]
+
+    static func load(_ key: String, store: ReplicaStore) async throws -> TicketDetail {
+        let (ticket, clocks) = try await store.slaClocks(key)
+        return TicketDetail(
+            id: ticket.id,
+            number: ticket.number,
+            fields: ticket,
+            notes: try await store.entries(ticketID: ticket.id),
+            sla: clocks,
+            escalations: try await store.escalations(ticketID: ticket.id),
+            conflicts: try await store.unresolvedConflicts(rowID: ticket.id)
+        )
+    }
+}
+
+extension API {
+    /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit.
+    static func filter(_ request: Request) throws -> ReplicaStore.TicketFilter {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? {
+            query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return ReplicaStore.TicketFilter(
+            state: value("state"),
+            urgency: value("urgency"),
+            assignee: value("assignee"),
+            customerId: value("customer"),
+            limit: try limit(request)
+        )
+    }
+
+    func registerTickets(on api: RouterGroup<BasicRequestContext>) {
+        let store = backend.store
+        route(api, .get, "tickets") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let filter = try Self.filter(request)
+            switch request.uri.queryParameters["sort"].map(String.init) ?? "sla" {
+            case "sla":
+                return try JSON.response(
+                    try await store.slaQueue(filter).map {
+                        TicketListItem(
+                            ticket: $0.ticket,
+                            nextDueAt: $0.nextDueAt,
+                            breached: $0.breached,
+                            atRisk: $0.atRisk
+                        )
+                    }
+                )
+            case "newest":
+                return try JSON.response(
+                    try await store.tickets(matching: filter).map {
+                        TicketListItem(ticket: $0, nextDueAt: nil, breached: false, atRisk: false)
+                    }
+                )
+            case let other:
+                throw APIError.badRequest("invalid sort '\(other)': must be one of sla, newest")
+            }
+        }
+        route(api, .post, "tickets") { request, _, user in
+            let fields = try await Fields.read(request)
+            let draft = TicketDraft(
+                customerId: try fields.text("customerId", required: true)!,
+                contactPerson: try fields.text("contactPerson"),
+                channel: try fields.text("channel", required: true)!,
+                type: try fields.text("type", required: true)!,
+                urgency: try fields.text("urgency", required: true)!,
+                summary: try fields.text("summary", required: true)!,
+                details: try fields.text("details"),
+                refs: try fields.stringMap("refs")
+            )
+            let ticket = try await store.createTicket(draft, actor: user.name)
+            return try JSON.response(ticket, status: .created)
+        }
+        route(api, .get, "tickets/:id") { _, context, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            return try JSON.response(try await TicketDetail.load(try context.parameters.require("id"), store: store))
+        }
+        route(api, .patch, "tickets/:id") { request, context, user in
+            let values = try await Fields.read(request).textValues()
+            return try JSON.response(
+                try await store.updateTicket(try context.parameters.require("id"), fields: values, actor: user.name)
+            )
+        }
+        action(api, "assign") { id, fields, user in
+            try await store.assign(
+                id,
+                to: try fields.text("to", required: true)!,
+                tier: try fields.int("tier"),
+                department: try fields.text("department"),
+                actor: user.name
+            )
+        }
+        action(api, "escalate") { id, fields, user in
+            try await store.escalate(
+                id,
+                tier: try fields.int("tier", required: true)!,
+                reason: try fields.text("reason", required: true)!,
+                actor: user.name
+            )
+        }
+        action(api, "resolve") { id, fields, user in
+            let details = ReplicaStore.ResolutionDetails(
+                evidence: try fields.text("evidence"),
+                compensation: try fields.text("compensation"),
+                rootCause: try fields.text("rootCause")
+            )
+            return try await store.resolve(
+                id,
+                result: try fields.text("result", required: true)!,
+                details: details,
+                actor: user.name
+            )
+        }
+        action(api, "close") { id, _, user in try await store.close(id, actor: user.name) }
+        action(api, "reopen") { id, fields, user in
+            try await store.reopen(id, reason: try fields.text("reason", required: true)!, actor: user.name)
+        }
+        action(api, "state") { id, fields, user in
+            let raw = try fields.text("state", required: true)!
+            let target = try TicketState.parse(raw)
+            guard target == .inProgress || target == .pendingCustomer else {
+                throw APIError.badRequest(
+                    "invalid state '\(raw)': this route sets in-progress or pending-customer; use the escalate, resolve, close or reopen routes for the others"
+                )
+            }
+            return try await store.transition(
+                id,
+                to: target,
+                event: target == .inProgress ? "work started" : "waiting for the customer",
+                actor: user.name
+            )
+        }
+        action(api, "rating") { id, fields, user in
+            try await store.rate(
+                id,
+                score: try fields.int("score", required: true)!,
+                comment: try fields.text("comment"),
+                actor: user.name
+            )
+        }
+        for (path, kind) in [("notes", Entry.Kind.note), ("replies", Entry.Kind.reply)] {
+            route(api, .post, RouterPath("tickets/:id/\(path)")) { request, context, user in
+                let fields = try await Fields.read(request)
+                let entry = try await store.addEntry(
+                    try context.parameters.require("id"),
+                    kind: kind,
+                    body: try fields.text("body", required: true)!,
+                    actor: user.name
+                )
+                return try JSON.response(entry, status: .created)
+            }
+        }
+    }
+
+    /// A `POST /api/tickets/{id}/NAME` command that answers with the updated ticket.
+    private func action(
+        _ api: RouterGroup<BasicRequestContext>,
+        _ name: String,
+        _ body: @escaping @Sendable (String, Fields, User) async throws -> Ticket
+    ) {
+        route(api, .post, RouterPath("tickets/:id/\(name)")) { request, context, user in
+            let fields = try await Fields.read(request)
+            return try JSON.response(try await body(try context.parameters.require("id"), fields, user))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import TicketMeshDomain
+import TicketMeshStore
+
+/// The JSON API under `/api` (Docs/openapi.yaml): login, tickets, customers, knowledge base, conflicts, status.
+///
+/// Every route but login needs a bearer token (401); the store checks the role of the acting
+/// user (403); bad input is 400 naming the field and rule, unknown records 404, illegal
+/// transitions 409. Each command is one store transaction, so nothing is written on any error.
+struct API: Sendable {
+    let backend: Backend
+
+    /// A handler that runs for an authenticated user.
+    typealias Handler = @Sendable (Request, BasicRequestContext, User) async throws -> Response
+
+    func register(on router: Router<BasicRequestContext>) {
+        let api = router.group("api")
+        api.post("login") { request, _ in try await guarded { try await login(request) } }
+        route(api, .post, "logout") { request, _, _ in
+            if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+                await backend.sessions.revoke(String(header.dropFirst(7)))
+            }
+            return Response(status: .noContent)
+        }
+        route(api, .get, "me") { _, _, user in try JSON.response(user) }
+        registerTickets(on: api)
+        registerOthers(on: api)
+    }
+
+    /// Adds an authenticated route whose errors become API errors.
+    func route(
+        _ group: RouterGroup<BasicRequestContext>,
+        _ method: HTTPRequest.Method,
+        _ path: RouterPath,
+        _ handler: @escaping Handler
+    ) {
+        let backend = self.backend
+        group.on(path, method: method) { request, context in
+            try await guarded {
+                let user = try await backend.authenticate(request)
+                return try await handler(request, context, user)
+            }
+        }
+    }
+
+    private func login(_ request: Request) async throws -> Response {
+        let fields = try await Fields.read(request)
+        let name = try fields.text("user", required: true)!
+        let password = try fields.text("password", required: true)!
+        let session = try await backend.login(user: name, password: password)
+        struct Body: Encodable {
+            let token: String
+            let user: User
+            let expiresAt: String
+        }
+        return try JSON.response(
+            Body(
+                token: session.token,
+                user: session.user,
+                expiresAt: ISO8601DateFormatter().string(from: session.expiresAt)
+            )
+        )
+    }
+
+    private func registerOthers(on api: RouterGroup<BasicRequestContext>) {
+        let store = backend.store
+        route(api, .get, "customers") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let limit = try Self.limit(request)
+            return try JSON.response(try await store.customers(limit: limit).map { Backend.visible($0, to: user.role) })
+        }
+        route(api, .post, "customers") { request, _, user in
+            let fields = try await Fields.read(request)
+            let id = try fields.text("id")
+            let customer = Customer(
+                id: id ?? "",
+                name: try fields.text("name", required: true)!,
+                contactPerson: try fields.text("contactPerson"),
+                phone: try fields.text("phone"),
+                email: try fields.text("email"),
+                industry: try fields.text("industry"),
+                level: try fields.text("level") ?? "normal"
+            )
+            let saved = try await store.addCustomer(customer, generateID: id == nil, actor: user.name)
+            return try JSON.response(Backend.visible(saved, to: user.role), status: .created)
+        }
+        route(api, .get, "customers/:id") { _, context, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let customer = try await store.customer(try context.parameters.require("id"))
+            struct Body: Encodable {
+                let customer: Customer
+                let tickets: [Ticket]
+            }
+            let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200))
+            return try JSON.response(Body(customer: Backend.visible(customer, to: user.role), tickets: tickets))
+        }
+        route(api, .get, "kb") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let query = request.uri.queryParameters["q"].map(String.init) ?? ""
+            let category = request.uri.queryParameters["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            return try JSON.response(
+                try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20))
+            )
+        }
+        route(api, .get, "conflicts") { _, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            return try JSON.response(try await store.unresolvedConflicts())
+        }
+        route(api, .get, "status") { _, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            return try JSON.response(try await Self.status(store))
+        }
+    }
+
+    /// Site, name, version vector and digest, as `ticketmesh status --json` prints them.
+    static func status(_ store: ReplicaStore) async throws -> some Encodable {
+        struct Body<Vector: Encodable>: Encodable {
+            let site: String
+            let name: String
+            let vector: Vector
+            let digest: String
+            let changes: Int
+            let tickets: Int
+        }
+        return Body(
+            site: store.site.rawValue,
+            name: try await store.siteName(),
+            vector: try await store.vector(),
+            digest: try await store.digest(),
+            changes: try await store.changeCount(),
+            tickets: try await store.ticketCount()
+        )
+    }
+
+    /// The `limit` query parameter: 1–1000, `default` when absent.
+    static func limit(_ request: Request, default value: Int = 500) throws -> Int {
+        guard let raw = request.uri.queryParameters["limit"] else { return value }
+        guard let limit = Int(raw), (1...1000).contains(limit) else {
+            throw APIError.badRequest("invalid limit '\(raw)': must be an integer from 1 to 1000")
+        }
+        return limit
+    }
+}
+
+/// Runs `body`, turning any error into an `APIError` response.
+func guarded(_ body: () async throws -> Response) async throws -> Response {
+    do {
+        return try await body()
+    } catch {
+        throw APIError.from(error)
+    }
+}

@@ -1,0 +1,45 @@
+/// The UI's stylesheet and script, served from `/static/` (no CDN, no build step).
+enum Assets {
+    static let css = """
+        :root { --fg: #1d2330; --muted: #667085; --line: #d0d5dd; --accent: #2457c5; --bad: #b42318; --warn: #b54708; --ok: #067647; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.5 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; color: var(--fg); background: #f7f8fa; }
+        header { display: flex; gap: 1rem; align-items: center; padding: .6rem 1.2rem; background: #fff; border-bottom: 1px solid var(--line); }
+        header nav { display: flex; gap: .8rem; flex: 1; }
+        header .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
+        a { color: var(--accent); }
+        main { max-width: 1100px; margin: 1rem auto; padding: 0 1rem; }
+        table { width: 100%; border-collapse: collapse; background: #fff; }
+        th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); }
+        .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .8rem; background: #eef2f6; }
+        .badge.breached { background: #fee4e2; color: var(--bad); }
+        .badge.at-risk { background: #fef0c7; color: var(--warn); }
+        .badge.met, .badge.on-track { background: #dcfae6; color: var(--ok); }
+        .card, form.card { background: #fff; padding: 1rem; border: 1px solid var(--line); border-radius: .5rem; max-width: 520px; }
+        form label { display: block; margin: .4rem 0; }
+        input, select, textarea { font: inherit; padding: .3rem; width: 100%; }
+        button { font: inherit; padding: .3rem .9rem; cursor: pointer; }
+        form.inline { display: inline; }
+        .actions form { background: #fff; border: 1px solid var(--line); padding: .6rem; margin: .5rem 0; border-radius: .4rem; }
+        .flash { background: #fee4e2; color: var(--bad); padding: .5rem .8rem; border-radius: .4rem; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+        .facts dt { color: var(--muted); }
+        #progress li { margin: .3rem 0; }
+        #progress .note { color: var(--muted); }
+        #progress .kind { font-size: .8rem; color: var(--muted); }
+        .conflict { background: #fffaeb; padding: .4rem; border-left: 3px solid var(--warn); margin: .3rem 0; }
+        """
+
+    static let js = """
+        // Marks relative due times and stops double submission; the pages work without it.
+        document.querySelectorAll('form').forEach(function (form) {
+          form.addEventListener('submit', function () {
+            form.querySelectorAll('button').forEach(function (b) { setTimeout(function () { b.disabled = true; }, 0); });
+          });
+        });
+        document.querySelectorAll('tr[data-due]').forEach(function (row) {
+          var due = Number(row.getAttribute('data-due'));
+          if (due > 0) { row.title = Math.round((due - Date.now()) / 60000) + ' min'; }
+        });
+        """
+}

@@ -1,0 +1,46 @@
+/// The UI's words in each language: zh-CN (default) and en.
+enum Strings {
+    static let languages = ["zh-CN", "en"]
+
+    /// The table for `language`, falling back to zh-CN.
+    static func table(_ language: String) -> [String: String] {
+        language == "en" ? en : zh
+    }
+
+    static let en: [String: String] = [
+        "app": "TicketMesh", "login": "Log in", "logout": "Log out", "user": "User name", "password": "Password",
+        "queue": "Queue", "newTicket": "New ticket", "customers": "Customers", "kb": "Knowledge base", "site": "Site",
+        "number": "Number", "summary": "Summary", "state": "State", "urgency": "Urgency", "assignee": "Assignee",
+        "due": "Next due", "breached": "Breached", "atRisk": "At risk", "onTrack": "On track",
+        "noClock": "No running clock",
+        "customer": "Customer", "channel": "Channel", "type": "Type", "details": "Details", "create": "Create",
+        "progress": "Progress log", "reply": "Reply to customer", "note": "Internal note", "send": "Send", "add": "Add",
+        "escalate": "Escalate", "tier": "Tier", "reason": "Reason", "resolve": "Resolve", "result": "Result",
+        "rate": "Rate", "score": "Score (1–5)", "comment": "Comment", "close": "Close", "reopen": "Reopen",
+        "sla": "SLA clocks", "clock": "Clock", "status": "Status", "dueAt": "Due", "remaining": "Remaining",
+        "conflicts": "Conflicts to review", "noConflicts": "No conflicts", "field": "Field", "winner": "Kept value",
+        "loser": "Losing value", "search": "Search", "hits": "Used", "category": "Category", "vector": "Version vector",
+        "digest": "Digest", "changes": "Changes", "tickets": "Tickets", "name": "Name", "phone": "Phone",
+        "email": "Email", "level": "Level", "empty": "Nothing here", "language": "中文", "otherLang": "zh-CN",
+        "start": "Start work", "contact": "Contact person", "noResults": "No articles found", "origin": "Origin",
+        "seq": "Highest seq", "actions": "Actions",
+    ]
+
+    static let zh: [String: String] = [
+        "app": "TicketMesh 工单", "login": "登录", "logout": "退出", "user": "用户名", "password": "密码",
+        "queue": "工单队列", "newTicket": "新建工单", "customers": "客户", "kb": "知识库", "site": "站点",
+        "number": "编号", "summary": "摘要", "state": "状态", "urgency": "紧急程度", "assignee": "处理人",
+        "due": "最近到期", "breached": "已超时", "atRisk": "即将超时", "onTrack": "正常", "noClock": "无计时",
+        "customer": "客户", "channel": "渠道", "type": "类型", "details": "详情", "create": "创建",
+        "progress": "处理记录", "reply": "回复客户", "note": "内部备注", "send": "发送", "add": "添加",
+        "escalate": "升级", "tier": "层级", "reason": "原因", "resolve": "解决", "result": "处理结果",
+        "rate": "评价", "score": "评分（1–5）", "comment": "评语", "close": "关闭", "reopen": "重新打开",
+        "sla": "SLA 计时", "clock": "计时项", "status": "状态", "dueAt": "到期", "remaining": "剩余",
+        "conflicts": "待审核冲突", "noConflicts": "无冲突", "field": "字段", "winner": "保留值",
+        "loser": "落败值", "search": "搜索", "hits": "使用次数", "category": "分类", "vector": "版本向量",
+        "digest": "摘要值", "changes": "变更数", "tickets": "工单数", "name": "名称", "phone": "电话",
+        "email": "邮箱", "level": "等级", "empty": "暂无内容", "language": "English", "otherLang": "en",
+        "start": "开始处理", "contact": "联系人", "noResults": "未找到文章", "origin": "来源站点",
+        "seq": "最高序号", "actions": "操作",
+    ]
+}

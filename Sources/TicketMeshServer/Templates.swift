@@ -1,0 +1,106 @@
+/// The UI's mustache templates; `layout` wraps every page's `content`.
+enum Templates {
+    static let all: [String: String] = [
+        "layout": layout, "login": login, "queue": queue, "ticket": ticket, "newTicket": newTicket,
+        "customers": customers, "customer": customer, "kb": kb, "site": site, "error": error,
+    ]
+
+    static let layout = """
+        <!doctype html>
+        <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · {{t.app}}</title><link rel="stylesheet" href="/static/app.css"></head>
+        <body><header><a class="brand" href="/queue">{{t.app}}</a>
+        {{#user}}<nav><a id="nav-queue" href="/queue">{{t.queue}}</a><a id="nav-new" href="/tickets/new">{{t.newTicket}}</a>
+        <a id="nav-customers" href="/customers">{{t.customers}}</a><a id="nav-kb" href="/kb">{{t.kb}}</a><a id="nav-site" href="/site">{{t.site}}</a></nav>
+        <span class="who" id="who">{{name}} ({{role}})</span>
+        <form method="post" action="/logout" class="inline"><button id="logout">{{t.logout}}</button></form>{{/user}}
+        <a class="lang" id="lang" href="?lang={{t.otherLang}}">{{t.language}}</a></header>
+        <main>{{#flash}}<p class="flash" id="flash" role="alert">{{flash}}</p>{{/flash}}{{{content}}}</main>
+        <script src="/static/app.js"></script></body></html>
+        """
+
+    static let login = """
+        <h1>{{t.login}}</h1>
+        <form method="post" action="/login" id="login-form" class="card">
+        <label>{{t.user}} <input name="user" id="login-user" autocomplete="username" required></label>
+        <label>{{t.password}} <input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
+        <button type="submit" id="login-submit">{{t.login}}</button></form>
+        """
+
+    static let queue = """
+        <h1>{{t.queue}}</h1>
+        <table id="queue"><thead><tr><th>{{t.number}}</th><th>{{t.summary}}</th><th>{{t.state}}</th><th>{{t.urgency}}</th>
+        <th>{{t.assignee}}</th><th>{{t.due}}</th></tr></thead><tbody>
+        {{#items}}<tr class="ticket-row" data-number="{{number}}" data-due="{{dueMillis}}">
+        <td><a href="/tickets/{{id}}">{{number}}</a></td><td>{{summary}}</td><td><span class="state">{{state}}</span></td>
+        <td>{{urgency}}</td><td>{{assignee}}</td>
+        <td>{{due}} {{#breached}}<span class="badge breached">{{t.breached}}</span>{{/breached}}{{^breached}}{{#atRisk}}<span class="badge at-risk">{{t.atRisk}}</span>{{/atRisk}}{{/breached}}</td></tr>{{/items}}
+        {{^items}}<tr><td colspan="6">{{t.empty}}</td></tr>{{/items}}
+        </tbody></table>
+        """
+
+    static let newTicket = """
+        <h1>{{t.newTicket}}</h1>
+        <form method="post" action="/tickets" id="new-ticket" class="card">
+        <label>{{t.customer}} <select name="customerId" id="new-customer">{{#customers}}<option value="{{id}}">{{id}} {{name}}</option>{{/customers}}</select></label>
+        <label>{{t.channel}} <select name="channel" id="new-channel">{{#channels}}<option>{{.}}</option>{{/channels}}</select></label>
+        <label>{{t.type}} <select name="type" id="new-type">{{#types}}<option>{{.}}</option>{{/types}}</select></label>
+        <label>{{t.urgency}} <select name="urgency" id="new-urgency"><option>urgent</option><option>important</option><option selected>normal</option></select></label>
+        <label>{{t.contact}} <input name="contactPerson" id="new-contact"></label>
+        <label>{{t.summary}} <input name="summary" id="new-summary" required></label>
+        <label>{{t.details}} <textarea name="details" id="new-details"></textarea></label>
+        <button type="submit" id="new-submit">{{t.create}}</button></form>
+        """
+
+    static let ticket = """
+        {{#ticket}}<h1 id="ticket-number">{{number}}</h1>
+        <p class="summary" id="ticket-summary">{{summary}}</p>
+        <dl class="facts"><dt>{{t.state}}</dt><dd id="ticket-state" class="state">{{state}}</dd><dt>{{t.urgency}}</dt><dd>{{urgency}}</dd>
+        <dt>{{t.customer}}</dt><dd><a href="/customers/{{customerId}}">{{customerId}}</a></dd><dt>{{t.channel}}</dt><dd>{{channel}}</dd>
+        <dt>{{t.type}}</dt><dd>{{type}}</dd><dt>{{t.assignee}}</dt><dd>{{assignee}} {{#hasTier}}(T{{tier}}){{/hasTier}}</dd>
+        {{#hasResult}}<dt>{{t.result}}</dt><dd id="ticket-result">{{result}}</dd>{{/hasResult}}</dl>{{/ticket}}
+        <section><h2>{{t.sla}}</h2><table id="sla"><thead><tr><th>{{t.clock}}</th><th>{{t.status}}</th><th>{{t.dueAt}}</th><th>{{t.remaining}}</th></tr></thead><tbody>
+        {{#clocks}}<tr class="clock {{status}}"><td>{{kind}}</td><td><span class="badge {{status}}">{{status}}</span></td><td>{{due}}</td><td>{{remaining}}</td></tr>{{/clocks}}
+        </tbody></table></section>
+        <section><h2>{{t.progress}}</h2><ol id="progress">{{#entries}}<li class="entry {{kind}}"><time>{{at}}</time> <b>{{author}}</b> <span class="kind">{{kind}}</span>{{#hasScore}} <span class="score">{{score}}/5</span>{{/hasScore}} <span class="body">{{body}}</span></li>{{/entries}}</ol></section>
+        <section><h2>{{t.conflicts}}</h2>{{#conflicts}}<div class="conflict"><b>{{field}}</b>: {{t.winner}} “{{winner}}” ({{winnerSite}}) · {{t.loser}} “{{loser}}” ({{loserSite}})</div>{{/conflicts}}{{^conflicts}}<p>{{t.noConflicts}}</p>{{/conflicts}}</section>
+        <section class="actions"><h2>{{t.actions}}</h2>
+        <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>
+        <form method="post" action="/tickets/{{id}}/note" id="note-form"><label>{{t.note}} <textarea name="body" id="note-body" required></textarea></label><button id="note-submit">{{t.add}}</button></form>
+        <form method="post" action="/tickets/{{id}}/escalate" id="escalate-form"><label>{{t.tier}} <select name="tier" id="escalate-tier"><option>2</option><option>3</option></select></label>
+        <label>{{t.reason}} <input name="reason" id="escalate-reason" required></label><button id="escalate-submit">{{t.escalate}}</button></form>
+        <form method="post" action="/tickets/{{id}}/resolve" id="resolve-form"><label>{{t.result}} <input name="result" id="resolve-result" required></label><button id="resolve-submit">{{t.resolve}}</button></form>
+        <form method="post" action="/tickets/{{id}}/rate" id="rate-form"><label>{{t.score}} <input name="score" id="rate-score" type="number" min="1" max="5" required></label>
+        <label>{{t.comment}} <input name="comment" id="rate-comment"></label><button id="rate-submit">{{t.rate}}</button></form>
+        <form method="post" action="/tickets/{{id}}/close" id="close-form"><button id="close-submit">{{t.close}}</button></form>
+        </section>
+        """
+
+    static let customers = """
+        <h1>{{t.customers}}</h1><table id="customers"><thead><tr><th>ID</th><th>{{t.name}}</th><th>{{t.phone}}</th><th>{{t.level}}</th></tr></thead><tbody>
+        {{#customers}}<tr><td><a href="/customers/{{id}}">{{id}}</a></td><td>{{name}}</td><td class="phone">{{phone}}</td><td>{{level}}</td></tr>{{/customers}}
+        {{^customers}}<tr><td colspan="4">{{t.empty}}</td></tr>{{/customers}}</tbody></table>
+        """
+
+    static let customer = """
+        {{#customer}}<h1 id="customer-name">{{name}}</h1><dl class="facts"><dt>ID</dt><dd>{{id}}</dd><dt>{{t.contact}}</dt><dd>{{contactPerson}}</dd>
+        <dt>{{t.phone}}</dt><dd id="customer-phone">{{phone}}</dd><dt>{{t.email}}</dt><dd>{{email}}</dd><dt>{{t.level}}</dt><dd>{{level}}</dd></dl>{{/customer}}
+        <h2>{{t.tickets}}</h2><ul id="customer-tickets">{{#tickets}}<li><a href="/tickets/{{id}}">{{number}}</a> {{summary}} <span class="state">{{state}}</span></li>{{/tickets}}</ul>
+        """
+
+    static let kb = """
+        <h1>{{t.kb}}</h1><form method="get" action="/kb" id="kb-form"><input name="q" id="kb-q" value="{{query}}"><button id="kb-submit">{{t.search}}</button></form>
+        {{#searched}}<ul id="kb-results">{{#articles}}<li class="article"><h3>{{title}}</h3><p class="meta">{{category}} · {{t.hits}} {{hits}}</p><p>{{body}}</p></li>{{/articles}}</ul>
+        {{^articles}}<p id="kb-none">{{t.noResults}}</p>{{/articles}}{{/searched}}
+        """
+
+    static let site = """
+        <h1>{{t.site}} <span id="site-code">{{site}}</span></h1><p>{{name}}</p>
+        <dl class="facts"><dt>{{t.digest}}</dt><dd id="site-digest"><code>{{digest}}</code></dd><dt>{{t.changes}}</dt><dd>{{changes}}</dd><dt>{{t.tickets}}</dt><dd>{{tickets}}</dd></dl>
+        <h2>{{t.vector}}</h2><table id="vector"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th></tr></thead><tbody>{{#vector}}<tr><td>{{site}}</td><td>{{seq}}</td></tr>{{/vector}}</tbody></table>
+        """
+
+    static let error = """
+        <h1>{{status}}</h1><p id="error-message">{{message}}</p><p><a href="/queue">{{t.queue}}</a></p>
+        """
+}

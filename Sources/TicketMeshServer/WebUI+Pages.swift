@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import TicketMeshDomain
+import TicketMeshStore
+
+extension WebUI {
+    /// "2026-05-01 09:40" in the server's time zone.
+    static func time(_ millis: Int64?) -> String {
+        guard let millis else { return "" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    /// "1h 20m" or "-35m" for a duration in ms.
+    static func duration(_ millis: Int64) -> String {
+        let minutes = abs(millis) / 60_000
+        let text = minutes >= 60 ? "\(minutes / 60)h \(minutes % 60)m" : "\(minutes)m"
+        return millis < 0 ? "-" + text : text
+    }
+
+    func registerTicketPages(on router: Router<BasicRequestContext>) {
+        let store = backend.store
+        route(router, .get, "queue") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let items = try await store.slaQueue(try API.filter(request))
+            let rows: [[String: Any]] = items.map { item in
+                [
+                    "id": item.ticket.id, "number": item.ticket.number, "summary": item.ticket.summary,
+                    "state": item.ticket.state,
+                    "urgency": item.ticket.urgency, "assignee": item.ticket.assignee ?? "",
+                    "due": Self.time(item.nextDueAt),
+                    "dueMillis": item.nextDueAt.map(String.init) ?? "", "breached": item.breached,
+                    "atRisk": item.atRisk,
+                ]
+            }
+            return page("queue", title: "queue", ["items": rows], request: request, user: user)
+        }
+        route(router, .get, "tickets/new") { request, _, user in
+            let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }
+            let types = try await store.requestTypes().activePaths.filter { $0.contains("/") }
+            return page(
+                "newTicket",
+                title: "newTicket",
+                ["customers": customers, "channels": Channel.allCases.map(\.rawValue), "types": types],
+                request: request,
+                user: user
+            )
+        }
+        route(router, .post, "tickets") { request, _, user in
+            let fields = try await Fields.read(request)
+            let draft = TicketDraft(
+                customerId: try fields.text("customerId", required: true)!,
+                contactPerson: try fields.text("contactPerson"),
+                channel: try fields.text("channel", required: true)!,
+                type: try fields.text("type", required: true)!,
+                urgency: try fields.text("urgency", required: true)!,
+                summary: try fields.text("summary", required: true)!,
+                details: try fields.text("details")
+            )
+            let ticket = try await store.createTicket(draft, actor: user.name)
+            return Self.redirect("/tickets/\(ticket.id)")
+        }
+        route(router, .get, "tickets/:id") { request, context, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let detail = try await TicketDetail.load(try context.parameters.require("id"), store: store)
+            let ticket = detail.fields
+            let values: [String: Any] = [
+                "id": ticket.id,
+                "ticket": [
+                    "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
+                    "urgency": ticket.urgency,
+                    "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type,
+                    "assignee": ticket.assignee ?? "",
+                    "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil,
+                    "result": ticket.result ?? "",
+                    "hasResult": ticket.result != nil,
+                ] as [String: Any],
+                "clocks": detail.sla.map {
+                    [
+                        "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": Self.time($0.dueAt),
+                        "remaining": Self.duration($0.remaining),
+                    ]
+                },
+                "entries": detail.notes.map {
+                    [
+                        "kind": $0.kind.rawValue, "author": $0.author ?? "", "body": $0.body, "at": Self.time($0.at),
+                        "score": $0.score.map(String.init) ?? "", "hasScore": $0.score != nil,
+                    ]
+                },
+                "conflicts": detail.conflicts.map {
+                    [
+                        "field": $0.field, "winner": $0.winner.value ?? "", "winnerSite": $0.winner.site,
+                        "loser": $0.loser.value ?? "",
+                        "loserSite": $0.loser.site,
+                    ]
+                },
+            ]
+            return page("ticket", title: ticket.number, values, request: request, user: user)
+        }
+        ticketAction(router, "reply") { id, fields, user in
+            _ = try await store.addEntry(
+                id,
+                kind: .reply,
+                body: try fields.text("body", required: true)!,
+                actor: user.name
+            )
+        }
+        ticketAction(router, "note") { id, fields, user in
+            _ = try await store.addEntry(
+                id,
+                kind: .note,
+                body: try fields.text("body", required: true)!,
+                actor: user.name
+            )
+        }
+        ticketAction(router, "escalate") { id, fields, user in
+            _ = try await store.escalate(
+                id,
+                tier: try fields.int("tier", required: true)!,
+                reason: try fields.text("reason", required: true)!,
+                actor: user.name
+            )
+        }
+        ticketAction(router, "resolve") { id, fields, user in
+            _ = try await store.resolve(id, result: try fields.text("result", required: true)!, actor: user.name)
+        }
+        ticketAction(router, "rate") { id, fields, user in
+            _ = try await store.rate(
+                id,
+                score: try fields.int("score", required: true)!,
+                comment: try fields.text("comment"),
+                actor: user.name
+            )
+        }
+        ticketAction(router, "close") { id, _, user in _ = try await store.close(id, actor: user.name) }
+    }
+
+    /// A form post on a ticket: on success back to the ticket page; on refusal the same, with the message.
+    private func ticketAction(
+        _ router: Router<BasicRequestContext>,
+        _ name: String,
+        _ body: @escaping @Sendable (String, Fields, User) async throws -> Void
+    ) {
+        route(router, .post, RouterPath("tickets/:id/\(name)")) { request, context, user in
+            let id = try context.parameters.require("id")
+            do {
+                try await body(id, try await Fields.read(request), user)
+                return Self.redirect("/tickets/\(id)")
+            } catch {
+                let failure = APIError.from(error)
+                guard failure.status != .notFound else { throw error }
+                let message = failure.message.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                return Self.redirect("/tickets/\(id)?error=\(message)")
+            }
+        }
+    }
+
+    func registerOtherPages(on router: Router<BasicRequestContext>) {
+        let store = backend.store
+        route(router, .get, "customers") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let rows = try await store.customers(limit: 1000).map { Backend.visible($0, to: user.role) }.map {
+                ["id": $0.id, "name": $0.name, "phone": $0.phone ?? "", "level": $0.level]
+            }
+            return page("customers", title: "customers", ["customers": rows], request: request, user: user)
+        }
+        route(router, .get, "customers/:id") { request, context, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let customer = Backend.visible(
+                try await store.customer(try context.parameters.require("id")),
+                to: user.role
+            )
+            let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map {
+                ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": $0.state]
+            }
+            let values: [String: Any] = [
+                "customer": [
+                    "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "",
+                    "phone": customer.phone ?? "",
+                    "email": customer.email ?? "", "level": customer.level,
+                ] as [String: Any],
+                "tickets": tickets,
+            ]
+            return page("customer", title: customer.name, values, request: request, user: user)
+        }
+        route(router, .get, "kb") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let query = request.uri.queryParameters["q"].map(String.init) ?? ""
+            var values: [String: Any] = ["query": query, "searched": false]
+            if !query.trimmingCharacters(in: .whitespaces).isEmpty {
+                let articles = try await store.searchArticles(query).map {
+                    ["title": $0.title, "body": $0.body, "category": $0.category, "hits": String($0.hits)]
+                }
+                values["searched"] = true
+                values["articles"] = articles
+            }
+            return page("kb", title: "kb", values, request: request, user: user)
+        }
+        route(router, .get, "site") { request, _, user in
+            try await store.authorize(.viewTickets, actor: user.name)
+            let vector = try await store.vector()
+            let encoded = try JSONEncoder().encode(vector)
+            let entries = (try JSONDecoder().decode([String: Int64].self, from: encoded)).sorted { $0.key < $1.key }
+            let values: [String: Any] = [
+                "site": store.site.rawValue, "name": try await store.siteName(), "digest": try await store.digest(),
+                "changes": String(try await store.changeCount()), "tickets": String(try await store.ticketCount()),
+                "vector": entries.map { ["site": $0.key, "seq": String($0.value)] },
+            ]
+            return page("site", title: "site", values, request: request, user: user)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TicketMeshDomain
+import TicketMeshServer
+import TicketMeshStore
+
+@Suite(.timeLimit(.minutes(2)))
+struct WebUITests {
+    @Test func pagesNeedALoginAndSpeakChineseByDefault() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let anonymous = try await server.request("GET", "/queue")
+            #expect(anonymous.status == 200)  // redirected to the login page
+            #expect(anonymous.text.contains("id=\"login-form\""))
+            #expect(anonymous.text.contains("登录"))
+            let english = try await server.request("GET", "/login?lang=en")
+            #expect(english.text.contains("Log in"))
+            #expect(english.headers["set-cookie"]?.contains("tm_lang=en") == true)
+            let remembered = try await server.request("GET", "/login", cookie: "tm_lang=en")
+            #expect(remembered.text.contains("Log in"))
+            let failed = try await server.request(
+                "POST",
+                "/login",
+                raw: "user=agent&password=wrong-one",
+                contentType: "application/x-www-form-urlencoded"
+            )
+            #expect(failed.status == 401)
+            #expect(failed.text.contains("id=\"flash\""))
+        }
+    }
+
+    @Test func queuePageFollowsSLAOrderWithBadges() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            let normal = try await server.createTicket(agent, urgency: "normal", summary: "普通问题")
+            let urgent = try await server.createTicket(agent, urgency: "urgent", summary: "紧急问题")
+            let page = try await server.request("GET", "/queue", cookie: "tm_session=\(agent)")
+            #expect(page.status == 200)
+            #expect(page.text.contains("工单队列"))
+            let first = try #require(page.text.range(of: urgent["number"] as! String))
+            let second = try #require(page.text.range(of: normal["number"] as! String))
+            #expect(first.lowerBound < second.lowerBound)
+            let ticket = try await server.request(
+                "GET",
+                "/tickets/\(urgent["id"] as! String)?lang=en",
+                cookie: "tm_session=\(agent)"
+            )
+            #expect(ticket.text.contains("SLA clocks"))
+            #expect(ticket.text.contains("first-response"))
+            #expect(ticket.text.contains("reply-form"))
+        }
+    }
+
+    @Test func ticketFormsWriteThroughTheStoreAndShowRefusals() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            let id = try #require(try await server.createTicket(agent)["id"] as? String)
+            let form = "application/x-www-form-urlencoded"
+            let replied = try await server.request(
+                "POST",
+                "/tickets/\(id)/reply",
+                raw: "body=%E5%B7%B2%E5%A4%84%E7%90%86",
+                cookie: "tm_session=\(agent)",
+                contentType: form
+            )
+            #expect(replied.status == 200)
+            #expect(replied.text.contains("已处理"))
+            let refused = try await server.request(
+                "POST",
+                "/tickets/\(id)/rate",
+                raw: "score=5",
+                cookie: "tm_session=\(agent)",
+                contentType: form
+            )
+            #expect(refused.text.contains("id=\"flash\""))
+            #expect(refused.text.contains("cannot rate"))
+            let entries = try await server.store.entries(ticketID: id)
+            #expect(entries.filter { $0.kind == .rating }.isEmpty)
+            let site = try await server.request("GET", "/site", cookie: "tm_session=\(agent)")
+            #expect(site.text.contains(try await server.store.digest()))
+            let customer = try await server.request("GET", "/customers/C0001", cookie: "tm_session=\(agent)")
+            #expect(customer.text.contains("*********1234"))
+            #expect(!customer.text.contains("0013 1234"))
+        }
+    }
+}
