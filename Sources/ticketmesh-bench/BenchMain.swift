@@ -18,6 +18,10 @@ enum BenchMain {
         }
         print(BenchResult.median(locals).line)
         print(BenchResult.median(remotes).line)
+        // Sync over TLS between two real processes (prints its own figures, incl. peak RSS).
+        if !arguments.contains("--no-sync") {
+            _ = try await runSyncBench(quick: quick)
+        }
         // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
         let reportTickets = arguments.firstIndex(of: "--report-tickets").flatMap { index in
             arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
