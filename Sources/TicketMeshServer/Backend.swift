@@ -9,6 +9,8 @@ struct Backend: Sendable {
     let store: ReplicaStore
     let sessions: Sessions
     let logger: Logger
+    /// The sync peers for the site page (empty when the server runs without sync).
+    var peers: @Sendable () async -> [PeerView] = { [] }
 
     /// The cookie the web UI keeps its token in (HttpOnly, SameSite=Strict).
     static let sessionCookie = "tm_session"

@@ -98,6 +98,8 @@ enum Templates {
         <h1>{{t.site}} <span id="site-code">{{site}}</span></h1><p>{{name}}</p>
         <dl class="facts"><dt>{{t.digest}}</dt><dd id="site-digest"><code>{{digest}}</code></dd><dt>{{t.changes}}</dt><dd>{{changes}}</dd><dt>{{t.tickets}}</dt><dd>{{tickets}}</dd></dl>
         <h2>{{t.vector}}</h2><table id="vector"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th></tr></thead><tbody>{{#vector}}<tr><td>{{site}}</td><td>{{seq}}</td></tr>{{/vector}}</tbody></table>
+        <h2>{{t.peers}}</h2><table id="peers"><thead><tr><th>{{t.peer}}</th><th>{{t.lastSync}}</th><th>{{t.lag}}</th><th>{{t.lastError}}</th></tr></thead>
+        <tbody>{{#peers}}<tr><td>{{peerSite}} ({{peer}})</td><td>{{lastSync}}</td><td>{{lag}}</td><td>{{lastError}}</td></tr>{{/peers}}{{^peers}}<tr><td colspan="4">{{t.noPeers}}</td></tr>{{/peers}}</tbody></table>
         """
 
     static let error = """

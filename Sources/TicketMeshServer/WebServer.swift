@@ -18,17 +18,22 @@ package struct WebServer: Service {
         package var sessionLifetime: TimeInterval
         /// Called once the socket is bound, with the actual host and port.
         package var onListening: @Sendable (_ host: String, _ port: Int) async -> Void
+        /// This site's sync peers for the site page; `serve` passes its peer book (the server
+        /// does not import the sync module, DESIGN's module table).
+        package var peers: @Sendable () async -> [PeerView]
 
         package init(
             host: String = "127.0.0.1",
             port: Int = 8080,
             sessionLifetime: TimeInterval = 12 * 3600,
-            onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+            onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in },
+            peers: @escaping @Sendable () async -> [PeerView] = { [] }
         ) {
             self.host = host
             self.port = port
             self.sessionLifetime = sessionLifetime
             self.onListening = onListening
+            self.peers = peers
         }
     }
 
@@ -50,7 +55,9 @@ package struct WebServer: Service {
 
     /// Serves until graceful shutdown.
     package func run() async throws {
-        let backend = Backend(store: store, sessions: Sessions(lifetime: configuration.sessionLifetime), logger: logger)
+        let backend = Backend(
+            store: store, sessions: Sessions(lifetime: configuration.sessionLifetime), logger: logger,
+            peers: configuration.peers)
         let router = Router(context: BasicRequestContext.self)
         API(backend: backend).register(on: router)
         WebUI(backend: backend).register(on: router)
@@ -76,5 +83,23 @@ package struct WebServer: Service {
             logger: logger
         )
         try await app.run()
+    }
+}
+
+/// One sync peer as the site page shows it: last success, last error, and how many changes it lacks.
+package struct PeerView: Sendable, Equatable {
+    package var peer: String
+    package var site: String?
+    package var lastSync: String?
+    package var lastError: String?
+    /// Changes we hold that the peer did not have at its last sync; nil if never synced.
+    package var lag: Int?
+
+    package init(peer: String, site: String?, lastSync: String?, lastError: String?, lag: Int?) {
+        self.peer = peer
+        self.site = site
+        self.lastSync = lastSync
+        self.lastError = lastError
+        self.lag = lag
     }
 }

@@ -207,6 +207,12 @@ extension WebUI {
                 "site": store.site.rawValue, "name": try await store.siteName(), "digest": try await store.digest(),
                 "changes": String(try await store.changeCount()), "tickets": String(try await store.ticketCount()),
                 "vector": entries.map { ["site": $0.key, "seq": String($0.value)] },
+                "peers": await backend.peers().map { peer in
+                    [
+                        "peer": peer.peer, "peerSite": peer.site ?? "?", "lastSync": peer.lastSync ?? "—",
+                        "lastError": peer.lastError ?? "", "lag": peer.lag.map(String.init) ?? "?",
+                    ]
+                },
             ]
             return page("site", title: "site", values, request: request, user: user)
         }

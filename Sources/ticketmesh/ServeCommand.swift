@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TicketMeshDomain
+import TicketMeshReplication
 import TicketMeshServer
 import TicketMeshStore
 import TicketMeshSync
@@ -89,6 +90,12 @@ struct ServeCommand: AsyncParsableCommand {
                             port: port,
                             onListening: { host, port in
                                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                            },
+                            peers: { [directory = options.dataDirectory] in
+                                let vector = (try? await store.vector()) ?? VersionVector()
+                                return PeerBook.status(directory: directory, vector: vector).map {
+                                    PeerView(peer: $0.peer, site: $0.site, lastSync: $0.lastSync, lastError: $0.lastError, lag: $0.lag)
+                                }
                             }
                         ),
                         logger: logger

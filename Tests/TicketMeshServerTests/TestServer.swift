@@ -42,13 +42,16 @@ struct TestServer {
     }
 
     /// Runs `body` against a live server over `store`, then shuts it down gracefully.
-    static func with(_ store: ReplicaStore, _ body: (TestServer) async throws -> Void) async throws {
+    static func with(
+        _ store: ReplicaStore, peers: @escaping @Sendable () async -> [PeerView] = { [] },
+        _ body: (TestServer) async throws -> Void
+    ) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.web")
         logger.logLevel = .warning
         let server = WebServer(
             store: store,
-            configuration: .init(host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }),
+            configuration: .init(host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }, peers: peers),
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))

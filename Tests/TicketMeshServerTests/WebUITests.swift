@@ -28,6 +28,30 @@ struct WebUITests {
         }
     }
 
+    @Test func sitePageShowsPeersLastSyncAndLag() async throws {
+        let peers: @Sendable () async -> [PeerView] = {
+            [
+                PeerView(peer: "127.0.0.1:7400", site: "HQ", lastSync: "2026-11-28T10:00:00Z", lastError: nil, lag: 42),
+                PeerView(peer: "10.0.0.9:7400", site: nil, lastSync: nil, lastError: "connection refused", lag: nil),
+            ]
+        }
+        try await TestServer.with(try await TestServer.makeStore(), peers: peers) { server in
+            let agent = try await server.login(.agent)
+            let page = try await server.request("GET", "/site?lang=en", cookie: "tm_session=\(agent)")
+            #expect(page.status == 200)
+            let table = try #require(page.text.range(of: "id=\"peers\"").map { String(page.text[$0.lowerBound...]) })
+            #expect(table.contains("HQ (127.0.0.1:7400)"))
+            #expect(table.contains("2026-11-28T10:00:00Z"))
+            #expect(table.contains("<td>42</td>"))
+            #expect(table.contains("connection refused"))
+        }
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            let page = try await server.request("GET", "/site?lang=en", cookie: "tm_session=\(agent)")
+            #expect(page.text.contains("No sync yet"))
+        }
+    }
+
     @Test func queuePageFollowsSLAOrderWithBadges() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)
