@@ -3,6 +3,7 @@ enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "queue": queue, "ticket": ticket, "newTicket": newTicket,
         "customers": customers, "customer": customer, "kb": kb, "site": site, "error": error,
+        "reports": reports,
     ]
 
     static let layout = """
@@ -11,7 +12,7 @@ enum Templates {
         <title>{{title}} · {{t.app}}</title><link rel="stylesheet" href="/static/app.css"></head>
         <body><header><a class="brand" href="/queue">{{t.app}}</a>
         {{#user}}<nav><a id="nav-queue" href="/queue">{{t.queue}}</a><a id="nav-new" href="/tickets/new">{{t.newTicket}}</a>
-        <a id="nav-customers" href="/customers">{{t.customers}}</a><a id="nav-kb" href="/kb">{{t.kb}}</a><a id="nav-site" href="/site">{{t.site}}</a></nav>
+        <a id="nav-customers" href="/customers">{{t.customers}}</a><a id="nav-kb" href="/kb">{{t.kb}}</a><a id="nav-reports" href="/reports">{{t.reports}}</a><a id="nav-site" href="/site">{{t.site}}</a></nav>
         <span class="who" id="who">{{name}} ({{role}})</span>
         <form method="post" action="/logout" class="inline"><button id="logout">{{t.logout}}</button></form>{{/user}}
         <a class="lang" id="lang" href="?lang={{t.otherLang}}">{{t.language}}</a></header>
@@ -100,6 +101,19 @@ enum Templates {
         <h2>{{t.vector}}</h2><table id="vector"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th></tr></thead><tbody>{{#vector}}<tr><td>{{site}}</td><td>{{seq}}</td></tr>{{/vector}}</tbody></table>
         <h2>{{t.peers}}</h2><table id="peers"><thead><tr><th>{{t.peer}}</th><th>{{t.lastSync}}</th><th>{{t.lag}}</th><th>{{t.lastError}}</th></tr></thead>
         <tbody>{{#peers}}<tr><td>{{peerSite}} ({{peer}})</td><td>{{lastSync}}</td><td>{{lag}}</td><td>{{lastError}}</td></tr>{{/peers}}{{^peers}}<tr><td colspan="4">{{t.noPeers}}</td></tr>{{/peers}}</tbody></table>
+        """
+
+    /// A report with its SVG charts (from `ReportRenderer.charts`, already escaped SVG) and every figure.
+    static let reports = """
+        <h1>{{t.reports}}</h1>
+        <form method="get" action="/reports" id="report-form" class="inline">
+        <select name="kind" id="report-kind">{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/kinds}}</select>
+        <input type="date" name="from" id="report-from" value="{{from}}"> – <input type="date" name="to" id="report-to" value="{{to}}">
+        <button id="report-run">{{t.search}}</button></form>
+        <p id="report-period">{{period}}</p>
+        <div class="charts" id="report-charts">{{#charts}}{{{svg}}}{{/charts}}</div>
+        <table id="report-figures"><thead><tr><th>{{t.category}}</th><th>{{t.name}}</th><th>{{t.value}}</th></tr></thead>
+        <tbody>{{#lines}}<tr><td>{{section}} {{key}}</td><td>{{metric}}</td><td>{{value}}</td></tr>{{/lines}}</tbody></table>
         """
 
     static let error = """

@@ -198,6 +198,24 @@ extension WebUI {
             }
             return page("kb", title: "kb", values, request: request, user: user)
         }
+        route(router, .get, "reports") { request, _, user in
+            let query = request.uri.queryParameters
+            let kind = try ReportKind.parse(query["kind"].map(String.init) ?? "weekly")
+            let from = query["from"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let to = query["to"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let utc = TimeZone(identifier: "UTC")!
+            let period = try ReportPeriod.resolve(kind: kind, from: from, to: to, now: store.configuration.now(), timeZone: utc)
+            let report = try await store.report(.init(kind: kind, period: period), actor: user.name)
+            let values: [String: Any] = [
+                "kinds": ReportKind.allCases.map { ["value": $0.rawValue, "selected": $0 == kind] },
+                "from": from ?? "", "to": to ?? "", "period": "\(report.from) – \(report.to) (\(report.timeZone))",
+                "charts": ReportRenderer.charts(report).map { ["svg": $0] },
+                "lines": ReportRenderer.lines(report).filter { $0.section != "period" }.map {
+                    ["section": $0.section, "key": $0.key, "metric": $0.metric, "value": $0.value]
+                },
+            ]
+            return page("reports", title: "reports", values, request: request, user: user)
+        }
         route(router, .get, "site") { request, _, user in
             try await store.authorize(.viewTickets, actor: user.name)
             let vector = try await store.vector()

@@ -28,6 +28,24 @@ struct WebUITests {
         }
     }
 
+    @Test func reportsPageShowsChartsAndFiguresToRolesThatMayReadThem() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            _ = try await server.createTicket(agent, urgency: "urgent", summary: "物流延误 身份证 11010519491231002X")
+            let analyst = try await server.login(.analyst)
+            let page = try await server.request("GET", "/reports?kind=weekly&lang=en", cookie: "tm_session=\(analyst)")
+            #expect(page.status == 200)
+            #expect(page.text.components(separatedBy: "<svg").count - 1 == 3)
+            #expect(page.text.contains("id=\"report-figures\""))
+            #expect(!page.text.contains("11010519491231002X"))
+            let refused = try await server.request("GET", "/reports", cookie: "tm_session=\(agent)")
+            #expect(refused.status == 403)
+            let bad = try await server.request("GET", "/reports?kind=yearly", cookie: "tm_session=\(analyst)")
+            #expect(bad.status == 400)
+            #expect(bad.text.contains("yearly"))
+        }
+    }
+
     @Test func sitePageShowsPeersLastSyncAndLag() async throws {
         let peers: @Sendable () async -> [PeerView] = {
             [
