@@ -40,6 +40,8 @@ package enum Redaction {
     /// A number is a whole run of digits (not part of a longer run); runs may contain single
     /// spaces or dashes between groups (`6222 0212 3456 7890 128`).
     package static func redact(_ text: String) -> String {
+        // Most texts hold no digit at all: skip the character walk for them.
+        guard text.utf8.contains(where: { (0x30...0x39).contains($0) }) else { return text }
         var output = ""
         var index = text.startIndex
         while index < text.endIndex {

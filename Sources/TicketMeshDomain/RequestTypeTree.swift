@@ -68,6 +68,6 @@ package struct RequestTypeTree: Sendable, Equatable {
 
     /// The category of a path ("complaint/product" → "complaint").
     package static func category(of path: String) -> String {
-        String(path.split(separator: "/").first ?? Substring(path))
+        path.firstIndex(of: "/").map { String(path[..<$0]) } ?? path
     }
 }

@@ -71,7 +71,7 @@ extension ReplicaStore {
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ? AND name IS NOT NULL)", arguments: [id]) == true else {
                 throw DomainError.notFound("customer", id)
             }
-            let rowID = UUID().uuidString.lowercased()
+            let rowID = RecordID.make(at: self.configuration.now())
             let values: [(String, FieldValue)] = [("customerId", .text(id)), ("amount", .int(amountCents)), ("item", .text(text)), ("at", .int(at))]
             try self.commit(values.map { FieldEdit(entity: "purchase", rowID: rowID, field: $0.0, value: $0.1) }, actor: actor, in: db)
         }

@@ -38,7 +38,7 @@ extension ReplicaStore {
     ) -> [FieldEdit] {
         let id =
             if let sourceId { Self.ruleID("notification", kind, sourceId, recipient ?? "", role?.rawValue ?? "") } else {
-                UUID().uuidString.lowercased()
+                RecordID.make(at: self.configuration.now())
             }
         var values: [(String, FieldValue)] = [("kind", .text(kind)), ("body", .text(body)), ("at", .int(at))]
         if let ticketID { values.append(("ticketId", .text(ticketID))) }

@@ -14,7 +14,7 @@ extension ReplicaStore {
         let body = try TicketDraft.requireText(body, field: "body", limit: 100_000)
         let category = try Article.validateCategory(category)
         try await authorize(.manageKnowledge, actor: actor)
-        let id = UUID().uuidString.lowercased()
+        let id = RecordID.make(at: self.configuration.now())
         let values: [(String, FieldValue)] = [
             ("title", .text(title)), ("body", .text(body)), ("category", .text(category)), ("site", .text(site.rawValue)),
             ("createdAt", .int(configuration.now())),

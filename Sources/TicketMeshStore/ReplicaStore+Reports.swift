@@ -101,9 +101,10 @@ extension ReplicaStore {
       let urgency: String = row[3] ?? Urgency.normal.rawValue
       var met: Bool?
       if engineForAll || (policy.pauseOnPending && row[17] as Bool) {
-        let ticket = try self.ticket(row[0] as String, in: db)
-        let clocks = SLAEngine.clocks(
-          for: try history(of: ticket, in: db), policy: policy, now: period.to)
+        let history = try history(
+          ticketID: row[0], receivedAt: receivedAt, type: row[2] ?? "", urgency: urgency,
+          state: row[4] ?? TicketState.new.rawValue, tier: (row[13] as Int64?).map { Int($0) }, in: db)
+        let clocks = SLAEngine.clocks(for: history, policy: policy, now: period.to)
         switch clocks.first(where: { $0.kind == .firstResponse })?.status {
         case .met?: met = true
         case .breached?: met = false

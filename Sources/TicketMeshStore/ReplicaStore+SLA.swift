@@ -132,6 +132,15 @@ extension ReplicaStore {
 
     /// What the clocks of a ticket are computed from: its field writes in the change log and its progress log.
     func history(of ticket: Ticket, in db: Database) throws -> TicketHistory {
+        try history(
+            ticketID: ticket.id, receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
+            state: ticket.state, tier: ticket.tier, in: db)
+    }
+
+    /// `history(of:)` from the ticket fields the caller already holds (reports read them in bulk).
+    func history(
+        ticketID: String, receivedAt: Int64, type: String, urgency: String, state: String, tier: Int?, in db: Database
+    ) throws -> TicketHistory {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -139,7 +148,7 @@ extension ReplicaStore {
                       AND field IN ('state', 'tier', 'acceptedAt', 'plannedAt', 'followUpAt', 'complex')
                     ORDER BY hlcPhysical, hlcLogical, origin
                     """),
-            arguments: [ticket.id])
+            arguments: [ticketID])
         var states: [TicketHistory.Event<TicketState>] = []
         var tiers: [TicketHistory.Event<Int>] = []
         var acceptances: [Int64] = []
@@ -161,13 +170,13 @@ extension ReplicaStore {
         }
         let replies = try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT at FROM entry WHERE ticketId = ? AND kind = 'reply' AND at IS NOT NULL ORDER BY at"),
-            arguments: [ticket.id])
+            arguments: [ticketID])
         let gradeOne = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT MIN(at) FROM exception WHERE ticketId = ? AND grade = 1"), arguments: [ticket.id])
-        let complexNow = try Int64.fetchOne(db.cachedStatement(sql: "SELECT complex FROM ticket WHERE id = ?"), arguments: [ticket.id]) == 1
+            db.cachedStatement(sql: "SELECT MIN(at) FROM exception WHERE ticketId = ? AND grade = 1"), arguments: [ticketID])
+        let complexNow = try Int64.fetchOne(db.cachedStatement(sql: "SELECT complex FROM ticket WHERE id = ?"), arguments: [ticketID]) == 1
         return TicketHistory(
-            receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
-            state: TicketState(rawValue: ticket.state) ?? .new, tier: ticket.tier, states: states, tiers: tiers, replies: replies,
+            receivedAt: receivedAt, type: type, urgency: urgency,
+            state: TicketState(rawValue: state) ?? .new, tier: tier, states: states, tiers: tiers, replies: replies,
             acceptances: acceptances, plans: plans, followUps: followUps, complexSince: complexNow ? complexSince : nil,
             gradeOneSince: gradeOne)
     }

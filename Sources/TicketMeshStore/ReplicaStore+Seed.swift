@@ -78,7 +78,7 @@ extension ReplicaStore {
     }
     var data = SampleData(
       .init(
-        customers: request.customers, sites: sites, seed: request.seed, end: end,
+        customers: request.customers, tickets: request.tickets, sites: sites, seed: request.seed, end: end,
         weeks: request.weeks, timeZone: configuration.timeZone),
       existingSerials: serials)
     var changes = 0

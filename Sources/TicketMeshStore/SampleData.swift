@@ -11,6 +11,8 @@ struct SampleData {
   /// What to generate.
   struct Configuration: Sendable {
     var customers: Int
+    /// How many tickets will be asked for: receipt times advance through the period in that many steps.
+    var tickets: Int
     var sites: [String]
     var seed: UInt64
     /// Tickets are received in the `weeks` weeks before `end` (ms, exclusive).
@@ -23,6 +25,8 @@ struct SampleData {
   private var random: SplitMix
   /// Next serial per `day-site`, so numbers never repeat (starts above what the replica holds).
   private var serials: [String: Int]
+  /// Tickets made so far.
+  private var made = 0
   private let calendar: Calendar
 
   init(_ configuration: Configuration, existingSerials: [String: Int]) {
@@ -130,10 +134,16 @@ struct SampleData {
   static func customerID(_ index: Int) -> String { "CSD" + String(format: "%06d", index + 1) }
 
   /// One ticket with its replies, note, resolution, rating and exception, as edits in time order.
+  ///
+  /// Tickets arrive in receipt-time order (the n-th of N falls in the n-th N-th of the period), as
+  /// they do on a real site, so time-keyed indexes and time-ordered ids grow at their end.
   mutating func ticket() -> [FieldEdit] {
-    let id = uuid()
     let span = Int64(configuration.weeks) * 7 * 86_400_000
-    let received = configuration.end - 1 - Int64(random.next() % UInt64(span))
+    let steps = Int64(max(configuration.tickets, made + 1))
+    let received =
+      configuration.end - span + (span * Int64(made) + Int64(random.next() % UInt64(span))) / steps
+    made += 1
+    let id = uuid(at: received)
     let site = pick(configuration.sites)
     let day = Timestamps.day(received, in: configuration.timeZone)
     let serial = (serials["\(day)-\(site)"] ?? 0) + 1
@@ -230,7 +240,7 @@ struct SampleData {
       set("resolvedAt", .int(resolvedAt))
       if chance(60, in: 100) {
         let score = Int(weighted([("5", 45), ("4", 30), ("3", 12), ("2", 8), ("1", 5)]))!
-        let ratingID = uuid()
+        let ratingID = uuid(at: resolvedAt + 3_600_000)
         var comment = pick(Self.comments)
         if chance(1, in: 100) { comment += " 我的身份证 \(idCard())" }
         edits += entry(
@@ -252,7 +262,7 @@ struct SampleData {
       }
     }
     if chance(2, in: 100) {
-      let exception = uuid()
+      let exception = uuid(at: received + 3_600_000)
       let grade = Int64(weighted([("1", 10), ("2", 30), ("3", 60)]))!
       let values: [(String, FieldValue)] = [
         ("ticketId", .text(id)),
@@ -272,7 +282,7 @@ struct SampleData {
     ticket: String, kind: String, body: String, at: Int64, author: String?, site: String,
     rowID: String? = nil
   ) -> [FieldEdit] {
-    let id = rowID ?? uuid()
+    let id = rowID ?? uuid(at: at)
     var values: [(String, FieldValue)] = [
       ("ticketId", .text(ticket)), ("kind", .text(kind)), ("body", .text(body)), ("at", .int(at)),
       ("site", .text(site)),
@@ -283,11 +293,9 @@ struct SampleData {
 
   // MARK: Randomness
 
-  private mutating func uuid() -> String {
-    let hex = String(format: "%016llx%016llx", random.next(), random.next())
-    let chars = Array(hex)
-    return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(
-      separator: "-")
+  /// A time-ordered id for a record made at `millis` (see `RecordID`), from the seeded generator.
+  private mutating func uuid(at millis: Int64) -> String {
+    RecordID.make(at: millis, random: (random.next(), random.next()))
   }
 
   private mutating func pick<T>(_ items: [T]) -> T {

@@ -96,7 +96,8 @@ enum ReportBench {
       kind: .weekly, from: nil, to: nil, now: configuration.now(), timeZone: utc)
     var report: ServiceReport?
     var best = Double.infinity
-    for _ in 0..<3 {
+    let rounds = Int(ProcessInfo.processInfo.environment["TICKETMESH_BENCH_REPORT_ROUNDS"] ?? "") ?? 7
+    for _ in 0..<rounds {
       let seconds = try await StoreBench.timed {
         report = try await store.report(.init(kind: .weekly, period: period), actor: nil)
       }
@@ -108,7 +109,7 @@ enum ReportBench {
     try sql.write(to: sqlFile, atomically: true, encoding: .utf8)
     var baseline = Double.infinity
     var firstLine = ""
-    for _ in 0..<3 {
+    for _ in 0..<7 {
       var output = ""
       let seconds = try await StoreBench.timed {
         output = try runShell(

@@ -71,18 +71,18 @@ package struct ReportBuilder: Sendable {
 
   package let request: Request
   private var all = Tally()
-  private var byType: [String: Int] = [:]
+  private var byType: [ByteKey: Int] = [:]
   private var firstContact = 0
   private var scores: [Int: Int] = [:]
   private var complaints = 0
   private var repeats = 0
-  private var complaintTypes: [String: Int] = [:]
-  private var keywords: [String: (count: Int, example: String, number: String)] = [:]
+  private var complaintTypes: [ByteKey: Int] = [:]
+  private var keywords: [ByteKey: (count: Int, example: String, number: String)] = [:]
   private var compliance: [String: (met: Int, breached: Int, running: Int)] = [:]
-  private var agents: [String: Tally] = [:]
-  private var departments: [String: Tally] = [:]
+  private var agents: [ByteKey: Tally] = [:]
+  private var departments: [ByteKey: Tally] = [:]
   private var cross = Tally()
-  private var crossByLead: [String: Tally] = [:]
+  private var crossByLead: [ByteKey: Tally] = [:]
   private var grades: [Int: Int] = [:]
   private var dimensions: [String: [Int: Int]] = [:]
   private var comments: [ServiceReport.Comment] = []
@@ -92,15 +92,15 @@ package struct ReportBuilder: Sendable {
   /// Adds one ticket of the period.
   package mutating func add(_ row: ReportRow) {
     all.add(row)
-    byType[row.type, default: 0] += 1
+    byType[ByteKey(row.type), default: 0] += 1
     if row.isFirstContactResolution { firstContact += 1 }
     if let score = row.score { scores[score, default: 0] += 1 }
     if row.isComplaint {
       complaints += 1
       if row.repeatComplaint { repeats += 1 }
-      complaintTypes[row.type, default: 0] += 1
+      complaintTypes[ByteKey(row.type), default: 0] += 1
       let summary = Redaction.redact(row.summary)
-      for word in HotIssues.keywords(in: summary) {
+      for word in HotIssues.distinctKeywords(in: summary) {
         if let seen = keywords[word] {
           keywords[word] = (
             seen.count + 1, row.number < seen.number ? summary : seen.example,
@@ -118,11 +118,11 @@ package struct ReportBuilder: Sendable {
     case nil: level.running += 1
     }
     compliance[row.urgency] = level
-    agents[row.assignee ?? "(unassigned)", default: Tally()].add(row)
-    departments[row.department ?? "(none)", default: Tally()].add(row)
+    agents[ByteKey(row.assignee ?? "(unassigned)"), default: Tally()].add(row)
+    departments[ByteKey(row.department ?? "(none)"), default: Tally()].add(row)
     if row.isCrossDepartment {
       cross.add(row)
-      crossByLead[row.leadDepartment ?? row.department ?? "(none)", default: Tally()].add(row)
+      crossByLead[ByteKey(row.leadDepartment ?? row.department ?? "(none)"), default: Tally()].add(row)
     }
   }
 
@@ -151,13 +151,13 @@ package struct ReportBuilder: Sendable {
     let labels = request.typeLabels
     let types = byType.map {
       ServiceReport.Share(
-        key: $0.key, label: labels[$0.key], count: $0.value,
+        key: $0.key.text, label: labels[$0.key.text], count: $0.value,
         percent: ReportMath.percent($0.value, of: total))
     }
     .sorted { ($1.count, $0.key) < ($0.count, $1.key) }
     var categories: [String: Int] = [:]
     for (type, count) in byType {
-      categories[RequestTypeTree.category(of: type), default: 0] += count
+      categories[RequestTypeTree.category(of: type.text), default: 0] += count
     }
     let categoryShares = categories.map {
       ServiceReport.Share(
@@ -245,23 +245,24 @@ package struct ReportBuilder: Sendable {
     return report
   }
 
-  private static func sorted(_ tallies: [String: Tally]) -> [ServiceReport.Breakdown] {
-    tallies.map { $0.value.breakdown($0.key) }.sorted {
+  private static func sorted(_ tallies: [ByteKey: Tally]) -> [ServiceReport.Breakdown] {
+    tallies.map { $0.value.breakdown($0.key.text) }.sorted {
       ($1.tickets, $0.key) < ($0.tickets, $1.key)
     }
   }
 
   private func hotIssues() -> [ServiceReport.HotIssue] {
     guard complaints > 0 else { return [] }
-    var issues = complaintTypes.map { type, count -> ServiceReport.HotIssue in
+    var issues = complaintTypes.map { key, count -> ServiceReport.HotIssue in
+      let type = key.text
       let percent = ReportMath.percent(count, of: complaints)
       let label = request.typeLabels[type].map { " (\($0))" } ?? ""
       return .init(
         kind: "type", key: type, count: count, percentOfComplaints: percent,
         statement: "\(Self.format(percent)) % of complaints are \(type)\(label)", example: nil)
     }.sorted { ($1.count, $0.key) < ($0.count, $1.key) }
-    let words = keywords.filter { $0.value.count >= 2 }
-      .sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
+    let words = keywords.filter { $0.value.count >= 2 }.map { (word: $0.key.text, seen: $0.value) }
+      .sorted { ($1.seen.count, $0.word) < ($0.seen.count, $1.word) }
       .prefix(HotIssues.limit)
     issues += words.map { word, seen in
       let percent = ReportMath.percent(seen.count, of: complaints)
@@ -277,7 +278,7 @@ package struct ReportBuilder: Sendable {
     let threshold = request.bottleneckHours
     let average = ReportMath.average(
       cross.handlingSum, count: cross.handlingCount, unit: 3_600_000, places: 1)
-    let leads = crossByLead.map { $0.value.breakdown($0.key) }.sorted {
+    let leads = crossByLead.map { $0.value.breakdown($0.key.text) }.sorted {
       (-($0.averageHandlingHours ?? -1), $0.key) < (-($1.averageHandlingHours ?? -1), $1.key)
     }
     var statements: [String] = []

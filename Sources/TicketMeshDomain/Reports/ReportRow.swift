@@ -64,7 +64,7 @@ package struct ReportRow: Sendable, Equatable {
   }
 
   /// Whether it is a complaint (category `complaint`).
-  package var isComplaint: Bool { RequestTypeTree.category(of: type) == "complaint" }
+  package var isComplaint: Bool { type == "complaint" || type.hasPrefix("complaint/") }
 
   /// Resolved at the first contact: resolved or closed, at most one reply, never escalated, reopened or above tier 1.
   package var isFirstContactResolution: Bool {
