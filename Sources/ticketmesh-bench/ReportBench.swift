@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
@@ -92,6 +93,10 @@ enum ReportBench {
       print(seedLine)
     }
     let store = try ReplicaStore.open(directory: directory, configuration: configuration)
+    // A reused directory holds what it holds, whatever was asked for.
+    let total = try await store.writer.read { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL") ?? 0
+    }
     let period = try ReportPeriod.resolve(
       kind: .weekly, from: nil, to: nil, now: configuration.now(), timeZone: utc)
     var report: ServiceReport?
@@ -126,7 +131,7 @@ enum ReportBench {
     )
     return TimeRatio(
       name:
-        "weekly report (\(report?.tickets ?? 0) of \(tickets) tickets) vs sqlite3 shell aggregate SQL",
+        "weekly report (\(report?.tickets ?? 0) of \(total) tickets) vs sqlite3 shell aggregate SQL",
       seconds: best,
       baselineSeconds: baseline, goal: "≤ 1.5")
   }
