@@ -38,6 +38,7 @@ enum Templates {
         <td>{{due}} {{#breached}}<span class="badge breached">{{t.breached}}</span>{{/breached}}{{^breached}}{{#atRisk}}<span class="badge at-risk">{{t.atRisk}}</span>{{/atRisk}}{{/breached}}</td></tr>{{/items}}
         {{^items}}<tr><td colspan="6">{{t.empty}}</td></tr>{{/items}}
         </tbody></table>
+        {{#more}}<p><a id="queue-more" href="{{more}}">{{t.more}}</a></p>{{/more}}
         """
 
     static let newTicket = """

@@ -5,13 +5,32 @@ import TicketMeshStore
 
 extension WebUI {
     /// "2026-05-01 09:40" in the server's time zone.
+    ///
+    /// Civil-date arithmetic on the zone's offset (no `DateFormatter`, which costs tens of µs to
+    /// make and is formatted once per queue row).
     static func time(_ millis: Int64?) -> String {
         guard let millis else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        func floorDivision(_ value: Int64, _ divisor: Int64) -> Int64 { value >= 0 ? value / divisor : (value - divisor + 1) / divisor }
+        let seconds = floorDivision(millis, 1000)
+        let local = seconds + Int64(serverTimeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+        let days = floorDivision(local, 86_400)
+        let minuteOfDay = (local - days * 86_400) / 60
+        // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(minuteOfDay / 60)):\(two(minuteOfDay % 60))"
     }
+
+    /// The zone pages show times in: the server's, read once.
+    static let serverTimeZone = TimeZone.current
 
     /// "1h 20m" or "-35m" for a duration in ms.
     static func duration(_ millis: Int64) -> String {
@@ -20,11 +39,15 @@ extension WebUI {
         return millis < 0 ? "-" + text : text
     }
 
+    /// Rows of one queue page; `?limit=` asks for more (up to 1000).
+    static let queuePage = 50
+
     func registerTicketPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
         route(router, .get, "queue") { request, _, user in
             try await store.authorize(.viewTickets, actor: user.name)
-            let items = try await store.slaQueue(try API.filter(request))
+            let filter = try API.filter(request, defaultLimit: Self.queuePage)
+            let items = try await store.slaQueue(filter)
             let rows: [[String: Any]] = items.map { item in
                 [
                     "id": item.ticket.id, "number": item.ticket.number, "summary": item.ticket.summary,
@@ -35,7 +58,17 @@ extension WebUI {
                     "atRisk": item.atRisk,
                 ]
             }
-            return page("queue", title: "queue", ["items": rows], request: request, user: user)
+            // A page at a time: a full page offers the next one, as a longer list in the same order.
+            var more = ""
+            if items.count == filter.limit, filter.limit < 1000 {
+                var query = request.uri.queryParameters.filter { $0.key != "limit" }.map { parameter in
+                    let value = String(parameter.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                    return "\(parameter.key)=\(value)"
+                }
+                query.append("limit=\(min(1000, filter.limit + Self.queuePage))")
+                more = "/queue?" + query.joined(separator: "&")
+            }
+            return page("queue", title: "queue", ["items": rows, "more": more], request: request, user: user)
         }
         route(router, .get, "tickets/new") { request, _, user in
             let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }

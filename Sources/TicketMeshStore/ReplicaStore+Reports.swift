@@ -39,7 +39,7 @@ extension ReplicaStore {
   }
 
   func report(_ query: ReportQuery, in db: Database) throws -> ServiceReport {
-    let policy = try slaPolicy(named: try activePolicyName(in: db), in: db)
+    let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
     let labels = try requestTypes(db).nodes.mapValues(\.label)
     func build(_ kind: ReportKind, _ period: ReportPeriod) throws -> ReportBuilder {
       var builder = ReportBuilder(
@@ -103,7 +103,7 @@ extension ReplicaStore {
       if engineForAll || (policy.pauseOnPending && row[17] as Bool) {
         let ticket = try self.ticket(row[0] as String, in: db)
         let clocks = SLAEngine.clocks(
-          for: try history(of: ticket, in: db), policy: policy, now: period.to)
+          for: try Self.history(of: ticket, in: db), policy: policy, now: period.to)
         switch clocks.first(where: { $0.kind == .firstResponse })?.status {
         case .met?: met = true
         case .breached?: met = false
