@@ -59,16 +59,16 @@ extension WebUI {
                 ]
             }
             // A page at a time: a full page offers the next one, as a longer list in the same order.
-            var more = ""
+            var values: [String: Any] = ["items": rows]
             if items.count == filter.limit, filter.limit < 1000 {
                 var query = request.uri.queryParameters.filter { $0.key != "limit" }.map { parameter in
                     let value = String(parameter.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
                     return "\(parameter.key)=\(value)"
                 }
                 query.append("limit=\(min(1000, filter.limit + Self.queuePage))")
-                more = "/queue?" + query.joined(separator: "&")
+                values["more"] = "/queue?" + query.joined(separator: "&")
             }
-            return page("queue", title: "queue", ["items": rows, "more": more], request: request, user: user)
+            return page("queue", title: "queue", values, request: request, user: user)
         }
         route(router, .get, "tickets/new") { request, _, user in
             let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }

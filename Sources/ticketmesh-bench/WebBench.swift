@@ -106,13 +106,13 @@ enum WebBench {
             String(
                 format:
                     "web queue page (%d tickets, %d rows) vs /health, median of %d rounds: %.0f vs %.0f req/s; ratio %.3f (goal ≥ 0.25); queue p99 %.2f ms",
-                tickets(in: directory) ?? tickets, rows, rounds.count, queueRates[queueRates.count / 2],
+                ticketCount(in: directory) ?? tickets, rows, rounds.count, queueRates[queueRates.count / 2],
                 trivialRates[trivialRates.count / 2], ratios[ratios.count / 2], p99s[p99s.count / 2] * 1000))
         return rounds
     }
 
     /// Tickets in the replica (the seeded count, or the reused replica's).
-    static func tickets(in directory: URL) -> Int? {
+    static func ticketCount(in directory: URL) -> Int? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [
