@@ -2,6 +2,7 @@ import Foundation
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
+import TicketMeshSync
 
 /// The web queue under load (issue 7): `wrk` against a real `ticketmesh serve --http` process over a
 /// large seeded replica, the logged-in `/queue` page against the trivial `/health` route of the same
@@ -30,15 +31,15 @@ enum WebBench {
     /// Seeds `tickets` (or reuses `$TICKETMESH_BENCH_QUEUE_DB` if it holds a replica), serves it, and loads both routes.
     static func queue(tickets: Int, quick: Bool) async throws -> [Round] {
         let directory: URL
-        if let reuse = ProcessInfo.processInfo.environment["TICKETMESH_BENCH_QUEUE_DB"],
-            FileManager.default.fileExists(atPath: URL(fileURLWithPath: reuse).appendingPathComponent("replica.sqlite").path)
-        {
-            directory = URL(fileURLWithPath: reuse)
+        let named = ProcessInfo.processInfo.environment["TICKETMESH_BENCH_QUEUE_DB"].map { URL(fileURLWithPath: $0) }
+        if let reuse = named, FileManager.default.fileExists(atPath: reuse.appendingPathComponent("replica.sqlite").path) {
+            directory = reuse
             // Opening runs any pending migration (v4-queue backfills the queue columns) before serve starts.
             let seconds = try await StoreBench.timed { _ = try ReplicaStore.open(directory: directory) }
             print(String(format: "web queue: reusing %@ (opened in %.1f s)", directory.path, seconds))
         } else {
-            directory = StoreBench.scratch()
+            // A named directory without a replica is seeded for the next run to reuse.
+            directory = named ?? StoreBench.scratch()
             let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
             var summary: ReplicaStore.SeedSummary?
             let seconds = try await StoreBench.timed {
@@ -57,14 +58,21 @@ enum WebBench {
         guard held > 0 else { throw SyncBench.BenchError(description: "the replica at \(directory.path) holds no tickets") }
         // An admin with a password: `user add` fails harmlessly if a reused replica has one already.
         _ = try run(["user", "add", user, "--role", "admin", "--data", directory.path])
-        guard try run(["user", "password", user, "--password", password, "--data", directory.path]) == 0 else {
+        guard try run(["user", "password", user, "--password", password, "--as", user, "--data", directory.path]) == 0 else {
             throw SyncBench.BenchError(description: "ticketmesh user password failed")
         }
 
         let root = StoreBench.scratch()
         let serverOut = root.appendingPathComponent("serve.out")
+        // serve always loads a site certificate (for sync); only its HTTP listener is used here.
+        let ca = try CertificateAuthority.create(organization: "Bench", directory: root.appendingPathComponent("ca"))
+        try ca.writeSite(try SiteCode("HQ"), to: root.appendingPathComponent("tls"))
         let server = try SyncBench.spawn(
-            ["serve", "--data", directory.path, "--http", "127.0.0.1:0", "--log-level", "warning"], stdout: serverOut)
+            [
+                "serve", "--data", directory.path, "--tls", root.appendingPathComponent("tls").path, "--http", "127.0.0.1:0",
+                "--log-level", "warning",
+            ],
+            stdout: serverOut)
         defer { server.terminate() }
         var port: Int?
         for _ in 0..<1500 where port == nil {

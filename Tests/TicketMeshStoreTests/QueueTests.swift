@@ -163,3 +163,17 @@ import TicketMeshReplication
         }
     }
 }
+
+@Test(arguments: [
+    [:], ["order": "SO123"], ["order": "SO123", "物流": "顺丰 SF 123"], ["quote": "a \"b\" c\\d", "slash": "x/y"],
+])
+func refsRoundTripThroughTheFastDecoder(refs: [String: String]) {
+    #expect(ReplicaStore.decodeRefs(ReplicaStore.encodeRefs(refs)) == refs)
+}
+
+@Test func refsDecoderRefusesWhatIsNotAnObjectOfStrings() {
+    for text in ["", "[]", "{\"a\":1}", "{\"a\":\"b\"", "{\"a\":\"b\"} x", "null"] {
+        #expect(ReplicaStore.decodeRefs(text) == [:])
+    }
+    #expect(ReplicaStore.decodeRefs(" { \"a\" : \"b\" , \"c\":\"\" } ") == ["a": "b", "c": ""])
+}
