@@ -12,11 +12,6 @@ import TicketMeshReplication
 enum SLADerivation {
     static let columns = ["slaDueAt", "slaEvents"]
 
-    /// Ticket fields the SLA history or clocks are computed from.
-    static let ticketInputs: Set<String> = [
-        "state", "tier", "acceptedAt", "plannedAt", "followUpAt", "complex", "receivedAt", "type", "urgency",
-        "dissatisfied", "answeredRating",
-    ]
     /// Fields of children (`entry` replies, `exception` grade 1) the history reads.
     static let childInputs: [String: Set<String>] = [
         "entry": ["ticketId", "kind", "at"], "exception": ["ticketId", "grade", "at"],
@@ -33,10 +28,11 @@ enum SLADerivation {
         if policyChanged { try SLADerivation.refreshDueTimes(policy: policy, in: db) }
     }
 
-    /// Tickets whose SLA history a batch may change: written input fields (losing writes too, the
-    /// history reads the whole log) and replies or exceptions added to them.
+    /// Tickets whose SLA history a batch may change: every ticket it writes (losing writes too, the
+    /// history reads the whole log; and any field, so a row is computed as soon as it exists,
+    /// whatever order its fields and children arrive in) and the tickets of replies or exceptions.
     static func touchedTickets(_ batch: MergedBatch, in db: Database) throws -> Set<String> {
-        var tickets = batch.rows(of: "ticket", writing: ticketInputs)
+        var tickets = Set(batch.changes.lazy.filter { $0.entity == "ticket" }.map(\.rowID))
         for (entity, fields) in childInputs {
             let lookup = try db.cachedStatement(sql: "SELECT ticketId FROM \(entity) WHERE id = ?")
             for child in batch.rows(of: entity, writing: fields) {
