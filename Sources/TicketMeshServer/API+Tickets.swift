@@ -37,8 +37,8 @@ struct TicketDetail: Encodable {
 }
 
 extension API {
-    /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit.
-    static func filter(_ request: Request) throws -> ReplicaStore.TicketFilter {
+    /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit (default `defaultLimit`).
+    static func filter(_ request: Request, defaultLimit: Int = 500) throws -> ReplicaStore.TicketFilter {
         let query = request.uri.queryParameters
         func value(_ name: String) -> String? {
             query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
@@ -48,7 +48,7 @@ extension API {
             urgency: value("urgency"),
             assignee: value("assignee"),
             customerId: value("customer"),
-            limit: try limit(request)
+            limit: try limit(request, default: defaultLimit)
         )
     }
 

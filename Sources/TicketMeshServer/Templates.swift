@@ -32,12 +32,10 @@ enum Templates {
         <h1>{{t.queue}}</h1>
         <table id="queue"><thead><tr><th>{{t.number}}</th><th>{{t.summary}}</th><th>{{t.state}}</th><th>{{t.urgency}}</th>
         <th>{{t.assignee}}</th><th>{{t.due}}</th></tr></thead><tbody>
-        {{#items}}<tr class="ticket-row" data-number="{{number}}" data-due="{{dueMillis}}">
-        <td><a href="/tickets/{{id}}">{{number}}</a></td><td>{{summary}}</td><td><span class="state">{{state}}</span></td>
-        <td>{{urgency}}</td><td>{{assignee}}</td>
-        <td>{{due}} {{#breached}}<span class="badge breached">{{t.breached}}</span>{{/breached}}{{^breached}}{{#atRisk}}<span class="badge at-risk">{{t.atRisk}}</span>{{/atRisk}}{{/breached}}</td></tr>{{/items}}
-        {{^items}}<tr><td colspan="6">{{t.empty}}</td></tr>{{/items}}
+        {{{rows}}}
+        {{^hasItems}}<tr><td colspan="6">{{t.empty}}</td></tr>{{/hasItems}}
         </tbody></table>
+        {{#more}}<p><a id="queue-more" href="{{more}}">{{t.more}}</a></p>{{/more}}
         """
 
     static let newTicket = """

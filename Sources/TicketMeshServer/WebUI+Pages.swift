@@ -5,13 +5,32 @@ import TicketMeshStore
 
 extension WebUI {
     /// "2026-05-01 09:40" in the server's time zone.
+    ///
+    /// Civil-date arithmetic on the zone's offset (no `DateFormatter`, which costs tens of µs to
+    /// make and is formatted once per queue row).
     static func time(_ millis: Int64?) -> String {
         guard let millis else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        func floorDivision(_ value: Int64, _ divisor: Int64) -> Int64 { value >= 0 ? value / divisor : (value - divisor + 1) / divisor }
+        let seconds = floorDivision(millis, 1000)
+        let local = seconds + Int64(serverTimeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+        let days = floorDivision(local, 86_400)
+        let minuteOfDay = (local - days * 86_400) / 60
+        // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(minuteOfDay / 60)):\(two(minuteOfDay % 60))"
     }
+
+    /// The zone pages show times in: the server's, read once.
+    static let serverTimeZone = TimeZone.current
 
     /// "1h 20m" or "-35m" for a duration in ms.
     static func duration(_ millis: Int64) -> String {
@@ -20,22 +39,68 @@ extension WebUI {
         return millis < 0 ? "-" + text : text
     }
 
+    /// The queue table's rows, as the `queue` template shows them, HTML-escaped.
+    static func queueRows(_ items: [QueueItem], strings: [String: String]) -> String {
+        var html = ""
+        html.reserveCapacity(items.count * 420)
+        for item in items {
+            let number = escape(item.ticket.number)
+            html += "<tr class=\"ticket-row\" data-number=\"\(number)\" data-due=\"\(item.nextDueAt.map(String.init) ?? "")\">\n"
+            html += "<td><a href=\"/tickets/\(escape(item.ticket.id))\">\(number)</a></td><td>\(escape(item.ticket.summary))</td>"
+            html += "<td><span class=\"state\">\(escape(item.ticket.state))</span></td>\n"
+            html += "<td>\(escape(item.ticket.urgency))</td><td>\(escape(item.ticket.assignee ?? ""))</td>\n"
+            html += "<td>\(time(item.nextDueAt)) "
+            if item.breached {
+                html += "<span class=\"badge breached\">\(escape(strings["breached"] ?? ""))</span>"
+            } else if item.atRisk {
+                html += "<span class=\"badge at-risk\">\(escape(strings["atRisk"] ?? ""))</span>"
+            }
+            html += "</td></tr>"
+        }
+        return html
+    }
+
+    /// `text` with `<`, `>`, `&`, `"` and `'` escaped, as mustache's `{{value}}` does.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for character in text.unicodeScalars {
+            switch character {
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "&": result += "&amp;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
+    }
+
+    /// Rows of one queue page; `?limit=` asks for more (up to 1000).
+    static let queuePage = 50
+
     func registerTicketPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
         route(router, .get, "queue") { request, _, user in
             try await store.authorize(.viewTickets, actor: user.name)
-            let items = try await store.slaQueue(try API.filter(request))
-            let rows: [[String: Any]] = items.map { item in
-                [
-                    "id": item.ticket.id, "number": item.ticket.number, "summary": item.ticket.summary,
-                    "state": item.ticket.state,
-                    "urgency": item.ticket.urgency, "assignee": item.ticket.assignee ?? "",
-                    "due": Self.time(item.nextDueAt),
-                    "dueMillis": item.nextDueAt.map(String.init) ?? "", "breached": item.breached,
-                    "atRisk": item.atRisk,
-                ]
+            let filter = try API.filter(request, defaultLimit: Self.queuePage)
+            let items = try await store.slaQueue(filter)
+            // Rows are written here rather than by a mustache section: per row, section lookups
+            // walk the context stack with dynamic casts, which cost more than the whole query.
+            let rows = Self.queueRows(items, strings: Strings.table(Self.language(request)))
+            // A page at a time: a full page offers the next one, as a longer list in the same order.
+            var values: [String: Any] = ["rows": rows, "hasItems": !items.isEmpty]
+            if items.count == filter.limit, filter.limit < 1000 {
+                var query = request.uri.queryParameters.filter { $0.key != "limit" }.map { parameter in
+                    let value = String(parameter.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                    return "\(parameter.key)=\(value)"
+                }
+                query.append("limit=\(min(1000, filter.limit + Self.queuePage))")
+                values["more"] = "/queue?" + query.joined(separator: "&")
             }
-            return page("queue", title: "queue", ["items": rows], request: request, user: user)
+            return page("queue", title: "queue", values, request: request, user: user)
         }
         route(router, .get, "tickets/new") { request, _, user in
             let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }

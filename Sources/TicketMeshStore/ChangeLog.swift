@@ -100,6 +100,7 @@ enum ChangeLog {
         for (row, fields) in rows {
             try MaterializedView.materialize(entity: row.entity, rowID: row.rowID, fields: fields, in: db)
         }
+        try MaterializedView.derive(after: MergedBatch(changes: changes, written: rows), in: db)
     }
 
     /// The version currently winning a field, or nil if it was never written.

@@ -9,7 +9,10 @@ import TicketMeshReplication
 enum MaterializedView {
     struct Table: Sendable {
         let name: String
+        /// Replicated fields with a column of the same name.
         let columns: Set<String>
+        /// Columns no replicated field writes, filled by a `Derivation`.
+        var derived: [String] = []
     }
 
     static let tables: [Table] = [
@@ -25,7 +28,9 @@ enum MaterializedView {
                 // v2-workflow
                 "complex", "plan", "plannedAt", "followUpAt", "followUpResult", "approvedBy", "approvedAt",
                 "approvalComment", "dissatisfied", "answeredRating", "score",
-            ]),
+            ],
+            // v4-queue
+            derived: SLADerivation.columns),
         Table(
             name: "entry",
             columns: [
@@ -70,26 +75,13 @@ enum MaterializedView {
         var arguments: [DatabaseValue] = [rowID.databaseValue]
         arguments += known.map(\.value.databaseValue)
         try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
-        if entity == "ticket", known.contains(where: { derivedStateInputs.contains($0.field) }) {
-            try deriveState(ticketID: rowID, in: db)
-        }
     }
 
-    /// Ticket fields the shown `state` is derived from (see `TicketState.effective`).
-    static let derivedStateInputs: Set<String> = ["state", "dissatisfied", "answeredRating"]
-
-    /// Writes the derived state into the query table only: a function of the merged registers,
-    /// so every converged site, and a rebuild from the log, shows the same state.
-    static func deriveState(ticketID: String, in db: Database) throws {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT field, value FROM register WHERE entity = 'ticket' AND rowId = ? AND field IN ('state', 'dissatisfied', 'answeredRating')"),
-            arguments: [ticketID])
-        var values: [String: String] = [:]
-        for row in rows { values[row[0]] = row[1] }
-        guard let raw = values["state"], let stored = TicketState(rawValue: raw) else { return }
-        let shown = TicketState.effective(stored: stored, dissatisfied: values["dissatisfied"], answered: values["answeredRating"])
-        try db.cachedStatement(sql: "UPDATE ticket SET state = ? WHERE id = ?").execute(arguments: [shown.rawValue, ticketID])
+    /// Recomputes every derived column for the rows a merged batch touched, in `derivations` order.
+    ///
+    /// Runs once per batch, after its fields are materialised and before purges cascade.
+    static func derive(after batch: MergedBatch, in db: Database) throws {
+        for derivation in derivations { try derivation.apply(batch, db) }
     }
 }
 

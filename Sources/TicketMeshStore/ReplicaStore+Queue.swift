@@ -15,10 +15,14 @@ package struct QueueItem: Sendable, Equatable {
 }
 
 extension ReplicaStore {
-    /// Tickets matching `filter`, with their clocks, sorted by the next SLA due time (R3.3).
+    /// Tickets matching `filter`, with their clocks, sorted by the next SLA due time (R3.3); at most `filter.limit`.
     ///
     /// Tickets with no running clock come last, newest first. Closed tickets are left out unless
     /// the filter asks for them by state. One read transaction, so the page is a consistent snapshot.
+    ///
+    /// Exact top-K over an index: candidates come in order of their stored `slaDueAt`, a lower bound
+    /// of their due time at any `now`; real clocks are computed for candidates only, and reading
+    /// stops once the next bound is past the limit-th real due time (Docs/performance.md, "Web queue").
     package func slaQueue(_ filter: TicketFilter, now: Int64? = nil) async throws -> [QueueItem] {
         let at = now ?? configuration.now()
         var clauses = ["number IS NOT NULL"]
@@ -41,26 +45,49 @@ extension ReplicaStore {
             clauses.append("customerId = ?")
             arguments.append(customer)
         }
-        let sql = "SELECT * FROM ticket WHERE \(clauses.joined(separator: " AND "))"
+        let matching = clauses.joined(separator: " AND ")
         let bound = StatementArguments(arguments.map { $0.databaseValue })
-        let items = try await writer.read { db -> [QueueItem] in
-            let policy = try self.slaPolicy(named: try self.activePolicyName(in: db), in: db)
-            return try Row.fetchAll(db, sql: sql, arguments: bound).map { row in
+        let limit = max(0, filter.limit)
+        return try await writer.read { db -> [QueueItem] in
+            guard limit > 0 else { return [] }
+            let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
+            func item(_ row: Row) throws -> QueueItem {
                 let ticket = Self.ticket(from: row)
-                let clocks = SLAEngine.clocks(for: try self.history(of: ticket, in: db), policy: policy, now: at)
-                let running = clocks.filter { $0.stoppedAt == nil }.map(\.dueAt).min()
-                return QueueItem(ticket: ticket, clocks: clocks, nextDueAt: running)
+                let clocks = SLAEngine.clocks(
+                    for: try SLADerivation.history(of: ticket, row: row, in: db), policy: policy, now: at)
+                return QueueItem(ticket: ticket, clocks: clocks, nextDueAt: SLAEngine.nextDue(clocks))
             }
-        }
-        let sorted = items.sorted { lhs, rhs in
-            switch (lhs.nextDueAt, rhs.nextDueAt) {
-            case let (left?, right?): return (left, lhs.ticket.number) < (right, rhs.ticket.number)
-            case (.some, .none): return true
-            case (.none, .some): return false
-            case (.none, .none):
-                return (lhs.ticket.registeredAt, lhs.ticket.number) > (rhs.ticket.registeredAt, rhs.ticket.number)
+            // The best `limit` so far, in queue order.
+            var best: [QueueItem] = []
+            let running = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT * FROM ticket WHERE \(matching) AND slaDueAt IS NOT NULL ORDER BY slaDueAt, number"),
+                arguments: bound)
+            while let row = try running.next() {
+                let earliest: Int64 = row["slaDueAt"]
+                if best.count == limit, let last = best.last?.nextDueAt, earliest > last { break }
+                let candidate = try item(row)
+                // Which clocks run does not depend on `now`, so a stored due time means a running clock.
+                guard let due = candidate.nextDueAt else { continue }
+                let key = (due, candidate.ticket.number)
+                if best.count == limit, let last = best.last, key >= (last.nextDueAt ?? .max, last.ticket.number) {
+                    continue
+                }
+                let index = best.firstIndex { ($0.nextDueAt ?? .max, $0.ticket.number) > key } ?? best.endIndex
+                best.insert(candidate, at: index)
+                if best.count > limit { best.removeLast() }
             }
+            if best.count < limit {
+                let idle = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM ticket WHERE \(matching) AND slaDueAt IS NULL
+                            ORDER BY registeredAt DESC, number DESC LIMIT ?
+                            """),
+                    arguments: bound + [limit - best.count])
+                best += try idle.map(item)
+            }
+            return best
         }
-        return Array(sorted.prefix(filter.limit))
     }
 }

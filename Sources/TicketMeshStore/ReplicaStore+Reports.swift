@@ -39,7 +39,7 @@ extension ReplicaStore {
   }
 
   func report(_ query: ReportQuery, in db: Database) throws -> ServiceReport {
-    let policy = try slaPolicy(named: try activePolicyName(in: db), in: db)
+    let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
     let labels = try requestTypes(db).nodes.mapValues(\.label)
     func build(_ kind: ReportKind, _ period: ReportPeriod) throws -> ReportBuilder {
       var builder = ReportBuilder(
@@ -101,7 +101,7 @@ extension ReplicaStore {
       let urgency: String = row[3] ?? Urgency.normal.rawValue
       var met: Bool?
       if engineForAll || (policy.pauseOnPending && row[17] as Bool) {
-        let history = try history(
+        let history = try Self.history(
           ticketID: row[0], receivedAt: receivedAt, type: row[2] ?? "", urgency: urgency,
           state: row[4] ?? TicketState.new.rawValue, tier: (row[13] as Int64?).map { Int($0) }, in: db)
         let clocks = SLAEngine.clocks(for: history, policy: policy, now: period.to)

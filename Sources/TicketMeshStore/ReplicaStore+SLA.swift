@@ -44,10 +44,10 @@ extension ReplicaStore {
 
     /// The policy named `name`: a built-in one (or `standard`'s defaults) with its replicated fields laid over.
     package func slaPolicy(named name: String) async throws -> SLAPolicy {
-        try await writer.read { db in try self.slaPolicy(named: name, in: db) }
+        try await writer.read { db in try Self.slaPolicy(named: name, in: db) }
     }
 
-    func slaPolicy(named name: String, in db: Database) throws -> SLAPolicy {
+    static func slaPolicy(named name: String, in db: Database) throws -> SLAPolicy {
         var policy = SLAPolicy.base(named: name)
         let rows = try Row.fetchAll(
             db, sql: "SELECT field, value FROM register WHERE entity = 'slaPolicy' AND rowId = ? ORDER BY field", arguments: [name])
@@ -60,10 +60,10 @@ extension ReplicaStore {
 
     /// The name of the policy tickets are measured by (replicated setting; default `standard`).
     package func activePolicyName() async throws -> String {
-        try await writer.read { db in try self.activePolicyName(in: db) }
+        try await writer.read { db in try Self.activePolicyName(in: db) }
     }
 
-    func activePolicyName(in db: Database) throws -> String {
+    static func activePolicyName(in db: Database) throws -> String {
         try String.fetchOne(db, sql: "SELECT value FROM register WHERE entity = 'setting' AND rowId = 'sla' AND field = 'policy'")
             ?? SLAPolicy.standard.name
     }
@@ -73,7 +73,7 @@ extension ReplicaStore {
         try await writer.read { db in
             let names = Set(SLAPolicy.builtIn.keys).union(
                 try String.fetchAll(db, sql: "SELECT DISTINCT rowId FROM register WHERE entity = 'slaPolicy'"))
-            return try names.sorted().map { try self.slaPolicy(named: $0, in: db) }
+            return try names.sorted().map { try Self.slaPolicy(named: $0, in: db) }
         }
     }
 
@@ -92,7 +92,7 @@ extension ReplicaStore {
         return try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
             try self.commit(knobs, actor: actor, in: db)
-            return try self.slaPolicy(named: policyName, in: db)
+            return try Self.slaPolicy(named: policyName, in: db)
         }
     }
 
@@ -111,7 +111,7 @@ extension ReplicaStore {
         return try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
             try self.commit([FieldEdit(entity: "slaPolicy", rowID: policyName, field: "calendar", value: .text(text))], actor: actor, in: db)
-            return try self.slaPolicy(named: policyName, in: db)
+            return try Self.slaPolicy(named: policyName, in: db)
         }
     }
 
@@ -124,21 +124,21 @@ extension ReplicaStore {
                 db, sql: "SELECT EXISTS (SELECT 1 FROM register WHERE entity = 'slaPolicy' AND rowId = ?)", arguments: [policyName])
             guard SLAPolicy.builtIn[policyName] != nil || stored == true else { throw DomainError.notFound("SLA policy", policyName) }
             try self.commit([FieldEdit(entity: "setting", rowID: "sla", field: "policy", value: .text(policyName))], actor: actor, in: db)
-            return try self.slaPolicy(named: policyName, in: db)
+            return try Self.slaPolicy(named: policyName, in: db)
         }
     }
 
     // MARK: Clocks
 
     /// What the clocks of a ticket are computed from: its field writes in the change log and its progress log.
-    func history(of ticket: Ticket, in db: Database) throws -> TicketHistory {
+    static func history(of ticket: Ticket, in db: Database) throws -> TicketHistory {
         try history(
             ticketID: ticket.id, receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
             state: ticket.state, tier: ticket.tier, in: db)
     }
 
     /// `history(of:)` from the ticket fields the caller already holds (reports read them in bulk).
-    func history(
+    static func history(
         ticketID: String, receivedAt: Int64, type: String, urgency: String, state: String, tier: Int?, in db: Database
     ) throws -> TicketHistory {
         let rows = try Row.fetchAll(
@@ -186,8 +186,8 @@ extension ReplicaStore {
         let at = now ?? configuration.now()
         return try await writer.read { db in
             let ticket = try self.ticket(key, in: db)
-            let policy = try self.slaPolicy(named: try self.activePolicyName(in: db), in: db)
-            return (ticket, SLAEngine.clocks(for: try self.history(of: ticket, in: db), policy: policy, now: at))
+            let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
+            return (ticket, SLAEngine.clocks(for: try Self.history(of: ticket, in: db), policy: policy, now: at))
         }
     }
 
@@ -198,12 +198,12 @@ extension ReplicaStore {
     }
 
     func slaBoard(_ filter: SLAFilter, now: Int64, in db: Database) throws -> [TicketSLA] {
-        let policy = try slaPolicy(named: try activePolicyName(in: db), in: db)
+        let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM ticket WHERE number IS NOT NULL AND state != 'closed'")
         var result: [TicketSLA] = []
         for row in rows {
             let ticket = Self.ticket(from: row)
-            let clocks = SLAEngine.clocks(for: try history(of: ticket, in: db), policy: policy, now: now)
+            let clocks = SLAEngine.clocks(for: try Self.history(of: ticket, in: db), policy: policy, now: now)
             let matching = clocks.filter { clock in
                 switch filter {
                 case .breached: clock.status == .breached

@@ -74,6 +74,41 @@ extension ReplicaStore {
         return TicketNumber(day: day, site: site, serial: serial)
     }
 
+    /// Reads what `encodeRefs` wrote; {} when it is not a JSON object of strings.
+    ///
+    /// Objects without escapes (what `encodeRefs` writes for ordinary keys and values) are split
+    /// by hand: a `JSONDecoder` per row costs more than the rest of a queue row.
+    static func decodeRefs(_ text: String) -> [String: String] {
+        let bytes = Array(text.utf8)
+        guard !bytes.contains(UInt8(ascii: "\\")) else {
+            return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+        }
+        var refs: [String: String] = [:]
+        var index = 0
+        func skipSpace() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 } }
+        func expect(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        func string() -> String? {
+            guard expect(UInt8(ascii: "\"")), let end = bytes[index...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            defer { index = end + 1 }
+            return String(decoding: bytes[index..<end], as: UTF8.self)
+        }
+        guard expect(UInt8(ascii: "{")) else { return [:] }
+        if expect(UInt8(ascii: "}")) { return refs }
+        while true {
+            guard let key = string(), expect(UInt8(ascii: ":")), let value = string() else { return [:] }
+            refs[key] = value
+            if expect(UInt8(ascii: "}")) { break }
+            guard expect(UInt8(ascii: ",")) else { return [:] }
+        }
+        skipSpace()
+        return index == bytes.count ? refs : [:]
+    }
+
     static func encodeRefs(_ refs: [String: String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -96,7 +131,7 @@ extension ReplicaStore {
     }
 
     static func ticket(from row: Row) -> Ticket {
-        let refs = (row["refs"] as String?).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let refs = (row["refs"] as String?).map(decodeRefs) ?? [:]
         var ticket = Ticket(
             id: row["id"], number: row["number"] ?? "", customerId: row["customerId"] ?? "",
             contactPerson: row["contactPerson"], channel: row["channel"] ?? "", type: row["type"] ?? "",

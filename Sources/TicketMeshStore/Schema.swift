@@ -95,6 +95,24 @@ enum Schema {
         migrator.registerMigration("v3-passwords") { db in
             try ensureQueryTables(db)
         }
+        migrator.registerMigration("v4-queue") { db in
+            try ensureQueryTables(db)
+            // The SLA queue (Docs/performance.md, "Web queue"): candidates in `slaDueAt` order, by
+            // default among tickets not closed, or within one state, assignee or customer; tickets with
+            // no running clock newest first. Partial, so closed and idle tickets cost these indexes nothing.
+            try db.execute(
+                sql: """
+                    CREATE INDEX ticketQueue ON ticket(slaDueAt, number) WHERE slaDueAt IS NOT NULL AND state != 'closed';
+                    CREATE INDEX ticketQueueState ON ticket(state, slaDueAt, number) WHERE slaDueAt IS NOT NULL;
+                    CREATE INDEX ticketQueueAssignee ON ticket(assignee, slaDueAt, number)
+                      WHERE slaDueAt IS NOT NULL AND state != 'closed';
+                    CREATE INDEX ticketQueueCustomer ON ticket(customerId, slaDueAt, number)
+                      WHERE slaDueAt IS NOT NULL AND state != 'closed';
+                    CREATE INDEX ticketIdle ON ticket(registeredAt, number) WHERE slaDueAt IS NULL AND state != 'closed';
+                    CREATE INDEX ticketIdleState ON ticket(state, registeredAt, number) WHERE slaDueAt IS NULL;
+                    """)
+            try SLADerivation.backfill(in: db)
+        }
         return migrator
     }
 
@@ -106,11 +124,11 @@ enum Schema {
         for table in MaterializedView.tables {
             if try db.tableExists(table.name) {
                 let existing = Set(try db.columns(in: table.name).map(\.name))
-                for column in table.columns.sorted() where !existing.contains(column) {
+                for column in table.columns.union(table.derived).sorted() where !existing.contains(column) {
                     try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(column)")
                 }
             } else {
-                let columns = table.columns.sorted().joined(separator: ", ")
+                let columns = table.columns.union(table.derived).sorted().joined(separator: ", ")
                 try db.execute(sql: "CREATE TABLE \(table.name) (id TEXT PRIMARY KEY NOT NULL, \(columns))")
             }
         }

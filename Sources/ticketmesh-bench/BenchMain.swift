@@ -6,6 +6,17 @@ enum BenchMain {
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
         let quick = arguments.contains("--quick")
+        func count(_ flag: String) -> Int? {
+            arguments.firstIndex(of: flag).flatMap { index in
+                arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
+            }
+        }
+        // The web queue under wrk (issue 7); --queue-tickets N overrides the seeded size.
+        let queueTickets = count("--queue-tickets") ?? (quick ? 20_000 : 1_000_000)
+        if arguments.contains("--web-only") {
+            _ = try await WebBench.queue(tickets: queueTickets, quick: quick)
+            return
+        }
         print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
         // Each figure is the median of several rounds; every round measures its own baseline
         // right next to it, so load from other processes affects both sides alike.
@@ -23,10 +34,10 @@ enum BenchMain {
             _ = try await runSyncBench(quick: quick)
         }
         // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
-        let reportTickets = arguments.firstIndex(of: "--report-tickets").flatMap { index in
-            arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
-        }
-        let report = try await ReportBench.weeklyReport(tickets: reportTickets ?? (quick ? 20_000 : 1_000_000))
+        let report = try await ReportBench.weeklyReport(tickets: count("--report-tickets") ?? (quick ? 20_000 : 1_000_000))
         print(report.line)
+        if !arguments.contains("--no-web") {
+            _ = try await WebBench.queue(tickets: queueTickets, quick: quick)
+        }
     }
 }

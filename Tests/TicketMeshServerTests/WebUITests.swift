@@ -92,6 +92,20 @@ struct WebUITests {
         }
     }
 
+    @Test func queuePageShowsOnePageAndLinksToMore() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            for index in 0..<3 { _ = try await server.createTicket(agent, urgency: "normal", summary: "问题 \(index)") }
+            let page = try await server.request("GET", "/queue?limit=2&urgency=normal", cookie: "tm_session=\(agent)")
+            #expect(page.status == 200)
+            #expect(page.text.components(separatedBy: "class=\"ticket-row\"").count - 1 == 2)
+            #expect(page.text.contains("id=\"queue-more\" href=\"/queue?urgency=normal&amp;limit=52\""))
+            let all = try await server.request("GET", "/queue", cookie: "tm_session=\(agent)")
+            #expect(all.text.components(separatedBy: "class=\"ticket-row\"").count - 1 == 3)
+            #expect(!all.text.contains("queue-more"))
+        }
+    }
+
     @Test func ticketFormsWriteThroughTheStoreAndShowRefusals() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)

@@ -62,6 +62,23 @@ package enum SLAEngine {
         return result
     }
 
+    /// The earliest due time of a running clock, counting no pause: never later than the
+    /// `nextDue` of `clocks(for:policy:now:)` at any `now`; nil when no clock runs.
+    ///
+    /// Which clocks run depends on the history and policy only; a due time moves only by pauses
+    /// (pending-customer spans, counted up to `now`), which can only push it later. So this is a
+    /// lower bound that holds whatever the clock says, and equals the due time for a ticket that
+    /// was never paused. The queue orders candidates by it (Docs/performance.md, "Web queue").
+    package static func earliestDue(for history: TicketHistory, policy: SLAPolicy) -> Int64? {
+        // At the earliest instant every open pause is empty and every other one is clipped away.
+        clocks(for: history, policy: policy, now: .min).filter { $0.stoppedAt == nil }.map(\.dueAt).min()
+    }
+
+    /// The earliest due time among running (not stopped) clocks; nil when none runs.
+    package static func nextDue(_ clocks: [SLAClock]) -> Int64? {
+        clocks.filter { $0.stoppedAt == nil }.map(\.dueAt).min()
+    }
+
     /// One clock from its start, optional stop and target.
     package static func clock(
         _ kind: SLAClock.Kind, start: Int64, stop: Int64?, minutes: Int, time: ClockTime, policy: SLAPolicy, pending: Bool,

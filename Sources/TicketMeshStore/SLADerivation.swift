@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import TicketMeshDomain
+import TicketMeshReplication
+
+/// The queue's derived ticket columns (v4-queue): `slaEvents`, the ticket's SLA history as compact
+/// bytes (`TicketHistory.events`), and `slaDueAt`, the earliest due time of a running clock counting
+/// no pause (`SLAEngine.earliestDue`; NULL when no clock runs) under the active policy.
+///
+/// With them the queue reads candidates in `slaDueAt` order from an index and computes real clocks
+/// for those only, without reading their history from the change log (Docs/performance.md, "Web queue").
+enum SLADerivation {
+    static let columns = ["slaDueAt", "slaEvents"]
+
+    /// Fields of children (`entry` replies, `exception` grade 1) the history reads.
+    static let childInputs: [String: Set<String>] = [
+        "entry": ["ticketId", "kind", "at"], "exception": ["ticketId", "grade", "at"],
+    ]
+
+    static let derivation = Derivation(name: "sla") { batch, db in
+        let tickets = try SLADerivation.touchedTickets(batch, in: db)
+        let policyName = try ReplicaStore.activePolicyName(in: db)
+        let policyChanged =
+            batch.wrote(entity: "setting", rowID: "sla") || batch.wrote(entity: "slaPolicy", rowID: policyName)
+        guard !tickets.isEmpty || policyChanged else { return }
+        let policy = try ReplicaStore.slaPolicy(named: policyName, in: db)
+        try SLADerivation.refresh(tickets.sorted(), policy: policy, in: db)
+        if policyChanged { try SLADerivation.refreshDueTimes(policy: policy, in: db) }
+    }
+
+    /// Tickets whose SLA history a batch may change: every ticket it writes (losing writes too, the
+    /// history reads the whole log; and any field, so a row is computed as soon as it exists,
+    /// whatever order its fields and children arrive in) and the tickets of replies or exceptions.
+    static func touchedTickets(_ batch: MergedBatch, in db: Database) throws -> Set<String> {
+        var tickets = Set(batch.changes.lazy.filter { $0.entity == "ticket" }.map(\.rowID))
+        for (entity, fields) in childInputs {
+            let lookup = try db.cachedStatement(sql: "SELECT ticketId FROM \(entity) WHERE id = ?")
+            for child in batch.rows(of: entity, writing: fields) {
+                if let ticketID = try String.fetchOne(lookup, arguments: [child]) { tickets.insert(ticketID) }
+            }
+        }
+        return tickets
+    }
+
+    /// Recomputes both columns of `ticketIDs` from the log, writing only values that changed.
+    static func refresh(_ ticketIDs: [String], policy: SLAPolicy, in db: Database) throws {
+        let select = try db.cachedStatement(sql: "SELECT * FROM ticket WHERE id = ?")
+        let update = try db.cachedStatement(sql: "UPDATE ticket SET slaEvents = ?, slaDueAt = ? WHERE id = ?")
+        for ticketID in ticketIDs {
+            guard let row = try Row.fetchOne(select, arguments: [ticketID]) else { continue }
+            let history = try ReplicaStore.history(of: ReplicaStore.ticket(from: row), in: db)
+            let events = Data(history.events)
+            let due = SLAEngine.earliestDue(for: history, policy: policy)
+            if row["slaEvents"] as Data? != events || row["slaDueAt"] as Int64? != due {
+                try update.execute(arguments: [events, due, ticketID])
+            }
+        }
+    }
+
+    /// Recomputes `slaDueAt` of every ticket from its stored events, after the active policy changed.
+    ///
+    /// Reads no history from the log: O(tickets) decoding and clock arithmetic, in this transaction.
+    static func refreshDueTimes(policy: SLAPolicy, in db: Database) throws {
+        var changed: [(String, Int64?)] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM ticket")
+        while let row = try rows.next() {
+            let ticket = ReplicaStore.ticket(from: row)
+            let due = SLAEngine.earliestDue(for: try history(of: ticket, row: row, in: db), policy: policy)
+            if row["slaDueAt"] as Int64? != due { changed.append((ticket.id, due)) }
+        }
+        let update = try db.cachedStatement(sql: "UPDATE ticket SET slaDueAt = ? WHERE id = ?")
+        for (ticketID, due) in changed { try update.execute(arguments: [due, ticketID]) }
+    }
+
+    /// Fills both columns for every ticket (the v4-queue migration).
+    static func backfill(in db: Database) throws {
+        let policy = try ReplicaStore.slaPolicy(named: try ReplicaStore.activePolicyName(in: db), in: db)
+        try refresh(try String.fetchAll(db, sql: "SELECT id FROM ticket"), policy: policy, in: db)
+    }
+
+    /// A ticket's SLA history from its row's `slaEvents`, or from the log if the row has none.
+    static func history(of ticket: Ticket, row: Row, in db: Database) throws -> TicketHistory {
+        if let events = row["slaEvents"] as Data?,
+            let history = TicketHistory(
+                receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
+                state: TicketState(rawValue: ticket.state) ?? .new, tier: ticket.tier, events: Array(events))
+        {
+            return history
+        }
+        return try ReplicaStore.history(of: ticket, in: db)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import TicketMeshDomain
+import TicketMeshReplication
+import TicketMeshStore
+import TicketMeshSync
+
+/// The web queue under load (issue 7): `wrk` against a real `ticketmesh serve --http` process over a
+/// large seeded replica, the logged-in `/queue` page against the trivial `/health` route of the same
+/// server, in alternating rounds.
+///
+/// Prints each round, then the medians: requests per second of both, their ratio (queue / trivial,
+/// goal ≥ 0.25) and the queue's p99 latency from `wrk --latency`.
+enum WebBench {
+    struct Round {
+        var trivial: Load
+        var queue: Load
+        var ratio: Double { queue.requestsPerSecond / trivial.requestsPerSecond }
+    }
+
+    /// What one `wrk` run reported.
+    struct Load {
+        var requestsPerSecond: Double
+        /// Latency percentiles, seconds.
+        var p50: Double
+        var p99: Double
+    }
+
+    static let user = "bench"
+    static let password = "bench-password-1"
+
+    /// Seeds `tickets` (or reuses `$TICKETMESH_BENCH_QUEUE_DB` if it holds a replica), serves it, and loads both routes.
+    static func queue(tickets: Int, quick: Bool) async throws -> [Round] {
+        let directory: URL
+        let named = ProcessInfo.processInfo.environment["TICKETMESH_BENCH_QUEUE_DB"].map { URL(fileURLWithPath: $0) }
+        if let reuse = named, FileManager.default.fileExists(atPath: reuse.appendingPathComponent("replica.sqlite").path) {
+            directory = reuse
+            // Opening runs any pending migration (v4-queue backfills the queue columns) before serve starts.
+            let seconds = try await StoreBench.timed { _ = try ReplicaStore.open(directory: directory) }
+            print(String(format: "web queue: reusing %@ (opened in %.1f s)", directory.path, seconds))
+        } else {
+            // A named directory without a replica is seeded for the next run to reuse.
+            directory = named ?? StoreBench.scratch()
+            let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
+            var summary: ReplicaStore.SeedSummary?
+            let seconds = try await StoreBench.timed {
+                summary = try await store.seed(
+                    .init(
+                        tickets: tickets, customers: max(1, tickets / 20), sites: ["HQ", "SH", "BJ"], seed: 42, weeks: 52,
+                        batch: 2_000),
+                    actor: "bench")
+            }
+            print(
+                String(
+                    format: "web queue: seeded %d tickets (%d changes) in %.1f s = %.0f tickets/s", tickets,
+                    summary?.changes ?? 0, seconds, Double(tickets) / seconds))
+        }
+        let held = try await ReplicaStore.open(directory: directory).tickets(matching: .init(limit: 1)).count
+        guard held > 0 else { throw SyncBench.BenchError(description: "the replica at \(directory.path) holds no tickets") }
+        // An admin with a password: `user add` fails harmlessly if a reused replica has one already.
+        _ = try run(["user", "add", user, "--role", "admin", "--data", directory.path])
+        guard try run(["user", "password", user, "--password", password, "--as", user, "--data", directory.path]) == 0 else {
+            throw SyncBench.BenchError(description: "ticketmesh user password failed")
+        }
+
+        let root = StoreBench.scratch()
+        let serverOut = root.appendingPathComponent("serve.out")
+        // serve always loads a site certificate (for sync); only its HTTP listener is used here.
+        let ca = try CertificateAuthority.create(organization: "Bench", directory: root.appendingPathComponent("ca"))
+        try ca.writeSite(try SiteCode("HQ"), to: root.appendingPathComponent("tls"))
+        let server = try SyncBench.spawn(
+            [
+                "serve", "--data", directory.path, "--tls", root.appendingPathComponent("tls").path, "--http", "127.0.0.1:0",
+                "--log-level", "warning",
+            ],
+            stdout: serverOut)
+        defer { server.terminate() }
+        var port: Int?
+        for _ in 0..<1500 where port == nil {
+            let text = (try? String(contentsOf: serverOut, encoding: .utf8)) ?? ""
+            port = text.firstMatch(of: /listening on http:\/\/[0-9.]+:([0-9]+)/).flatMap { Int($0.1) }
+            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        guard let port else { throw SyncBench.BenchError(description: "serve did not print its HTTP port") }
+        let base = "http://127.0.0.1:\(port)"
+        let token = try login(base)
+        let cookie = "Cookie: tm_session=\(token)"
+        // One page first: it must be the real queue (200 with rows), not a login redirect.
+        let (status, page) = try fetch(base + "/queue", header: cookie)
+        let rows = page.components(separatedBy: "class=\"ticket-row\"").count - 1
+        guard status == 200, rows > 0 else {
+            throw SyncBench.BenchError(description: "GET /queue answered \(status) with \(rows) rows")
+        }
+        print("web queue: serving \(directory.path) on \(base); /queue renders \(rows) rows, \(page.utf8.count) bytes")
+
+        let duration = quick ? 5 : 10
+        var rounds: [Round] = []
+        for index in 0..<(quick ? 2 : 3) {
+            let trivial = try wrk(base + "/health", header: nil, seconds: duration)
+            let queue = try wrk(base + "/queue", header: cookie, seconds: duration)
+            let round = Round(trivial: trivial, queue: queue)
+            print(
+                String(
+                    format:
+                        "web round %d: /health %.0f req/s (p99 %.2f ms); /queue %.0f req/s (p50 %.2f ms, p99 %.2f ms); ratio %.3f",
+                    index + 1, trivial.requestsPerSecond, trivial.p99 * 1000, queue.requestsPerSecond, queue.p50 * 1000,
+                    queue.p99 * 1000, round.ratio))
+            rounds.append(round)
+        }
+        let ratios = rounds.map(\.ratio).sorted()
+        let p99s = rounds.map(\.queue.p99).sorted()
+        let trivialRates = rounds.map(\.trivial.requestsPerSecond).sorted()
+        let queueRates = rounds.map(\.queue.requestsPerSecond).sorted()
+        print(
+            String(
+                format:
+                    "web queue page (%d tickets, %d rows) vs /health, median of %d rounds: %.0f vs %.0f req/s; ratio %.3f (goal ≥ 0.25); queue p99 %.2f ms",
+                ticketCount(in: directory) ?? tickets, rows, rounds.count, queueRates[queueRates.count / 2],
+                trivialRates[trivialRates.count / 2], ratios[ratios.count / 2], p99s[p99s.count / 2] * 1000))
+        return rounds
+    }
+
+    /// Tickets in the replica (the seeded count, or the reused replica's).
+    static func ticketCount(in directory: URL) -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [
+            "-readonly", directory.appendingPathComponent("replica.sqlite").path,
+            "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL",
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Runs `ticketmesh ARGS` quietly; its exit status.
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = SyncBench.binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Runs `curl`; its HTTP status and body.
+    static func curl(_ arguments: [String]) throws -> (Int, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-w", "\n%{http_code}"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var text = String(decoding: data, as: UTF8.self)
+        let status = text.split(separator: "\n").last.flatMap { Int($0) } ?? 0
+        if let cut = text.lastIndex(of: "\n") { text = String(text[..<cut]) }
+        return (status, text)
+    }
+
+    static func fetch(_ url: String, header: String?) throws -> (Int, String) {
+        try curl((header.map { ["-H", $0] } ?? []) + [url])
+    }
+
+    /// Logs in through the API; the session token (the web UI takes it as the `tm_session` cookie).
+    static func login(_ base: String) throws -> String {
+        let (status, body) = try curl(["--data-urlencode", "user=\(user)", "--data-urlencode", "password=\(password)", base + "/api/login"])
+        guard status == 200, let match = body.firstMatch(of: /"token"\s*:\s*"([0-9a-f]+)"/) else {
+            throw SyncBench.BenchError(description: "login answered \(status): \(body)")
+        }
+        return String(match.1)
+    }
+
+    /// `wrk` with one thread and 8 connections (server and load share two cores), with `--latency`.
+    static func wrk(_ url: String, header: String?, seconds: Int) throws -> Load {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+        process.arguments = ["-t1", "-c8", "-d\(seconds)s", "--latency"] + (header.map { ["-H", $0] } ?? []) + [url]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0,
+            let rate = text.firstMatch(of: /Requests\/sec:\s+([0-9.]+)/).flatMap({ Double($0.1) }),
+            let p50 = percentile("50%", in: text), let p99 = percentile("99%", in: text)
+        else { throw SyncBench.BenchError(description: "wrk \(url) failed:\n\(text)") }
+        if let errors = text.firstMatch(of: /Non-2xx or 3xx responses:\s+([0-9]+)/) {
+            throw SyncBench.BenchError(description: "wrk \(url): \(errors.1) non-2xx responses")
+        }
+        return Load(requestsPerSecond: rate, p50: p50, p99: p99)
+    }
+
+    /// A line of wrk's latency distribution, e.g. `99%    2.34ms`, in seconds.
+    static func percentile(_ label: String, in text: String) -> Double? {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0] == label else { continue }
+            let value = parts[1]
+            for (unit, scale) in [("us", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0)] where value.hasSuffix(unit) {
+                return Double(value.dropLast(unit.count)).map { $0 * scale }
+            }
+        }
+        return nil
+    }
+}
