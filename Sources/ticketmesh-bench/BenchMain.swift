@@ -11,10 +11,12 @@ enum BenchMain {
                 arguments.index(after: index) < arguments.endIndex ? Int(arguments[arguments.index(after: index)]) : nil
             }
         }
-        // The web queue under wrk (issue 7); --queue-tickets N overrides the seeded size.
-        let queueTickets = count("--queue-tickets") ?? (quick ? 20_000 : 1_000_000)
+        // The report and web benches share one seeded replica (LargeReplica: $TICKETMESH_BENCH_DB
+        // reuses one); --tickets N sets its size (--report-tickets and --queue-tickets are older names).
+        let tickets =
+            count("--tickets") ?? count("--report-tickets") ?? count("--queue-tickets") ?? (quick ? 20_000 : 1_000_000)
         if arguments.contains("--web-only") {
-            _ = try await WebBench.queue(tickets: queueTickets, quick: quick)
+            _ = try await WebBench.queue(replica: try await LargeReplica.prepare(tickets: tickets), quick: quick)
             return
         }
         print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
@@ -33,11 +35,10 @@ enum BenchMain {
         if !arguments.contains("--no-sync") {
             _ = try await runSyncBench(quick: quick)
         }
-        // --report-tickets N overrides the seeded size (full run default: see Docs/performance.md).
-        let report = try await ReportBench.weeklyReport(tickets: count("--report-tickets") ?? (quick ? 20_000 : 1_000_000))
-        print(report.line)
+        let replica = try await LargeReplica.prepare(tickets: tickets)
+        print(try await ReportBench.weeklyReport(replica: replica).line)
         if !arguments.contains("--no-web") {
-            _ = try await WebBench.queue(tickets: queueTickets, quick: quick)
+            _ = try await WebBench.queue(replica: replica, quick: quick)
         }
     }
 }

@@ -64,39 +64,12 @@ enum ReportBench {
     GROUP BY k ORDER BY 3 DESC, 1;
     """
 
-  /// Seeds `tickets` over 52 weeks (or reuses the file at `$TICKETMESH_BENCH_REPORT_DB`), then times the last full week's report.
-  static func weeklyReport(tickets: Int) async throws -> TimeRatio {
+  /// Times the last full week's report over the bench replica (`LargeReplica`).
+  static func weeklyReport(replica: (url: URL, tickets: Int)) async throws -> TimeRatio {
     let utc = TimeZone(identifier: "UTC")!
-    let configuration = ReplicaStore.Configuration(timeZone: utc)
-    let directory: URL
-    var seedLine = ""
-    if let reuse = ProcessInfo.processInfo.environment["TICKETMESH_BENCH_REPORT_DB"],
-      FileManager.default.fileExists(
-        atPath: URL(fileURLWithPath: reuse).appendingPathComponent("replica.sqlite").path)
-    {
-      directory = URL(fileURLWithPath: reuse)
-    } else {
-      directory = StoreBench.scratch()
-      let store = try ReplicaStore.create(
-        directory: directory, site: try SiteCode("HQ"), name: nil, configuration: configuration)
-      var summary: ReplicaStore.SeedSummary?
-      let seconds = try await StoreBench.timed {
-        summary = try await store.seed(
-          .init(
-            tickets: tickets, customers: max(1, tickets / 20), sites: ["HQ", "SH", "BJ"], seed: 42,
-            weeks: 52, batch: 2_000),
-          actor: "bench")
-      }
-      seedLine = String(
-        format: "seed %d tickets (%d changes) in %.1f s = %.0f tickets/s", tickets,
-        summary?.changes ?? 0, seconds, Double(tickets) / seconds)
-      print(seedLine)
-    }
+    let configuration = LargeReplica.configuration
+    let (directory, total) = replica
     let store = try ReplicaStore.open(directory: directory, configuration: configuration)
-    // A reused directory holds what it holds, whatever was asked for.
-    let total = try await store.writer.read { db in
-      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL") ?? 0
-    }
     let period = try ReportPeriod.resolve(
       kind: .weekly, from: nil, to: nil, now: configuration.now(), timeZone: utc)
     var report: ServiceReport?

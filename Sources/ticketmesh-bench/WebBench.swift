@@ -28,33 +28,9 @@ enum WebBench {
     static let user = "bench"
     static let password = "bench-password-1"
 
-    /// Seeds `tickets` (or reuses `$TICKETMESH_BENCH_QUEUE_DB` if it holds a replica), serves it, and loads both routes.
-    static func queue(tickets: Int, quick: Bool) async throws -> [Round] {
-        let directory: URL
-        let named = ProcessInfo.processInfo.environment["TICKETMESH_BENCH_QUEUE_DB"].map { URL(fileURLWithPath: $0) }
-        if let reuse = named, FileManager.default.fileExists(atPath: reuse.appendingPathComponent("replica.sqlite").path) {
-            directory = reuse
-            // Opening runs any pending migration (v4-queue backfills the queue columns) before serve starts.
-            let seconds = try await StoreBench.timed { _ = try ReplicaStore.open(directory: directory) }
-            print(String(format: "web queue: reusing %@ (opened in %.1f s)", directory.path, seconds))
-        } else {
-            // A named directory without a replica is seeded for the next run to reuse.
-            directory = named ?? StoreBench.scratch()
-            let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
-            var summary: ReplicaStore.SeedSummary?
-            let seconds = try await StoreBench.timed {
-                summary = try await store.seed(
-                    .init(
-                        tickets: tickets, customers: max(1, tickets / 20), sites: ["HQ", "SH", "BJ"], seed: 42, weeks: 52,
-                        batch: 2_000),
-                    actor: "bench")
-            }
-            print(
-                String(
-                    format: "web queue: seeded %d tickets (%d changes) in %.1f s = %.0f tickets/s", tickets,
-                    summary?.changes ?? 0, seconds, Double(tickets) / seconds))
-        }
-        let held = try await ReplicaStore.open(directory: directory).tickets(matching: .init(limit: 1)).count
+    /// Serves the bench replica (`LargeReplica`) and loads both routes.
+    static func queue(replica: (url: URL, tickets: Int), quick: Bool) async throws -> [Round] {
+        let (directory, held) = replica
         guard held > 0 else { throw SyncBench.BenchError(description: "the replica at \(directory.path) holds no tickets") }
         // An admin with a password: `user add` fails harmlessly if a reused replica has one already.
         _ = try run(["user", "add", user, "--role", "admin", "--data", directory.path])
@@ -114,26 +90,9 @@ enum WebBench {
             String(
                 format:
                     "web queue page (%d tickets, %d rows) vs /health, median of %d rounds: %.0f vs %.0f req/s; ratio %.3f (goal ≥ 0.25); queue p99 %.2f ms",
-                ticketCount(in: directory) ?? tickets, rows, rounds.count, queueRates[queueRates.count / 2],
+                held, rows, rounds.count, queueRates[queueRates.count / 2],
                 trivialRates[trivialRates.count / 2], ratios[ratios.count / 2], p99s[p99s.count / 2] * 1000))
         return rounds
-    }
-
-    /// Tickets in the replica (the seeded count, or the reused replica's).
-    static func ticketCount(in directory: URL) -> Int? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [
-            "-readonly", directory.appendingPathComponent("replica.sqlite").path,
-            "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL",
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Runs `ticketmesh ARGS` quietly; its exit status.
