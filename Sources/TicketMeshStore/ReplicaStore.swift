@@ -76,9 +76,6 @@ package final class ReplicaStore: Replica {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // SQLite's default page cache is 2 MiB; a replica of a million tickets is gigabytes, and
-            // a batch touches index pages all over it. 64 MiB per connection, allocated as used.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         return try DatabasePool(path: path, configuration: config)
     }

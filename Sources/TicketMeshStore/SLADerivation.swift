@@ -12,6 +12,11 @@ import TicketMeshReplication
 enum SLADerivation {
     static let columns = ["slaDueAt", "slaEvents"]
 
+    /// Ticket fields the SLA history or clocks are computed from (the shown state's inputs too).
+    static let ticketInputs: Set<String> = [
+        "state", "tier", "acceptedAt", "plannedAt", "followUpAt", "complex", "receivedAt", "type", "urgency",
+        "dissatisfied", "answeredRating",
+    ]
     /// Fields of children (`entry` replies, `exception` grade 1) the history reads.
     static let childInputs: [String: Set<String>] = [
         "entry": ["ticketId", "kind", "at"], "exception": ["ticketId", "grade", "at"],
@@ -28,11 +33,16 @@ enum SLADerivation {
         if policyChanged { try SLADerivation.refreshDueTimes(policy: policy, in: db) }
     }
 
-    /// Tickets whose SLA history a batch may change: every ticket it writes (losing writes too, the
-    /// history reads the whole log; and any field, so a row is computed as soon as it exists,
-    /// whatever order its fields and children arrive in) and the tickets of replies or exceptions.
+    /// Tickets whose SLA history a batch may change: those it writes an input field of (losing
+    /// writes too: the history reads the whole log), the tickets of replies or exceptions it writes,
+    /// and rows not computed yet whatever field made them, so a row's values never depend on which
+    /// batch created it. A later write of a field that is no input cannot change them: skipped.
     static func touchedTickets(_ batch: MergedBatch, in db: Database) throws -> Set<String> {
-        var tickets = Set(batch.changes.lazy.filter { $0.entity == "ticket" }.map(\.rowID))
+        var tickets = batch.rows(of: "ticket", writing: ticketInputs)
+        let uncomputed = try db.cachedStatement(sql: "SELECT slaEvents IS NULL FROM ticket WHERE id = ?")
+        for ticketID in Set(batch.changes.lazy.filter { $0.entity == "ticket" }.map(\.rowID)) where !tickets.contains(ticketID) {
+            if try Bool.fetchOne(uncomputed, arguments: [ticketID]) == true { tickets.insert(ticketID) }
+        }
         for (entity, fields) in childInputs {
             let lookup = try db.cachedStatement(sql: "SELECT ticketId FROM \(entity) WHERE id = ?")
             for child in batch.rows(of: entity, writing: fields) {
@@ -44,14 +54,19 @@ enum SLADerivation {
 
     /// Recomputes both columns of `ticketIDs` from the log, writing only values that changed.
     static func refresh(_ ticketIDs: [String], policy: SLAPolicy, in db: Database) throws {
-        let select = try db.cachedStatement(sql: "SELECT * FROM ticket WHERE id = ?")
+        // Only the columns the history needs (defaults as `ReplicaStore.ticket(from:)` reads them):
+        // this runs for every ticket a batch touches.
+        let select = try db.cachedStatement(
+            sql: "SELECT receivedAt, type, urgency, state, tier, slaEvents, slaDueAt FROM ticket WHERE id = ?")
         let update = try db.cachedStatement(sql: "UPDATE ticket SET slaEvents = ?, slaDueAt = ? WHERE id = ?")
         for ticketID in ticketIDs {
             guard let row = try Row.fetchOne(select, arguments: [ticketID]) else { continue }
-            let history = try ReplicaStore.history(of: ReplicaStore.ticket(from: row), in: db)
+            let history = try ReplicaStore.history(
+                ticketID: ticketID, receivedAt: row[0] ?? 0, type: row[1] ?? "", urgency: row[2] ?? "",
+                state: row[3] ?? TicketState.new.rawValue, tier: row[4], in: db)
             let events = Data(history.events)
             let due = SLAEngine.earliestDue(for: history, policy: policy)
-            if row["slaEvents"] as Data? != events || row["slaDueAt"] as Int64? != due {
+            if row[5] as Data? != events || row[6] as Int64? != due {
                 try update.execute(arguments: [events, due, ticketID])
             }
         }

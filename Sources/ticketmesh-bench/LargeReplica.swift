@@ -14,6 +14,9 @@ enum LargeReplica {
         .init(tickets: tickets, customers: max(1, tickets / 20), sites: ["HQ", "SH", "BJ"], seed: 42, weeks: 52, batch: 2_000)
     }
 
+    /// The admin the benches act as.
+    static let user = "bench"
+
     /// Sites keep calendars in UTC here, so the bench's weeks are the same on every machine.
     static let configuration = ReplicaStore.Configuration(timeZone: TimeZone(identifier: "UTC")!)
 
@@ -39,6 +42,11 @@ enum LargeReplica {
                     summary?.changes ?? 0, seconds, Double(tickets) / seconds, url.path))
         }
         let store = try ReplicaStore.open(directory: url, configuration: configuration)
+        // The benches act as one admin (the web bench logs in as it): once a site has users,
+        // every read names its user.
+        if try await store.user(named: user) == nil {
+            _ = try await store.saveUser(User(name: user, role: .admin), actor: user)
+        }
         let held = try await store.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL") ?? 0
         }

@@ -74,10 +74,9 @@ enum ReportBench {
       kind: .weekly, from: nil, to: nil, now: configuration.now(), timeZone: utc)
     var report: ServiceReport?
     var best = Double.infinity
-    let rounds = Int(ProcessInfo.processInfo.environment["TICKETMESH_BENCH_REPORT_ROUNDS"] ?? "") ?? 7
-    for _ in 0..<rounds {
+    for _ in 0..<7 {
       let seconds = try await StoreBench.timed {
-        report = try await store.report(.init(kind: .weekly, period: period), actor: nil)
+        report = try await store.report(.init(kind: .weekly, period: period), actor: LargeReplica.user)
       }
       best = min(best, seconds)
     }

@@ -25,7 +25,7 @@ enum WebBench {
         var p99: Double
     }
 
-    static let user = "bench"
+    static let user = LargeReplica.user
     static let password = "bench-password-1"
 
     /// Serves the bench replica (`LargeReplica`) and loads both routes.
