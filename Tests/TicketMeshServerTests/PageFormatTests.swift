@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TicketMeshDomain
 
 @testable import TicketMeshServer
+@testable import TicketMeshStore
 
 struct PageFormatTests {
     @Test(arguments: [0, 59_999, 951_782_400_000, 1_795_000_000_000, 1_800_000_000_123, 4_102_444_799_000, -86_400_001])
@@ -13,5 +15,21 @@ struct PageFormatTests {
         let expected = formatter.string(from: Date(timeIntervalSince1970: (Double(millis) / 1000).rounded(.down)))
         #expect(WebUI.time(millis) == expected)
         #expect(WebUI.time(nil) == "")
+    }
+
+    /// The queue's rows are written without mustache, so they must escape what they show as `{{value}}` does.
+    @Test func queueRowsEscapeEveryShownValue() {
+        let hostile = "<script>alert(\"x\")</script> & 'q' 物流"
+        let ticket = Ticket(
+            id: "t\"1", number: "20261128-HQ-0001", customerId: "C1", channel: "phone", type: "complaint",
+            urgency: "urgent<", summary: hostile, receivedAt: 0, registeredAt: 0, state: "new>", assignee: "<b>li</b>",
+            originSite: "HQ")
+        let html = WebUI.queueRows(
+            [QueueItem(ticket: ticket, clocks: [], nextDueAt: nil)], strings: ["breached": "<i>", "atRisk": "<i>"])
+        #expect(!html.contains("<script>") && !html.contains("<b>") && !html.contains("<i>"))
+        #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; 物流"))
+        #expect(html.contains("href=\"/tickets/t&quot;1\""))
+        #expect(html.contains("urgent&lt;") && html.contains("new&gt;") && html.contains("&lt;b&gt;li&lt;/b&gt;"))
+        #expect(WebUI.escape("plain 文本") == "plain 文本")
     }
 }
