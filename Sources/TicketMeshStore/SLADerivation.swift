@@ -24,6 +24,9 @@ enum SLADerivation {
 
     static let derivation = Derivation(name: "sla") { batch, db in
         let tickets = try SLADerivation.touchedTickets(batch, in: db)
+        // Most batches touch no ticket input and no policy: no further read.
+        let policyRecords = batch.changes.contains { $0.entity == "setting" || $0.entity == "slaPolicy" }
+        guard !tickets.isEmpty || policyRecords else { return }
         let policyName = try ReplicaStore.activePolicyName(in: db)
         let policyChanged =
             batch.wrote(entity: "setting", rowID: "sla") || batch.wrote(entity: "slaPolicy", rowID: policyName)
@@ -53,21 +56,32 @@ enum SLADerivation {
     }
 
     /// Recomputes both columns of `ticketIDs` from the log, writing only values that changed.
+    ///
+    /// In chunks of 500 tickets: one read of their rows and one `histories` call each.
     static func refresh(_ ticketIDs: [String], policy: SLAPolicy, in db: Database) throws {
-        // Only the columns the history needs (defaults as `ReplicaStore.ticket(from:)` reads them):
-        // this runs for every ticket a batch touches.
-        let select = try db.cachedStatement(
-            sql: "SELECT receivedAt, type, urgency, state, tier, slaEvents, slaDueAt FROM ticket WHERE id = ?")
         let update = try db.cachedStatement(sql: "UPDATE ticket SET slaEvents = ?, slaDueAt = ? WHERE id = ?")
-        for ticketID in ticketIDs {
-            guard let row = try Row.fetchOne(select, arguments: [ticketID]) else { continue }
-            let history = try ReplicaStore.history(
-                ticketID: ticketID, receivedAt: row[0] ?? 0, type: row[1] ?? "", urgency: row[2] ?? "",
-                state: row[3] ?? TicketState.new.rawValue, tier: row[4], in: db)
-            let events = Data(history.events)
-            let due = SLAEngine.earliestDue(for: history, policy: policy)
-            if row[5] as Data? != events || row[6] as Int64? != due {
-                try update.execute(arguments: [events, due, ticketID])
+        for start in stride(from: 0, to: ticketIDs.count, by: 500) {
+            let chunk = Array(ticketIDs[start..<min(start + 500, ticketIDs.count)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            // Only the columns the history needs (defaults as `ReplicaStore.ticket(from:)` reads them).
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT id, receivedAt, type, urgency, state, tier, slaEvents, slaDueAt FROM ticket WHERE id IN (\(marks))"),
+                arguments: StatementArguments(chunk))
+            let subjects = rows.map { row in
+                ReplicaStore.HistorySubject(
+                    id: row[0], receivedAt: row[1] ?? 0, type: row[2] ?? "", urgency: row[3] ?? "",
+                    state: row[4] ?? TicketState.new.rawValue, tier: row[5])
+            }
+            let histories = try ReplicaStore.histories(of: subjects, in: db)
+            for row in rows {
+                let ticketID: String = row[0]
+                guard let history = histories[ticketID] else { continue }
+                let events = Data(history.events)
+                let due = SLAEngine.earliestDue(for: history, policy: policy)
+                if row[6] as Data? != events || row[7] as Int64? != due {
+                    try update.execute(arguments: [events, due, ticketID])
+                }
             }
         }
     }
