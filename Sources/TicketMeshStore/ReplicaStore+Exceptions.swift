@@ -20,7 +20,7 @@ extension ReplicaStore {
             try self.authorize(.raiseException, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
             let exception = ServiceException(
-                id: RecordID.make(at: self.configuration.now()), ticketId: ticket.id, category: category, grade: grade, description: text, at: now,
+                id: RecordID.make(at: now), ticketId: ticket.id, category: category, grade: grade, description: text, at: now,
                 by: actor, site: self.site.rawValue)
             var values: [(String, FieldValue)] = [
                 ("ticketId", .text(ticket.id)), ("category", .text(category.rawValue)), ("grade", .int(Int64(grade.rawValue))),

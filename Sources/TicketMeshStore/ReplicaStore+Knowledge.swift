@@ -14,10 +14,11 @@ extension ReplicaStore {
         let body = try TicketDraft.requireText(body, field: "body", limit: 100_000)
         let category = try Article.validateCategory(category)
         try await authorize(.manageKnowledge, actor: actor)
-        let id = RecordID.make(at: self.configuration.now())
+        let now = configuration.now()
+        let id = RecordID.make(at: now)
         let values: [(String, FieldValue)] = [
             ("title", .text(title)), ("body", .text(body)), ("category", .text(category)), ("site", .text(site.rawValue)),
-            ("createdAt", .int(configuration.now())),
+            ("createdAt", .int(now)),
         ] + (actor.map { [("author", FieldValue.text($0))] } ?? [])
         try await commit(values.map { FieldEdit(entity: "article", rowID: id, field: $0.0, value: $0.1) }, actor: actor)
         return try await article(id)

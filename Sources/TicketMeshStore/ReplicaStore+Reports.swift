@@ -81,7 +81,7 @@ extension ReplicaStore {
     let complaint = "(t.type = 'complaint' OR t.type LIKE 'complaint/%')"
     let sql = """
       SELECT t.id, t.number, t.type, t.urgency, t.state, t.assignee, t.department, t.leadDepartment, t.collaborators,
-        t.summary, t.receivedAt, t.resolvedAt, t.score, t.tier,
+        t.summary, t.receivedAt, t.resolvedAt, t.score, t.tier, t.slaEvents,
         (SELECT MIN(e.at) FROM entry e WHERE e.ticketId = t.id AND e.kind = 'reply') AS firstReply,
         (SELECT COUNT(*) FROM entry e WHERE e.ticketId = t.id AND e.kind = 'reply') AS replies,
         EXISTS (SELECT 1 FROM change c WHERE \(marks) AND c.value != 'pending-customer') AS marked,
@@ -97,13 +97,15 @@ extension ReplicaStore {
     let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
     while let row = try rows.next() {
       let receivedAt: Int64 = row[10]
-      let firstReply: Int64? = row[14]
+      let firstReply: Int64? = row[15]
       let urgency: String = row[3] ?? Urgency.normal.rawValue
       var met: Bool?
-      if engineForAll || (policy.pauseOnPending && row[17] as Bool) {
-        let history = try Self.history(
-          ticketID: row[0], receivedAt: receivedAt, type: row[2] ?? "", urgency: urgency,
-          state: row[4] ?? TicketState.new.rawValue, tier: (row[13] as Int64?).map { Int($0) }, in: db)
+      if engineForAll || (policy.pauseOnPending && row[18] as Bool) {
+        // The history the queue keeps on the row (`slaEvents`), else from the log.
+        let subject = HistorySubject(
+          id: row[0], receivedAt: receivedAt, type: row[2] ?? "", urgency: urgency,
+          state: row[4] ?? TicketState.new.rawValue, tier: (row[13] as Int64?).map { Int($0) })
+        let history = try SLADerivation.history(of: subject, events: row[14], in: db)
         let clocks = SLAEngine.clocks(for: history, policy: policy, now: period.to)
         switch clocks.first(where: { $0.kind == .firstResponse })?.status {
         case .met?: met = true
@@ -124,10 +126,10 @@ extension ReplicaStore {
           state: row[4] ?? TicketState.new.rawValue, assignee: row[5],
           department: row[6], leadDepartment: row[7], collaborators: row[8], summary: row[9] ?? "",
           receivedAt: receivedAt,
-          resolvedAt: row[11], firstReplyAt: firstReply, replies: row[15],
+          resolvedAt: row[11], firstReplyAt: firstReply, replies: row[16],
           score: (row[12] as Int64?).map { Int($0) },
-          tier: (row[13] as Int64?).map { Int($0) }, reopenedOrEscalated: row[16],
-          repeatComplaint: row[18],
+          tier: (row[13] as Int64?).map { Int($0) }, reopenedOrEscalated: row[17],
+          repeatComplaint: row[19],
           firstResponseMet: met))
     }
     let grades = try Int.fetchCursor(

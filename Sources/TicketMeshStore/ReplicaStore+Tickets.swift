@@ -31,7 +31,7 @@ extension ReplicaStore {
     /// - Throws: `DomainError` naming the field and rule for bad input or an unknown customer; nothing is written then.
     package func createTicket(_ draft: TicketDraft, actor: String?) async throws -> Ticket {
         let now = configuration.now()
-        let id = RecordID.make(at: self.configuration.now())
+        let id = RecordID.make(at: now)
         try await writer.write { db in
             try self.authorize(.createTicket, actor: actor, in: db)
             let valid = try draft.validated(types: try self.requestTypes(db), now: now)

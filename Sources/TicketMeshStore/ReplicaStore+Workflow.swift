@@ -182,7 +182,7 @@ extension ReplicaStore {
             }
             try current.checkTransition(to: .escalated)
             let escalation = Escalation(
-                id: RecordID.make(at: self.configuration.now()), ticketId: ticket.id, kind: "manual", clock: nil, dueAt: nil, tier: tier,
+                id: RecordID.make(at: now), ticketId: ticket.id, kind: "manual", clock: nil, dueAt: nil, tier: tier,
                 toRole: nil, reason: text, at: now, by: actor)
             try self.commit(Self.escalationEdits(escalation), actor: actor, in: db)
             if ticket.type == "complaint" || ticket.type.hasPrefix("complaint/") {
@@ -393,10 +393,11 @@ extension ReplicaStore {
     }
 
     func entryEdits(ticketID: String, kind: Entry.Kind, body: String, score: Int?, actor: String?) -> [FieldEdit] {
-        let id = RecordID.make(at: self.configuration.now())
+        let now = configuration.now()
+        let id = RecordID.make(at: now)
         var values: [(String, FieldValue)] = [
             ("ticketId", .text(ticketID)), ("kind", .text(kind.rawValue)), ("body", .text(body)),
-            ("at", .int(configuration.now())), ("site", .text(site.rawValue)),
+            ("at", .int(now)), ("site", .text(site.rawValue)),
         ]
         if let actor { values.append(("author", .text(actor))) }
         if let score { values.append(("score", .int(Int64(score)))) }

@@ -63,16 +63,10 @@ enum SLADerivation {
         for start in stride(from: 0, to: ticketIDs.count, by: 500) {
             let chunk = Array(ticketIDs[start..<min(start + 500, ticketIDs.count)])
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            // Only the columns the history needs (defaults as `ReplicaStore.ticket(from:)` reads them).
             let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT id, receivedAt, type, urgency, state, tier, slaEvents, slaDueAt FROM ticket WHERE id IN (\(marks))"),
+                db.cachedStatement(sql: "SELECT \(subjectColumns) FROM ticket WHERE id IN (\(marks))"),
                 arguments: StatementArguments(chunk))
-            let subjects = rows.map { row in
-                ReplicaStore.HistorySubject(
-                    id: row[0], receivedAt: row[1] ?? 0, type: row[2] ?? "", urgency: row[3] ?? "",
-                    state: row[4] ?? TicketState.new.rawValue, tier: row[5])
-            }
+            let subjects = rows.map(subject)
             let histories = try ReplicaStore.histories(of: subjects, in: db)
             for row in rows {
                 let ticketID: String = row[0]
@@ -91,11 +85,10 @@ enum SLADerivation {
     /// Reads no history from the log: O(tickets) decoding and clock arithmetic, in this transaction.
     static func refreshDueTimes(policy: SLAPolicy, in db: Database) throws {
         var changed: [(String, Int64?)] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM ticket")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(subjectColumns) FROM ticket")
         while let row = try rows.next() {
-            let ticket = ReplicaStore.ticket(from: row)
-            let due = SLAEngine.earliestDue(for: try history(of: ticket, row: row, in: db), policy: policy)
-            if row["slaDueAt"] as Int64? != due { changed.append((ticket.id, due)) }
+            let due = SLAEngine.earliestDue(for: try history(of: subject(row), events: row[6], in: db), policy: policy)
+            if row[7] as Int64? != due { changed.append((row[0], due)) }
         }
         let update = try db.cachedStatement(sql: "UPDATE ticket SET slaDueAt = ? WHERE id = ?")
         for (ticketID, due) in changed { try update.execute(arguments: [due, ticketID]) }
@@ -107,15 +100,33 @@ enum SLADerivation {
         try refresh(try String.fetchAll(db, sql: "SELECT id FROM ticket"), policy: policy, in: db)
     }
 
+    /// The ticket columns a history starts from, then the two derived ones (see `subject(_:)`).
+    static let subjectColumns = "id, receivedAt, type, urgency, state, tier, slaEvents, slaDueAt"
+
+    /// A row selected with `subjectColumns`, read with the defaults of `ReplicaStore.ticket(from:)`.
+    static func subject(_ row: Row) -> ReplicaStore.HistorySubject {
+        ReplicaStore.HistorySubject(
+            id: row[0], receivedAt: row[1] ?? 0, type: row[2] ?? "", urgency: row[3] ?? "",
+            state: row[4] ?? TicketState.new.rawValue, tier: row[5])
+    }
+
     /// A ticket's SLA history from its row's `slaEvents`, or from the log if the row has none.
     static func history(of ticket: Ticket, row: Row, in db: Database) throws -> TicketHistory {
-        if let events = row["slaEvents"] as Data?,
+        let subject = ReplicaStore.HistorySubject(
+            id: ticket.id, receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency, state: ticket.state,
+            tier: ticket.tier)
+        return try history(of: subject, events: row["slaEvents"], in: db)
+    }
+
+    /// The history stored as `events`, or from the log when there is none (a row not derived yet).
+    static func history(of subject: ReplicaStore.HistorySubject, events: Data?, in db: Database) throws -> TicketHistory {
+        if let events,
             let history = TicketHistory(
-                receivedAt: ticket.receivedAt, type: ticket.type, urgency: ticket.urgency,
-                state: TicketState(rawValue: ticket.state) ?? .new, tier: ticket.tier, events: Array(events))
+                receivedAt: subject.receivedAt, type: subject.type, urgency: subject.urgency,
+                state: TicketState(rawValue: subject.state) ?? .new, tier: subject.tier, events: Array(events))
         {
             return history
         }
-        return try ReplicaStore.history(of: ticket, in: db)
+        return try ReplicaStore.histories(of: [subject], in: db)[subject.id]!
     }
 }

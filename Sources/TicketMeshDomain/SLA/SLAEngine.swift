@@ -71,7 +71,7 @@ package enum SLAEngine {
     /// was never paused. The queue orders candidates by it (Docs/performance.md, "Web queue").
     package static func earliestDue(for history: TicketHistory, policy: SLAPolicy) -> Int64? {
         // At the earliest instant every open pause is empty and every other one is clipped away.
-        clocks(for: history, policy: policy, now: .min).filter { $0.stoppedAt == nil }.map(\.dueAt).min()
+        nextDue(clocks(for: history, policy: policy, now: .min))
     }
 
     /// The earliest due time among running (not stopped) clocks; nil when none runs.
