@@ -46,6 +46,8 @@ let package = Package(
                 "TicketMeshDomain",
                 "TicketMeshReplication",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for the read cache's version probe (ReadCache.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

@@ -1,24 +1,11 @@
-/// The UI's mustache templates; `layout` wraps every page's `content`.
+/// The UI's mustache templates, each a page's content; `WebUI.page` wraps it in the layout.
+/// The queue page is written in Swift (`WebUI.queueTable`): it is the page agents reload all day.
 enum Templates {
     static let all: [String: String] = [
-        "layout": layout, "login": login, "queue": queue, "ticket": ticket, "newTicket": newTicket,
+        "login": login, "ticket": ticket, "newTicket": newTicket,
         "customers": customers, "customer": customer, "kb": kb, "site": site, "error": error,
         "reports": reports,
     ]
-
-    static let layout = """
-        <!doctype html>
-        <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · {{t.app}}</title><link rel="stylesheet" href="/static/app.css"></head>
-        <body><header><a class="brand" href="/queue">{{t.app}}</a>
-        {{#user}}<nav><a id="nav-queue" href="/queue">{{t.queue}}</a><a id="nav-new" href="/tickets/new">{{t.newTicket}}</a>
-        <a id="nav-customers" href="/customers">{{t.customers}}</a><a id="nav-kb" href="/kb">{{t.kb}}</a><a id="nav-reports" href="/reports">{{t.reports}}</a><a id="nav-site" href="/site">{{t.site}}</a></nav>
-        <span class="who" id="who">{{name}} ({{role}})</span>
-        <form method="post" action="/logout" class="inline"><button id="logout">{{t.logout}}</button></form>{{/user}}
-        <a class="lang" id="lang" href="?lang={{t.otherLang}}">{{t.language}}</a></header>
-        <main>{{#flash}}<p class="flash" id="flash" role="alert">{{flash}}</p>{{/flash}}{{{content}}}</main>
-        <script src="/static/app.js"></script></body></html>
-        """
 
     static let login = """
         <h1>{{t.login}}</h1>
@@ -26,16 +13,6 @@ enum Templates {
         <label>{{t.user}} <input name="user" id="login-user" autocomplete="username" required></label>
         <label>{{t.password}} <input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
         <button type="submit" id="login-submit">{{t.login}}</button></form>
-        """
-
-    static let queue = """
-        <h1>{{t.queue}}</h1>
-        <table id="queue"><thead><tr><th>{{t.number}}</th><th>{{t.summary}}</th><th>{{t.state}}</th><th>{{t.urgency}}</th>
-        <th>{{t.assignee}}</th><th>{{t.due}}</th></tr></thead><tbody>
-        {{{rows}}}
-        {{^hasItems}}<tr><td colspan="6">{{t.empty}}</td></tr>{{/hasItems}}
-        </tbody></table>
-        {{#more}}<p><a id="queue-more" href="{{more}}">{{t.more}}</a></p>{{/more}}
         """
 
     static let newTicket = """

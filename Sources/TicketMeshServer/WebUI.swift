@@ -45,24 +45,74 @@ struct WebUI: Sendable {
         flash: String? = nil
     ) -> Response {
         let lang = Self.language(request)
-        let table = Strings.table(lang)
         var context = values
-        context["t"] = table
+        context["t"] = Strings.table(lang)
         context["lang"] = lang
         let content = library.render(context, withTemplate: template) ?? ""
-        var layout: [String: Any] = ["t": table, "lang": lang, "title": table[title] ?? title, "content": content]
-        if let user { layout["user"] = ["name": user.name, "role": user.role.rawValue] }
-        if let flash = flash ?? request.uri.queryParameters["error"].map(String.init) { layout["flash"] = flash }
+        return Self.page(title: title, request: request, user: user, status: status, flash: flash) { html, _ in html.raw(content) }
+    }
+
+    /// An HTML response: the layout (header, navigation, language switch, flash message) around
+    /// what `content` writes with the page's strings.
+    static func page(
+        title: String,
+        request: Request,
+        user: User?,
+        status: HTTPResponse.Status = .ok,
+        flash: String? = nil,
+        content: (inout HTML, _ strings: [String: String]) -> Void
+    ) -> Response {
+        let lang = language(request)
+        let t = Strings.table(lang)
+        var html = HTML(capacity: 32 * 1024)
+        html.raw("<!doctype html>\n<html lang=\"")
+        html.text(lang)
+        html.raw("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+        html.text(t[title] ?? title)
+        html.raw(" · ")
+        html.text(t["app"] ?? "")
+        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\n<body><header><a class=\"brand\" href=\"/queue\">")
+        html.text(t["app"] ?? "")
+        html.raw("</a>\n")
+        if let user {
+            html.raw("<nav>")
+            for (id, href, key) in navigation {
+                html.raw("<a id=\"\(id)\" href=\"\(href)\">")
+                html.text(t[key] ?? key)
+                html.raw("</a>")
+            }
+            html.raw("</nav>\n<span class=\"who\" id=\"who\">")
+            html.text(user.name)
+            html.raw(" (")
+            html.text(user.role.rawValue)
+            html.raw(")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\"><button id=\"logout\">")
+            html.text(t["logout"] ?? "")
+            html.raw("</button></form>")
+        }
+        html.raw("\n<a class=\"lang\" id=\"lang\" href=\"?lang=")
+        html.text(t["otherLang"] ?? "")
+        html.raw("\">")
+        html.text(t["language"] ?? "")
+        html.raw("</a></header>\n<main>")
+        if let flash = flash ?? request.uri.queryParameters["error"].map(String.init) {
+            html.raw("<p class=\"flash\" id=\"flash\" role=\"alert\">")
+            html.text(flash)
+            html.raw("</p>")
+        }
+        content(&html, t)
+        html.raw("</main>\n<script src=\"/static/app.js\"></script></body></html>")
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
             headers[.setCookie] = Cookie(name: "tm_lang", value: String(query), path: "/", sameSite: .lax).description
         }
-        return Response(
-            status: status,
-            headers: headers,
-            body: .init(byteBuffer: ByteBuffer(string: library.render(layout, withTemplate: "layout") ?? ""))
-        )
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: html.bytes)))
     }
+
+    /// The header's links for a logged-in user: element id, target, string key.
+    static let navigation = [
+        ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"), ("nav-customers", "/customers", "customers"),
+        ("nav-kb", "/kb", "kb"), ("nav-reports", "/reports", "reports"), ("nav-site", "/site", "site"),
+    ]
 
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])

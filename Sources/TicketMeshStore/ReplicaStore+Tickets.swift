@@ -145,7 +145,7 @@ extension ReplicaStore {
     }
 
     /// A filter for `tickets(matching:)`.
-    package struct TicketFilter: Sendable {
+    package struct TicketFilter: Sendable, Hashable {
         package var state: String?
         package var urgency: String?
         package var assignee: String?

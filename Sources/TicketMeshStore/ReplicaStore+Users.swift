@@ -12,13 +12,30 @@ extension ReplicaStore {
     ///
     /// - Throws: `DomainError.forbidden` naming the user, the role and the roles that may.
     func authorize(_ action: Permission, actor: String?, in db: Database) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role IS NOT NULL)") == true else { return }
+        let open = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role IS NOT NULL)") != true
+        try Self.authorize(action, actor: actor, openMode: open, user: { try self.user(named: $0, in: db) })
+    }
+
+    /// Checks `action` for `actor` against the users as of now: from the read cache while the
+    /// database has not changed, else in a read transaction.
+    package func authorize(_ action: Permission, actor: String?) async throws {
+        guard try await hasUsers() else { return }
+        let found = if let actor { try await user(named: actor) } else { User?.none }
+        try Self.authorize(action, actor: actor, openMode: false, user: { _ in found })
+    }
+
+    /// The rule both checks share: open mode allows everything, otherwise `actor` must be an
+    /// active user whose role allows `action`.
+    static func authorize(
+        _ action: Permission, actor: String?, openMode: Bool, user lookup: (String) throws -> User?
+    ) throws {
+        guard !openMode else { return }
         guard let actor else {
             throw DomainError(
                 code: .forbidden,
                 message: "forbidden: no acting user to \(action.rawValue): pass --as USER or set TICKETMESH_USER (this site has users)")
         }
-        guard let user = try user(named: actor, in: db), user.active else {
+        guard let user = try lookup(actor), user.active else {
             throw DomainError(
                 code: .forbidden,
                 message: "forbidden: user '\(actor)' is not an active user of this site and may not \(action.rawValue): ask an admin to run 'ticketmesh user add \(actor) --role ROLE'")
@@ -26,14 +43,11 @@ extension ReplicaStore {
         guard user.role.allows(action) else { throw action.refusal(user: actor, role: user.role) }
     }
 
-    /// Checks `action` for `actor` in its own read transaction.
-    package func authorize(_ action: Permission, actor: String?) async throws {
-        try await writer.read { db in try self.authorize(action, actor: actor, in: db) }
-    }
-
     /// Whether any user exists (false: open mode, see `authorize`).
     package func hasUsers() async throws -> Bool {
-        try await writer.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role IS NOT NULL)") ?? false }
+        try await cachedRead(.hasUsers) { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role IS NOT NULL)") ?? false
+        }
     }
 
     /// Adds a user, or changes role, department or active flag of an existing one.
@@ -79,7 +93,7 @@ extension ReplicaStore {
 
     /// A user by name, or nil.
     package func user(named name: String) async throws -> User? {
-        try await writer.read { db in try self.user(named: name, in: db) }
+        try await cachedRead(.user(name)) { db in try self.user(named: name, in: db) }
     }
 
     func user(named name: String, in db: Database) throws -> User? {

@@ -31,6 +31,8 @@ package final class ReplicaStore: Replica {
     package let writer: any DatabaseWriter
     package let site: SiteCode
     package let configuration: Configuration
+    /// Repeated reads kept until the file changes (`ReadCache`).
+    let cache: ReadCache
 
     /// Opens the replica in `directory` (`replica.sqlite`, WAL mode); the site must exist.
     package static func open(directory: URL, configuration: Configuration = .init()) throws -> ReplicaStore {
@@ -99,6 +101,7 @@ package final class ReplicaStore: Replica {
         self.writer = writer
         self.site = SiteCode(trusted: raw)
         self.configuration = configuration
+        self.cache = try ReadCache(path: (writer as? DatabasePool)?.path)
     }
 
     /// The site's display name.

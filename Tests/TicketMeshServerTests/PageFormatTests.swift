@@ -17,19 +17,26 @@ struct PageFormatTests {
         #expect(WebUI.time(nil) == "")
     }
 
-    /// The queue's rows are written without mustache, so they must escape what they show as `{{value}}` does.
-    @Test func queueRowsEscapeEveryShownValue() {
+    /// The queue page is written without mustache, so it must escape what it shows as `{{value}}` does.
+    @Test func queuePageEscapesEveryShownValue() {
         let hostile = "<script>alert(\"x\")</script> & 'q' 物流"
         let ticket = Ticket(
             id: "t\"1", number: "20261128-HQ-0001", customerId: "C1", channel: "phone", type: "complaint",
             urgency: "urgent<", summary: hostile, receivedAt: 0, registeredAt: 0, state: "new>", assignee: "<b>li</b>",
             originSite: "HQ")
-        let html = WebUI.queueRows(
-            [QueueItem(ticket: ticket, clocks: [], nextDueAt: nil)], strings: ["breached": "<i>", "atRisk": "<i>"])
+        var page = HTML()
+        WebUI.queueTable(
+            &page, [QueueItem(ticket: ticket, clocks: [], nextDueAt: nil)],
+            strings: ["breached": "<i>", "atRisk": "<i>", "queue": "<i>", "number": "<i>", "more": "<i>"],
+            more: "/queue?assignee=<li>&limit=100")
+        let html = page.string
         #expect(!html.contains("<script>") && !html.contains("<b>") && !html.contains("<i>"))
         #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; 物流"))
         #expect(html.contains("href=\"/tickets/t&quot;1\""))
         #expect(html.contains("urgent&lt;") && html.contains("new&gt;") && html.contains("&lt;b&gt;li&lt;/b&gt;"))
-        #expect(WebUI.escape("plain 文本") == "plain 文本")
+        #expect(html.contains("href=\"/queue?assignee=&lt;li&gt;&amp;limit=100\""))
+        var plain = HTML()
+        plain.text("plain 文本")
+        #expect(plain.string == "plain 文本")
     }
 }

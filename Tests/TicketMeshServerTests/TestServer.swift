@@ -9,7 +9,8 @@ import TicketMeshStore
 import FoundationNetworking
 #endif
 
-/// A `WebServer` listening on 127.0.0.1, port 0, over an in-memory replica with one user per role.
+/// A `WebServer` listening on 127.0.0.1, port 0, over a replica file (as `serve` runs, so the read
+/// cache is in play) with one user per role.
 ///
 /// Every user's password is `password-<name>`; users are named after their roles.
 struct TestServer {
@@ -19,8 +20,10 @@ struct TestServer {
     static let roles: [Role] = [.admin, .agent, .specialist, .supervisor, .manager, .analyst]
 
     /// A fresh replica with a customer, one user per role (with passwords) unless `users` is false.
-    static func makeStore(users: Bool = true) async throws -> ReplicaStore {
-        let store = try ReplicaStore.inMemory(site: try SiteCode("HQ"))
+    static func makeStore(
+        users: Bool = true, directory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
+    ) async throws -> ReplicaStore {
+        let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
         guard users else { return store }
         _ = try await store.saveUser(User(name: "admin", role: .admin), actor: nil)
         for role in roles where role != .admin {

@@ -92,6 +92,33 @@ struct WebUITests {
         }
     }
 
+    /// The queue and the login are answered from the read cache between writes; a write by another
+    /// connection to the same file (as a CLI command next to `serve` makes) shows on the next request.
+    @Test func writesByAnotherConnectionShowOnTheNextRequest() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
+        try await TestServer.with(try await TestServer.makeStore(directory: directory)) { server in
+            let other = try ReplicaStore.open(directory: directory)
+            let agent = try await server.login(.agent)
+            let ticket = try await server.createTicket(agent, urgency: "urgent", summary: "冷链断电")
+            let id = try #require(ticket["id"] as? String)
+            let cookie = "tm_session=\(agent)"
+            for _ in 0..<3 { #expect(try await server.request("GET", "/queue", cookie: cookie).text.contains("冷链断电")) }
+            let hits = server.store.readCacheStatistics.hits
+            #expect(try await server.request("GET", "/queue", cookie: cookie).text.contains("冷链断电"))
+            #expect(server.store.readCacheStatistics.hits > hits)
+
+            _ = try await other.transition(id, to: .pendingCustomer, event: "waiting for photos", actor: "supervisor")
+            let waiting = try await server.request("GET", "/queue?state=pending-customer", cookie: cookie)
+            #expect(waiting.text.contains("冷链断电"))
+            #expect(!(try await server.request("GET", "/queue?state=new", cookie: cookie).text.contains("冷链断电")))
+
+            _ = try await other.saveUser(User(name: "agent", role: .agent, active: false), actor: "admin")
+            let after = try await server.request("GET", "/queue", cookie: cookie)
+            #expect(after.text.contains("id=\"login-form\""))
+            #expect(try await server.request("GET", "/api/tickets", token: agent).status == 401)
+        }
+    }
+
     @Test func queuePageShowsOnePageAndLinksToMore() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)

@@ -114,7 +114,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
     /// The resolution target for a request type: the most specific of `type`, then its category.
     package func resolutionTarget(type: String) -> Int? {
         if let exact = resolution[type] { return exact }
-        guard let slash = type.firstIndex(of: "/") else { return nil }
+        guard let slash = type.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         return resolution[String(type[..<slash])]
     }
 
