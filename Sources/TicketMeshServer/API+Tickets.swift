@@ -55,7 +55,7 @@ extension API {
     func registerTickets(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
         route(api, .get, "tickets") { request, _, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             let filter = try Self.filter(request)
             switch request.uri.queryParameters["sort"].map(String.init) ?? "sla" {
             case "sla":
@@ -95,7 +95,7 @@ extension API {
             return try JSON.response(ticket, status: .created)
         }
         route(api, .get, "tickets/:id") { _, context, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             return try JSON.response(try await TicketDetail.load(try context.parameters.require("id"), store: store))
         }
         route(api, .patch, "tickets/:id") { request, context, user in

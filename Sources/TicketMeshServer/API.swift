@@ -66,7 +66,7 @@ struct API: Sendable {
     private func registerOthers(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
         route(api, .get, "customers") { request, _, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             let limit = try Self.limit(request)
             return try JSON.response(try await store.customers(limit: limit).map { Backend.visible($0, to: user.role) })
         }
@@ -86,7 +86,7 @@ struct API: Sendable {
             return try JSON.response(Backend.visible(saved, to: user.role), status: .created)
         }
         route(api, .get, "customers/:id") { _, context, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             let customer = try await store.customer(try context.parameters.require("id"))
             struct Body: Encodable {
                 let customer: Customer
@@ -96,7 +96,7 @@ struct API: Sendable {
             return try JSON.response(Body(customer: Backend.visible(customer, to: user.role), tickets: tickets))
         }
         route(api, .get, "kb") { request, _, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             let category = request.uri.queryParameters["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
             return try JSON.response(
@@ -104,11 +104,11 @@ struct API: Sendable {
             )
         }
         route(api, .get, "conflicts") { _, _, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             return try JSON.response(try await store.unresolvedConflicts())
         }
         route(api, .get, "status") { _, _, user in
-            try await store.authorize(.viewTickets, actor: user.name)
+            try Backend.require(.viewTickets, of: user)
             return try JSON.response(try await Self.status(store))
         }
     }

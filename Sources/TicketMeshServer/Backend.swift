@@ -40,6 +40,15 @@ struct Backend: Sendable {
         return user
     }
 
+    /// Checks that the logged-in `user` may take `action` (R10.2): `authenticate` has just read
+    /// them, active, as of this request, so only the role is left to check. Commands check again
+    /// inside their write transaction.
+    ///
+    /// - Throws: 403 naming the user, the role and the roles that may.
+    static func require(_ action: Permission, of user: User) throws {
+        guard user.role.allows(action) else { throw action.refusal(user: user.name, role: user.role) }
+    }
+
     /// Checks a password and opens a session.
     ///
     /// Open mode (no user has a password yet) refuses every login: the API and UI are closed

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// HTML written straight as UTF-8 bytes: markup as given, text escaped as mustache's `{{value}}`
 /// escapes it (`<`, `>`, `&`, `"`, `'`).
 ///
@@ -10,27 +13,57 @@ struct HTML {
     init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
     /// Appends trusted markup as it is.
-    mutating func raw(_ markup: String) { bytes.append(contentsOf: markup.utf8) }
+    mutating func raw(_ markup: String) {
+        var markup = markup
+        markup.withUTF8 { bytes.append(contentsOf: $0) }
+    }
 
     /// Appends `value` escaped, safe as element text and inside a quoted attribute.
     mutating func text(_ value: String) {
-        let utf8 = value.utf8
-        // Most values hold nothing to escape: copy them whole.
-        guard utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else {
-            bytes.append(contentsOf: utf8)
-            return
-        }
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
-            default: bytes.append(byte)
+        var value = value
+        value.withUTF8 { source in
+            // Copy the runs between special characters whole; most values have none.
+            var start = 0
+            for index in source.indices {
+                let entity: StaticString
+                switch source[index] {
+                case UInt8(ascii: "<"): entity = "&lt;"
+                case UInt8(ascii: ">"): entity = "&gt;"
+                case UInt8(ascii: "&"): entity = "&amp;"
+                case UInt8(ascii: "\""): entity = "&quot;"
+                case UInt8(ascii: "'"): entity = "&#39;"
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                start = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
         }
     }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// A time zone's offset from UTC by minute, remembered: zone rules change offsets on whole
+/// minutes, so every second of a minute shares its offset.
+final class ZoneOffsets: Sendable {
+    private let zone: TimeZone
+    private let known = Mutex<[Int64: Int64]>([:])
+    /// Past this many minutes the memory starts again empty.
+    static let capacity = 8192
+
+    init(_ zone: TimeZone) { self.zone = zone }
+
+    /// The offset in seconds at `seconds` since 1970.
+    func seconds(at seconds: Int64) -> Int64 {
+        let minute = seconds >= 0 ? seconds / 60 : (seconds - 59) / 60
+        if let offset = known.withLock({ $0[minute] }) { return offset }
+        let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(minute * 60))))
+        known.withLock { known in
+            if known.count >= Self.capacity { known.removeAll(keepingCapacity: true) }
+            known[minute] = offset
+        }
+        return offset
+    }
 }

@@ -105,28 +105,32 @@ struct QueueCandidates: Sendable {
 
     /// The queue at `now`, or nil when these candidates do not settle it.
     func select(now: Int64) -> [QueueItem]? {
-        var best: [QueueItem] = []
+        // The best `limit` so far in queue order, as positions in `running` with their clocks.
+        var best: [(due: Int64, position: Int, clocks: [SLAClock])] = []
+        func precedes(_ due: Int64, _ position: Int, _ other: (due: Int64, position: Int, clocks: [SLAClock])) -> Bool {
+            (due, running[position].ticket.number) < (other.due, running[other.position].ticket.number)
+        }
         var settled = complete
-        for candidate in running {
-            if best.count == limit, let last = best.last?.nextDueAt, candidate.earliest > last {
+        for (position, candidate) in running.enumerated() {
+            if best.count == limit, let last = best.last, candidate.earliest > last.due {
                 settled = true
                 break
             }
-            let item = Self.item(candidate, policy: policy, now: now)
+            let clocks = SLAEngine.clocks(for: candidate.history, policy: policy, now: now)
             // Which clocks run does not depend on `now`, so a stored due time means a running clock.
-            guard let due = item.nextDueAt else { continue }
-            let key = (due, item.ticket.number)
-            if best.count == limit, let last = best.last, key >= (last.nextDueAt ?? .max, last.ticket.number) { continue }
-            let index = best.firstIndex { ($0.nextDueAt ?? .max, $0.ticket.number) > key } ?? best.endIndex
-            best.insert(item, at: index)
+            guard let due = SLAEngine.nextDue(clocks) else { continue }
+            if best.count == limit, let last = best.last, !precedes(due, position, last) { continue }
+            let index = best.firstIndex { precedes(due, position, $0) } ?? best.endIndex
+            best.insert((due, position, clocks), at: index)
             if best.count > limit { best.removeLast() }
         }
         guard settled else { return nil }
-        if best.count < limit {
+        var items = best.map { QueueItem(ticket: running[$0.position].ticket, clocks: $0.clocks, nextDueAt: $0.due) }
+        if items.count < limit {
             // Only a complete `running` leaves room, and then `idle` was read to fill it.
-            best += idle.prefix(limit - best.count).map { Self.item($0, policy: policy, now: now) }
+            items += idle.prefix(limit - items.count).map { Self.item($0, policy: policy, now: now) }
         }
-        return best
+        return items
     }
 
     static func item(_ candidate: Candidate, policy: SLAPolicy, now: Int64) -> QueueItem {
