@@ -42,6 +42,13 @@ struct HTML {
         }
     }
 
+    /// Appends `separator` and `value` (0–99) as two digits.
+    mutating func twoDigits(_ value: Int64, after separator: Unicode.Scalar) {
+        bytes.append(UInt8(ascii: separator))
+        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
+    }
+
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }
 

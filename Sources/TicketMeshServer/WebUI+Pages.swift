@@ -33,10 +33,10 @@ extension WebUI {
         let month = shifted < 10 ? shifted + 3 : shifted - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         html.raw(String(year))
-        for (separator, value) in [("-", month), ("-", day), (" ", minuteOfDay / 60), (":", minuteOfDay % 60)] {
-            html.raw(value < 10 ? separator + "0" : separator)
-            html.raw(String(value))
-        }
+        html.twoDigits(month, after: "-")
+        html.twoDigits(day, after: "-")
+        html.twoDigits(minuteOfDay / 60, after: " ")
+        html.twoDigits(minuteOfDay % 60, after: ":")
     }
 
     /// The zone pages show times in: the server's, read once.

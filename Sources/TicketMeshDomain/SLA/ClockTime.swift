@@ -18,6 +18,10 @@ package struct ClockTime: Sendable, Equatable {
 
     package init(calendar: BusinessCalendar?, pauses: [Interval] = []) {
         self.calendar = calendar
+        guard !pauses.isEmpty else {
+            self.pauses = []
+            return
+        }
         var merged: [Interval] = []
         for pause in pauses.filter({ $0.end > $0.start }).sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
             if let last = merged.last, pause.start <= last.end {

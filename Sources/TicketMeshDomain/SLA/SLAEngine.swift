@@ -9,7 +9,6 @@ package enum SLAEngine {
         let paused = ClockTime(calendar: policy.calendar, pauses: pending)
         let straight = ClockTime(calendar: policy.calendar)
         let level = policy.level(history.urgency)
-        let finished: [Int64] = history.states.filter { $0.value == .resolved || $0.value == .closed }.map(\.at)
         var result: [SLAClock] = []
 
         func add(_ kind: SLAClock.Kind, start: Int64, stop: Int64?, minutes: Int, time: ClockTime) {
@@ -22,7 +21,9 @@ package enum SLAEngine {
         // Progress updates: last reply → next reply, while the ticket is open.
         if let last = history.replies.last {
             let interval = history.isSevereComplaint ? min(level.update, policy.severeUpdate) : level.update
-            let stop = history.state.isOpen ? nil : finished.first(where: { $0 >= last }) ?? last
+            let stop =
+                history.state.isOpen
+                ? nil : history.states.first { ($0.value == .resolved || $0.value == .closed) && $0.at >= last }?.at ?? last
             add(.update, start: last, stop: stop, minutes: interval, time: paused)
         }
 
@@ -87,7 +88,8 @@ package enum SLAEngine {
         let target = Int64(minutes) * 60_000
         let end = stop ?? max(now, start)
         // Pauses only count up to where the clock ends; the due time projects an open pause ending now.
-        let counted = ClockTime(calendar: time.calendar, pauses: time.pauses.map { .init(start: $0.start, end: min($0.end, end)) })
+        let counted =
+            time.pauses.isEmpty ? time : ClockTime(calendar: time.calendar, pauses: time.pauses.map { .init(start: $0.start, end: min($0.end, end)) })
         let elapsed = counted.elapsed(from: start, to: end)
         let due = counted.advance(from: start, by: target)
         let status: SLAClock.Status
