@@ -52,8 +52,9 @@ struct HTML {
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// A time zone's offset from UTC by minute, remembered: zone rules change offsets on whole
-/// minutes, so every second of a minute shares its offset.
+/// A time zone's offset from UTC by minute, remembered. Zones change offsets on whole minutes of
+/// UTC (the last exception in the tz database, Liberia's, was in 1972), so every second of a
+/// minute shares its offset.
 final class ZoneOffsets: Sendable {
     private let zone: TimeZone
     private let known = Mutex<[Int64: Int64]>([:])

@@ -99,23 +99,32 @@ struct QueueCandidates: Sendable {
     /// `running` is complete.
     let idle: [Candidate]
 
-    /// Rows read past the ones that settle the queue at the time of reading, so later calls find
-    /// the queue settled even as waiting tickets' due times move on.
-    static func spare(_ limit: Int) -> Int { limit }
-
     /// The queue at `now`, or nil when these candidates do not settle it.
     func select(now: Int64) -> [QueueItem]? {
-        // The best `limit` so far in queue order, as positions in `running` with their clocks.
+        guard let best = top(now: now) else { return nil }
+        var items = best.map { QueueItem(ticket: running[$0.position].ticket, clocks: $0.clocks, nextDueAt: $0.due) }
+        if items.count < limit {
+            // Only a complete `running` leaves room, and then `idle` was read to fill it.
+            items += idle.prefix(limit - items.count).map { candidate in
+                let clocks = SLAEngine.clocks(for: candidate.history, policy: policy, now: now)
+                return QueueItem(ticket: candidate.ticket, clocks: clocks, nextDueAt: SLAEngine.nextDue(clocks))
+            }
+        }
+        return items
+    }
+
+    /// The best `limit` of `running` at `now` in queue order, as positions with their clocks; nil
+    /// when an unread ticket could still be among them.
+    ///
+    /// Exact top-K: stops at the first candidate whose bound is past the limit-th real due time,
+    /// since no later candidate can come before it.
+    func top(now: Int64) -> [(due: Int64, position: Int, clocks: [SLAClock])]? {
         var best: [(due: Int64, position: Int, clocks: [SLAClock])] = []
         func precedes(_ due: Int64, _ position: Int, _ other: (due: Int64, position: Int, clocks: [SLAClock])) -> Bool {
             (due, running[position].ticket.number) < (other.due, running[other.position].ticket.number)
         }
-        var settled = complete
         for (position, candidate) in running.enumerated() {
-            if best.count == limit, let last = best.last, candidate.earliest > last.due {
-                settled = true
-                break
-            }
+            if best.count == limit, let last = best.last, candidate.earliest > last.due { return best }
             let clocks = SLAEngine.clocks(for: candidate.history, policy: policy, now: now)
             // Which clocks run does not depend on `now`, so a stored due time means a running clock.
             guard let due = SLAEngine.nextDue(clocks) else { continue }
@@ -124,67 +133,51 @@ struct QueueCandidates: Sendable {
             best.insert((due, position, clocks), at: index)
             if best.count > limit { best.removeLast() }
         }
-        guard settled else { return nil }
-        var items = best.map { QueueItem(ticket: running[$0.position].ticket, clocks: $0.clocks, nextDueAt: $0.due) }
-        if items.count < limit {
-            // Only a complete `running` leaves room, and then `idle` was read to fill it.
-            items += idle.prefix(limit - items.count).map { Self.item($0, policy: policy, now: now) }
-        }
-        return items
+        return complete ? best : nil
     }
 
-    static func item(_ candidate: Candidate, policy: SLAPolicy, now: Int64) -> QueueItem {
-        let clocks = SLAEngine.clocks(for: candidate.history, policy: policy, now: now)
-        return QueueItem(ticket: candidate.ticket, clocks: clocks, nextDueAt: SLAEngine.nextDue(clocks))
-    }
-
-    /// Reads the candidates that settle the queue at `now`, and `spare` more.
+    /// Reads a page of rows at a time until they settle the queue at `now`, then one page more as
+    /// spare, so later calls find it settled even as waiting tickets' due times move on.
     static func read(_ query: QueueQuery, now: Int64, in db: Database) throws -> QueueCandidates {
+        precondition(query.limit > 0, "a queue of no rows needs no candidates")
         let policy = try ReplicaStore.slaPolicy(named: try ReplicaStore.activePolicyName(in: db), in: db)
         func candidate(_ row: Row) throws -> Candidate {
             let ticket = ReplicaStore.ticket(from: row)
             return Candidate(
                 ticket: ticket, history: try SLADerivation.history(of: ticket, row: row, in: db), earliest: row["slaDueAt"] ?? .max)
         }
-        var running: [Candidate] = []
-        var complete = true
-        // The limit-th best real due time so far, kept as a sorted list of the best `limit`.
-        var best: [(Int64, String)] = []
-        var spare: Int?
         let rows = try Row.fetchCursor(
             db.cachedStatement(
                 sql: "SELECT * FROM ticket WHERE \(query.matching) AND slaDueAt IS NOT NULL ORDER BY slaDueAt, number"),
             arguments: query.arguments)
-        while let row = try rows.next() {
-            let next = try candidate(row)
-            if spare == nil, best.count == query.limit, let last = best.last, next.earliest > last.0 {
-                spare = Self.spare(query.limit)
-            }
-            if let left = spare {
-                if left == 0 {
-                    complete = false
-                    break
+        var running: [Candidate] = []
+        var exhausted = false
+        /// Reads up to a page of rows, noting when none is left.
+        func readPage() throws {
+            for _ in 0..<query.limit {
+                guard let row = try rows.next() else {
+                    exhausted = true
+                    return
                 }
-                spare = left - 1
+                running.append(try candidate(row))
             }
-            running.append(next)
-            guard spare == nil, let due = item(next, policy: policy, now: now).nextDueAt else { continue }
-            let key = (due, next.ticket.number)
-            let index = best.firstIndex { $0 > key } ?? best.endIndex
-            best.insert(key, at: index)
-            if best.count > query.limit { best.removeLast() }
         }
-        var idle: [Candidate] = []
-        if complete, best.count < query.limit {
-            idle = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT * FROM ticket WHERE \(query.matching) AND slaDueAt IS NULL
-                        ORDER BY registeredAt DESC, number DESC LIMIT ?
-                        """),
-                arguments: query.arguments + [query.limit - best.count]
-            ).map(candidate)
+        func candidates(idle: [Candidate] = []) -> QueueCandidates {
+            QueueCandidates(limit: query.limit, policy: policy, running: running, complete: exhausted, idle: idle)
         }
-        return QueueCandidates(limit: query.limit, policy: policy, running: running, complete: complete, idle: idle)
+        try readPage()
+        while !exhausted, candidates().top(now: now) == nil { try readPage() }
+        if !exhausted { try readPage() }
+        let settled = candidates().top(now: now)?.count ?? query.limit
+        guard exhausted, settled < query.limit else { return candidates() }
+        let idle = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM ticket WHERE \(query.matching) AND slaDueAt IS NULL
+                    ORDER BY registeredAt DESC, number DESC LIMIT ?
+                    """),
+            arguments: query.arguments + [query.limit - settled]
+        ).map(candidate)
+        return candidates(idle: idle)
     }
 }

@@ -57,13 +57,13 @@ extension QueueTests {
         clock.advance(30 * 60_000)
         _ = try await store.transition(urgent.id, to: .pendingCustomer, event: "waiting for the customer", actor: nil)
 
-        // Read at the pause: the urgent ticket settles a one-row queue, one spare row follows.
+        // Read at the pause: the urgent ticket and the next bound settle a one-row queue; a page (one row) of spare follows.
         let query = try QueueQuery(.init(limit: 1))
         let kept = try await store.writer.read { db in try QueueCandidates.read(query, now: self.clock.now, in: db) }
-        #expect(kept.running.map(\.ticket.id) == [urgent.id, normal.id])
+        #expect(kept.running.map(\.ticket.id) == [urgent.id, normal.id, later.id])
         #expect(!kept.complete)
         #expect(kept.select(now: clock.now)?.map(\.ticket.id) == [urgent.id])
-        // A day later the pause has pushed the urgent due time past every normal one: two rows no longer settle it.
+        // A day later the pause has pushed the urgent due time past every normal one: the kept rows no longer settle it.
         let nextDay = start + 86_400_000
         #expect(kept.select(now: nextDay) == nil)
 
