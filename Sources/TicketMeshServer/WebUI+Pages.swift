@@ -65,7 +65,7 @@ extension WebUI {
         }
         html.raw("</tr></thead><tbody>\n")
         let breached = t["breached"] ?? "", atRisk = t["atRisk"] ?? ""
-        for item in items {
+        func row(_ item: borrowing QueueItem) {
             html.raw("<tr class=\"ticket-row\" data-number=\"")
             html.text(item.ticket.number)
             html.raw("\" data-due=\"")
@@ -96,6 +96,8 @@ extension WebUI {
             }
             html.raw("</td></tr>")
         }
+        // Borrowed by index: a `for item in items` would copy every ticket it passes.
+        for index in items.indices { row(items[index]) }
         if items.isEmpty {
             html.raw("<tr><td colspan=\"6\">")
             html.text(t["empty"] ?? "")

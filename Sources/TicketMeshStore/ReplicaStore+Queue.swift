@@ -27,12 +27,13 @@ extension ReplicaStore {
     /// stops once the next bound is past the limit-th real due time (Docs/performance.md, "Web queue").
     package func slaQueue(_ filter: TicketFilter, now: Int64? = nil) async throws -> [QueueItem] {
         let at = now ?? configuration.now()
-        let query = try QueueQuery(filter)
-        guard query.limit > 0 else { return [] }
+        guard filter.limit > 0 else { return [] }
         let version = try cache.version()
+        // Only a valid filter's candidates are ever kept.
         if let kept = cache.value(.queue(filter), at: version, as: QueueCandidates.self), let items = kept.select(now: at) {
             return items
         }
+        let query = try QueueQuery(filter)
         let candidates = try await writer.read { db in try QueueCandidates.read(query, now: at, in: db) }
         cache.set(.queue(filter), candidates, at: version)
         guard let items = candidates.select(now: at) else {
@@ -123,9 +124,10 @@ struct QueueCandidates: Sendable {
         func precedes(_ due: Int64, _ position: Int, _ other: (due: Int64, position: Int, clocks: [SLAClock])) -> Bool {
             (due, running[position].ticket.number) < (other.due, running[other.position].ticket.number)
         }
-        for (position, candidate) in running.enumerated() {
-            if best.count == limit, let last = best.last, candidate.earliest > last.due { return best }
-            let clocks = SLAEngine.clocks(for: candidate.history, policy: policy, now: now)
+        // By index: a `for candidate in running` would copy every ticket and history it passes.
+        for position in running.indices {
+            if best.count == limit, let last = best.last, running[position].earliest > last.due { return best }
+            let clocks = SLAEngine.clocks(for: running[position].history, policy: policy, now: now)
             // Which clocks run does not depend on `now`, so a stored due time means a running clock.
             guard let due = SLAEngine.nextDue(clocks) else { continue }
             if best.count == limit, let last = best.last, !precedes(due, position, last) { continue }
@@ -136,7 +138,7 @@ struct QueueCandidates: Sendable {
         return complete ? best : nil
     }
 
-    /// Reads a page of rows at a time until they settle the queue at `now`, then one page more as
+    /// Reads rows a page at a time until they settle the queue at `now`, then one page more as
     /// spare, so later calls find it settled even as waiting tickets' due times move on.
     static func read(_ query: QueueQuery, now: Int64, in db: Database) throws -> QueueCandidates {
         precondition(query.limit > 0, "a queue of no rows needs no candidates")
@@ -152,9 +154,9 @@ struct QueueCandidates: Sendable {
             arguments: query.arguments)
         var running: [Candidate] = []
         var exhausted = false
-        /// Reads up to a page of rows, noting when none is left.
-        func readPage() throws {
-            for _ in 0..<query.limit {
+        /// Reads up to `count` rows, noting when none is left.
+        func read(_ count: Int) throws {
+            for _ in 0..<count {
                 guard let row = try rows.next() else {
                     exhausted = true
                     return
@@ -165,11 +167,11 @@ struct QueueCandidates: Sendable {
         func candidates(idle: [Candidate] = []) -> QueueCandidates {
             QueueCandidates(limit: query.limit, policy: policy, running: running, complete: exhausted, idle: idle)
         }
-        try readPage()
-        while !exhausted, candidates().top(now: now) == nil { try readPage() }
-        if !exhausted { try readPage() }
-        let settled = candidates().top(now: now)?.count ?? query.limit
-        guard exhausted, settled < query.limit else { return candidates() }
+        // A page and the next row's bound usually settle it; waiting tickets may need more.
+        try read(query.limit + 1)
+        while !exhausted, candidates().top(now: now) == nil { try read(query.limit) }
+        if !exhausted { try read(query.limit) }
+        guard exhausted, let settled = candidates().top(now: now)?.count, settled < query.limit else { return candidates() }
         let idle = try Row.fetchAll(
             db.cachedStatement(
                 sql: """

@@ -46,17 +46,17 @@ package enum SLAEngine {
             add(.severePlan, start: history.receivedAt, stop: planned, minutes: policy.severePlan, time: paused)
         } else if let target = policy.resolutionTarget(type: history.type) {
             // Resolution target per type: receipt → first resolution.
-            add(.resolution, start: history.receivedAt, stop: history.times(of: .resolved).first, minutes: target, time: paused)
+            add(.resolution, start: history.receivedAt, stop: history.firstTime(of: .resolved), minutes: target, time: paused)
         }
 
         // Reopened: a new plan within 24 h.
-        if let reopened = history.times(of: .reopened).last {
+        if let reopened = history.lastTime(of: .reopened) {
             let planned = history.plans.first(where: { $0 >= reopened })
             add(.reopenPlan, start: reopened, stop: planned, minutes: policy.reopenPlan, time: paused)
         }
 
         // Follow-up within 24 h of the (last) resolution, once the ticket is resolved or closed.
-        if !history.state.isOpen, let resolved = history.times(of: .resolved).last {
+        if !history.state.isOpen, let resolved = history.lastTime(of: .resolved) {
             let contacted = history.followUps.first(where: { $0 >= resolved })
             add(.followUp, start: resolved, stop: contacted, minutes: policy.followUp, time: straight)
         }
@@ -77,7 +77,9 @@ package enum SLAEngine {
 
     /// The earliest due time among running (not stopped) clocks; nil when none runs.
     package static func nextDue(_ clocks: [SLAClock]) -> Int64? {
-        clocks.filter { $0.stoppedAt == nil }.map(\.dueAt).min()
+        var earliest: Int64?
+        for clock in clocks where clock.stoppedAt == nil { earliest = min(earliest ?? clock.dueAt, clock.dueAt) }
+        return earliest
     }
 
     /// One clock from its start, optional stop and target.

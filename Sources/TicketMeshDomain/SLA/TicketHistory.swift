@@ -85,4 +85,10 @@ package struct TicketHistory: Sendable, Equatable {
 
     /// Times the state became `value`, oldest first.
     package func times(of value: TicketState) -> [Int64] { states.filter { $0.value == value }.map(\.at) }
+
+    /// The first time the state became `value`.
+    package func firstTime(of value: TicketState) -> Int64? { states.first { $0.value == value }?.at }
+
+    /// The last time the state became `value`.
+    package func lastTime(of value: TicketState) -> Int64? { states.last { $0.value == value }?.at }
 }
