@@ -19,7 +19,7 @@ struct API: Sendable {
         api.post("login") { request, _ in try await guarded { try await login(request) } }
         route(api, .post, "logout") { request, _, _ in
             if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-                await backend.sessions.revoke(String(header.dropFirst(7)))
+                backend.sessions.revoke(String(header.dropFirst(7)))
             }
             return Response(status: .noContent)
         }

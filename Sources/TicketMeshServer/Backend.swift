@@ -30,11 +30,11 @@ struct Backend: Sendable {
                 "unauthorized: no token: log in with POST /api/login and send 'Authorization: Bearer TOKEN'"
             )
         }
-        guard let session = await sessions.session(for: token) else {
+        guard let session = sessions.session(for: token) else {
             throw APIError.unauthorized("unauthorized: the token is unknown or expired: log in again")
         }
         guard let user = try await store.user(named: session.user), user.active else {
-            await sessions.revoke(token)
+            sessions.revoke(token)
             throw APIError.unauthorized("unauthorized: user '\(session.user)' is no longer active")
         }
         return user
@@ -66,7 +66,7 @@ struct Backend: Sendable {
             logger.info("Login refused", metadata: ["user": "\(name)"])
             throw APIError.unauthorized("unauthorized: wrong user name or password")
         }
-        let issued = await sessions.issue(for: user.name)
+        let issued = sessions.issue(for: user.name)
         logger.debug("Login", metadata: ["user": "\(name)"])
         return (issued.token, user, issued.session.expiresAt)
     }

@@ -1,16 +1,18 @@
 import Foundation
+import Synchronization
 
 /// Bearer tokens of logged-in users: random, in memory, local to this server process.
 ///
 /// Tokens are not replicated: a login is valid on the site that issued it, and a restart
-/// logs everyone out (Docs/web.md). Each token expires `lifetime` after login.
-actor Sessions {
+/// logs everyone out (Docs/web.md). Each token expires `lifetime` after login. A mutex rather
+/// than an actor: every request looks its token up, and the look-up is a dictionary read.
+final class Sessions: Sendable {
     struct Session: Sendable {
         let user: String
         let expiresAt: Date
     }
 
-    private var sessions: [String: Session] = [:]
+    private let sessions = Mutex<[String: Session]>([:])
     private let lifetime: TimeInterval
     private let now: @Sendable () -> Date
 
@@ -23,29 +25,30 @@ actor Sessions {
     func issue(for user: String) -> (token: String, session: Session) {
         var generator = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        let session = Session(user: user, expiresAt: now().addingTimeInterval(lifetime))
-        sweep()
-        sessions[token] = session
+        let current = now()
+        let session = Session(user: user, expiresAt: current.addingTimeInterval(lifetime))
+        sessions.withLock { sessions in
+            sessions = sessions.filter { $0.value.expiresAt > current }
+            sessions[token] = session
+        }
         return (token, session)
     }
 
     /// The session of `token`, or nil if unknown or expired.
     func session(for token: String) -> Session? {
-        guard let session = sessions[token] else { return nil }
-        guard session.expiresAt > now() else {
-            sessions[token] = nil
-            return nil
+        let current = now()
+        return sessions.withLock { sessions in
+            guard let session = sessions[token] else { return nil }
+            guard session.expiresAt > current else {
+                sessions[token] = nil
+                return nil
+            }
+            return session
         }
-        return session
     }
 
     /// Ends a session.
     func revoke(_ token: String) {
-        sessions[token] = nil
-    }
-
-    private func sweep() {
-        let current = now()
-        sessions = sessions.filter { $0.value.expiresAt > current }
+        _ = sessions.withLock { $0.removeValue(forKey: token) }
     }
 }

@@ -198,7 +198,7 @@ struct WebUI: Sendable {
             }
         }
         router.post("logout") { request, _ in
-            if let token = request.cookies[Backend.sessionCookie]?.value { await backend.sessions.revoke(token) }
+            if let token = request.cookies[Backend.sessionCookie]?.value { backend.sessions.revoke(token) }
             var response = Self.redirect("/login")
             response.headers[.setCookie] =
                 Cookie(name: Backend.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
