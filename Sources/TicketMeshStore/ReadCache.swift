@@ -22,7 +22,7 @@ package final class ReadCache: Sendable {
         case queue(ReplicaStore.TicketFilter)
     }
 
-    /// Hits and misses since the store opened, for the site page and tests.
+    /// Hits and misses since the store opened (tests read them to see the cache answer).
     package struct Statistics: Sendable, Equatable {
         package var hits = 0
         package var misses = 0

@@ -25,6 +25,10 @@ struct WebUITests {
             )
             #expect(failed.status == 401)
             #expect(failed.text.contains("id=\"flash\""))
+            // The layout is written without mustache: a message from the query is still only text.
+            let reflected = try await server.request("GET", "/login?error=%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E&lang=en")
+            #expect(reflected.text.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
+            #expect(!reflected.text.contains("<script>alert"))
         }
     }
 
