@@ -34,11 +34,8 @@ extension ReplicaStore {
             return items
         }
         let query = try QueueQuery(filter)
-        let candidates = try await writer.read { db in try QueueCandidates.read(query, now: at, in: db) }
+        let (candidates, items) = try await writer.read { db in try QueueCandidates.read(query, now: at, in: db) }
         cache.set(.queue(filter), candidates, at: version)
-        guard let items = candidates.select(now: at) else {
-            preconditionFailure("queue candidates read at \(at) do not settle the queue at \(at)")
-        }
         return items
     }
 }
@@ -100,9 +97,16 @@ struct QueueCandidates: Sendable {
     /// `running` is complete.
     let idle: [Candidate]
 
+    /// One of the best: its due time at `now`, its position in `running` and its clocks.
+    typealias Pick = (due: Int64, position: Int, clocks: [SLAClock])
+
     /// The queue at `now`, or nil when these candidates do not settle it.
     func select(now: Int64) -> [QueueItem]? {
-        guard let best = top(now: now) else { return nil }
+        top(now: now).map { items($0, now: now) }
+    }
+
+    /// The queue from `best` (`top(now:)`), filled from `idle` when it is short.
+    func items(_ best: [Pick], now: Int64) -> [QueueItem] {
         var items = best.map { QueueItem(ticket: running[$0.position].ticket, clocks: $0.clocks, nextDueAt: $0.due) }
         if items.count < limit {
             // Only a complete `running` leaves room, and then `idle` was read to fill it.
@@ -119,9 +123,9 @@ struct QueueCandidates: Sendable {
     ///
     /// Exact top-K: stops at the first candidate whose bound is past the limit-th real due time,
     /// since no later candidate can come before it.
-    func top(now: Int64) -> [(due: Int64, position: Int, clocks: [SLAClock])]? {
-        var best: [(due: Int64, position: Int, clocks: [SLAClock])] = []
-        func precedes(_ due: Int64, _ position: Int, _ other: (due: Int64, position: Int, clocks: [SLAClock])) -> Bool {
+    func top(now: Int64) -> [Pick]? {
+        var best: [Pick] = []
+        func precedes(_ due: Int64, _ position: Int, _ other: Pick) -> Bool {
             (due, running[position].ticket.number) < (other.due, running[other.position].ticket.number)
         }
         // By index: a `for candidate in running` would copy every ticket and history it passes.
@@ -139,8 +143,9 @@ struct QueueCandidates: Sendable {
     }
 
     /// Reads rows a page at a time until they settle the queue at `now`, then one page more as
-    /// spare, so later calls find it settled even as waiting tickets' due times move on.
-    static func read(_ query: QueueQuery, now: Int64, in db: Database) throws -> QueueCandidates {
+    /// spare, so later calls find it settled even as waiting tickets' due times move on; with the
+    /// queue at `now`.
+    static func read(_ query: QueueQuery, now: Int64, in db: Database) throws -> (QueueCandidates, [QueueItem]) {
         precondition(query.limit > 0, "a queue of no rows needs no candidates")
         let policy = try ReplicaStore.slaPolicy(named: try ReplicaStore.activePolicyName(in: db), in: db)
         func candidate(_ row: Row) throws -> Candidate {
@@ -167,19 +172,27 @@ struct QueueCandidates: Sendable {
         func candidates(idle: [Candidate] = []) -> QueueCandidates {
             QueueCandidates(limit: query.limit, policy: policy, running: running, complete: exhausted, idle: idle)
         }
-        // A page and the next row's bound usually settle it; waiting tickets may need more.
+        // A page and the next row's bound usually settle it; waiting tickets may need more. Once
+        // every row is read, `top` always answers.
         try read(query.limit + 1)
-        while !exhausted, candidates().top(now: now) == nil { try read(query.limit) }
+        var settled = candidates().top(now: now)
+        while settled == nil {
+            try read(query.limit)
+            settled = candidates().top(now: now)
+        }
+        let best = settled ?? []
+        // Spare rows come after where `top` stopped, so they leave `best` as it is.
         if !exhausted { try read(query.limit) }
-        guard exhausted, let settled = candidates().top(now: now)?.count, settled < query.limit else { return candidates() }
+        guard exhausted, best.count < query.limit else { return (candidates(), candidates().items(best, now: now)) }
         let idle = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT * FROM ticket WHERE \(query.matching) AND slaDueAt IS NULL
                     ORDER BY registeredAt DESC, number DESC LIMIT ?
                     """),
-            arguments: query.arguments + [query.limit - settled]
+            arguments: query.arguments + [query.limit - best.count]
         ).map(candidate)
-        return candidates(idle: idle)
+        let kept = candidates(idle: idle)
+        return (kept, kept.items(best, now: now))
     }
 }

@@ -131,17 +131,22 @@ enum WebBench {
         return process.terminationStatus
     }
 
-    /// Runs `curl`; its HTTP status and body.
-    static func curl(_ arguments: [String]) throws -> (Int, String) {
+    /// Runs `tool` with `arguments`; its exit status and standard output.
+    static func output(of tool: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-w", "\n%{http_code}"] + arguments
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        var text = String(decoding: data, as: UTF8.self)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs `curl`; its HTTP status and body.
+    static func curl(_ arguments: [String]) throws -> (Int, String) {
+        var text = try output(of: "/usr/bin/curl", ["-s", "-w", "\n%{http_code}"] + arguments).text
         let status = text.split(separator: "\n").last.flatMap { Int($0) } ?? 0
         if let cut = text.lastIndex(of: "\n") { text = String(text[..<cut]) }
         return (status, text)
@@ -162,16 +167,9 @@ enum WebBench {
 
     /// `wrk` with one thread and 8 connections (server and load share two cores), with `--latency`.
     static func wrk(_ url: String, header: String?, seconds: Int) throws -> Load {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = ["-t1", "-c8", "-d\(seconds)s", "--latency"] + (header.map { ["-H", $0] } ?? []) + [url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0,
+        let (status, text) = try output(
+            of: "/usr/bin/wrk", ["-t1", "-c8", "-d\(seconds)s", "--latency"] + (header.map { ["-H", $0] } ?? []) + [url])
+        guard status == 0,
             let rate = text.firstMatch(of: /Requests\/sec:\s+([0-9.]+)/).flatMap({ Double($0.1) }),
             let p50 = percentile("50%", in: text), let p99 = percentile("99%", in: text)
         else { throw SyncBench.BenchError(description: "wrk \(url) failed:\n\(text)") }

@@ -59,7 +59,8 @@ extension QueueTests {
 
         // Read at the pause: the urgent ticket and the next bound settle a one-row queue; a page (one row) of spare follows.
         let query = try QueueQuery(.init(limit: 1))
-        let kept = try await store.writer.read { db in try QueueCandidates.read(query, now: self.clock.now, in: db) }
+        let (kept, read) = try await store.writer.read { db in try QueueCandidates.read(query, now: self.clock.now, in: db) }
+        #expect(read.map(\.ticket.id) == [urgent.id])
         #expect(kept.running.map(\.ticket.id) == [urgent.id, normal.id, later.id])
         #expect(!kept.complete)
         #expect(kept.select(now: clock.now)?.map(\.ticket.id) == [urgent.id])
