@@ -33,6 +33,9 @@ package struct ByteWriter: Sendable {
     }
 
     package mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    /// Empties the buffer, keeping its capacity.
+    package mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 }
 
 /// Reads what `ByteWriter` wrote, refusing anything that runs past the end or breaks a limit.

@@ -20,10 +20,13 @@ package struct Change: Hashable, Sendable {
     package var base: Version?
     /// The user who made the write, for the audit trail (R10.3); nil for system writes.
     package var actor: String?
+    /// Set when a retention purge blanked `value` (R6.2): the change's leaf hash from before, so its
+    /// block still verifies (`Block.leaf(of:)`). `value` is `.null` then.
+    package var scrubbed: BlockHash?
 
     package init(
         origin: SiteCode, seq: Int64, hlc: HLC, entity: String, rowID: String, field: String, value: FieldValue,
-        base: Version? = nil, actor: String? = nil
+        base: Version? = nil, actor: String? = nil, scrubbed: BlockHash? = nil
     ) {
         self.origin = origin
         self.seq = seq
@@ -34,6 +37,7 @@ package struct Change: Hashable, Sendable {
         self.value = value
         self.base = base
         self.actor = actor
+        self.scrubbed = scrubbed
     }
 
     /// The write's position in last-writer-wins order.

@@ -1,40 +1,46 @@
 import Crypto
 import TicketMeshDomain
 
-/// A versioned, checksummed batch of changes: the unit of file export and of sync batches.
+/// A versioned, checksummed list of blocks: the unit of file export (`changes export|import`).
 ///
-/// Layout: magic `TMCS`, format u16, sender site (u8 + UTF-8), change count u32, then each
-/// change as u32 length + `ChangeCodec` bytes, then SHA-256 of everything before it.
+/// Layout: magic `TMCS`, format u16 (2), sender site (u8 + UTF-8), block count u32, then each
+/// block as u32 length + `BlockCodec` bytes, then SHA-256 of everything before it. The checksum
+/// catches damage; the blocks' own hashes and signatures are what prove who wrote them.
 /// Decoding refuses truncation, damage, unknown formats and oversize input with a typed
 /// error; it never allocates more than the input's size.
 package struct ChangeSet: Hashable, Sendable {
-    /// The format this build writes and reads.
-    package static let formatVersion: UInt16 = 1
+    /// The format this build writes and reads (1 held unsigned changes; this build refuses it).
+    package static let formatVersion: UInt16 = 2
     /// The largest single change accepted.
     package static let maxChangeBytes = ChangeCodec.maxTextBytes + 1024
+    /// The largest single block accepted.
+    package static let maxBlockBytes = 64 << 20
     static let magic: [UInt8] = Array("TMCS".utf8)
     static let checksumSize = 32
 
-    /// The site that wrote this set (not necessarily the origin of its changes).
+    /// The site that wrote this set (not necessarily the origin of its blocks).
     package var sender: SiteCode
-    package var changes: [Change]
+    package var blocks: [Block]
 
-    package init(sender: SiteCode, changes: [Change]) {
+    package init(sender: SiteCode, blocks: [Block]) {
         self.sender = sender
-        self.changes = changes
+        self.blocks = blocks
     }
+
+    /// Every block's changes, in order.
+    package var changes: [Change] { blocks.flatMap(\.changes) }
 
     /// The encoded bytes, checksum included.
     package func encoded() -> [UInt8] {
-        var writer = ByteWriter(capacity: 64 + changes.count * 96)
+        var writer = ByteWriter(capacity: 64 + blocks.reduce(0) { $0 + 160 + $1.changes.count * 96 })
         writer.append(Self.magic)
         writer.write(Self.formatVersion)
         writer.writeShort(sender.rawValue)
-        writer.write(UInt32(changes.count))
-        var body = ByteWriter(capacity: 128)
-        for change in changes {
-            body = ByteWriter(capacity: 128)
-            ChangeCodec.encode(change, into: &body)
+        writer.write(UInt32(blocks.count))
+        var body = ByteWriter(capacity: 4096)
+        for block in blocks {
+            body.removeAll()
+            BlockCodec.encode(block, into: &body)
             writer.write(UInt32(body.bytes.count))
             writer.append(body.bytes)
         }
@@ -66,26 +72,28 @@ package struct ChangeSet: Hashable, Sendable {
         var reader = ByteReader(Array(bytes[0..<payloadEnd]), offset: Self.magic.count)
         let format = try reader.read(UInt16.self)
         guard format == Self.formatVersion else {
-            throw ReplicationError(code: .malformed, message: "unsupported change-set format \(format): this build reads format \(Self.formatVersion)")
+            throw ReplicationError(
+                code: .malformed,
+                message: "unsupported change-set format \(format): this build reads format \(Self.formatVersion) (signed blocks)")
         }
         sender = try reader.readSite(field: "sender")
         let count = Int(try reader.read(UInt32.self))
-        guard count <= reader.remaining / (4 + ChangeCodec.minEncodedSize) else {
+        guard count <= reader.remaining / (4 + BlockCodec.minEncodedSize) else {
             throw ReplicationError(code: .malformed, message: "malformed change set: count \(count) does not fit in \(reader.remaining) bytes")
         }
-        var changes: [Change] = []
-        changes.reserveCapacity(count)
+        var blocks: [Block] = []
+        blocks.reserveCapacity(count)
         for index in 0..<count {
             let length = Int(try reader.read(UInt32.self))
-            guard length <= Self.maxChangeBytes else {
-                throw ReplicationError(code: .tooLarge, message: "change \(index) of \(length) bytes exceeds the limit of \(Self.maxChangeBytes)")
+            guard length <= Self.maxBlockBytes else {
+                throw ReplicationError(code: .tooLarge, message: "block \(index) of \(length) bytes exceeds the limit of \(Self.maxBlockBytes)")
             }
             var inner = ByteReader(Array(try reader.readBytes(length)))
-            let change = try ChangeCodec.decode(from: &inner)
+            let block = try BlockCodec.decode(from: &inner)
             try inner.expectEnd()
-            changes.append(change)
+            blocks.append(block)
         }
         try reader.expectEnd()
-        self.changes = changes
+        self.blocks = blocks
     }
 }

@@ -1,3 +1,5 @@
+import TicketMeshDomain
+
 /// A hybrid logical clock timestamp: wall-clock milliseconds plus a logical counter.
 ///
 /// Ordered by physical time, then counter. Twelve bytes on the wire, big-endian.
@@ -42,7 +44,7 @@ package struct HLC: Hashable, Comparable, Sendable, CustomStringConvertible {
 package struct HybridLogicalClock: Sendable, Equatable {
     /// The last timestamp issued or observed.
     package private(set) var last: HLC
-    /// How far (ms) a remote timestamp may be ahead of our wall clock before we stop following it.
+    /// How far (ms) a received block's HLC may be ahead of our wall clock (the skew bound).
     package var maxDrift: Int64
 
     package init(last: HLC = .zero, maxDrift: Int64 = 5 * 60 * 1000) {
@@ -67,24 +69,35 @@ package struct HybridLogicalClock: Sendable, Equatable {
 
     /// The receive rule: after observing `remote`, every later tick is greater than it.
     ///
-    /// A remote timestamp more than `maxDrift` ahead of `wall` is followed only up to
-    /// `wall + maxDrift`, so one site with a wrong clock cannot drag every site into its future.
-    /// The change itself is still applied (a stuck sync is worse); the handshake refuses such peers.
-    package mutating func observe(_ remote: HLC, wall: Int64) {
-        let ceiling = HLC(physical: wall + maxDrift, logical: 0)
-        let bounded = min(remote, ceiling)
-        if bounded > last { last = bounded }
+    /// No clamping: a write made after seeing another must order after it. What keeps a fast
+    /// clock out is the receive bound (`checkAhead`), which refuses a block before it is observed.
+    package mutating func observe(_ remote: HLC) {
+        if remote > last { last = remote }
     }
 
     /// Checks a peer's clock reading against ours; used at handshake.
     ///
     /// - Throws: `ReplicationError.clockSkew` naming the skew and the bound.
     package func checkSkew(peer: Int64, wall: Int64) throws(ReplicationError) {
-        let skew = peer - wall
-        guard abs(skew) <= maxDrift else {
+        // Any Int64 may arrive from a peer: subtract without trapping.
+        let (skew, overflow) = peer.subtractingReportingOverflow(wall)
+        guard !overflow, skew.magnitude <= maxDrift.magnitude else {
             throw ReplicationError(
                 code: .clockSkew,
-                message: "clock skew of \(skew) ms with the peer exceeds the bound of \(maxDrift) ms")
+                message: "clock skew of \(overflow ? "more than 2^63" : String(skew)) ms with the peer exceeds the bound of \(maxDrift) ms")
         }
+    }
+
+    /// Refuses a block whose HLC is more than `maxDrift` ahead of `wall` (behind is fine: old work).
+    ///
+    /// - Throws: `ReplicationError.clockSkew` naming the origin, the offset and the bound.
+    package func checkAhead(_ hlc: HLC, origin: SiteCode, label: String, wall: Int64) throws(ReplicationError) {
+        let (ahead, overflow) = hlc.physical.subtractingReportingOverflow(wall)
+        guard overflow || ahead > maxDrift else { return }
+        throw ReplicationError(
+            code: .clockSkew,
+            message:
+                "block \(label) from \(origin) is stamped \(overflow ? "more than 2^63" : String(ahead)) ms ahead of this site's clock, beyond the bound of \(maxDrift) ms: \(origin)'s clock is fast (after fixing it, run 'ticketmesh clock restamp' there)"
+        )
     }
 }

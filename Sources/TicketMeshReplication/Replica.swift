@@ -1,19 +1,53 @@
 import TicketMeshDomain
 
-/// The narrow interface sync needs from a replica: its vector, the changes after a vector, apply a batch.
+/// The narrow interface sync needs from a replica: its chain heads, the blocks a peer lacks,
+/// apply a batch of blocks.
 ///
 /// The SQLite store implements it; a PostgreSQL hub could too.
 package protocol Replica: Sendable {
     /// This replica's site code.
     var site: SiteCode { get }
-    /// Per origin, the highest seq held with no gap below it.
-    func vector() async throws -> VersionVector
-    /// Up to `limit` changes the holder of `vector` lacks, ordered by origin then seq, starting after `cursor`.
+    /// Per origin, the last block held: its last seq and its hash.
+    func heads() async throws -> ChainHeads
+    /// Whole blocks (at least one, then up to `limit` changes) the holder of `heads` lacks,
+    /// ordered by origin then seq, starting after `cursor`.
     ///
-    /// Page through a backlog by passing the last change returned as the next `cursor`.
-    func changes(after vector: VersionVector, cursor: ChangeCursor?, limit: Int) async throws -> [Change]
-    /// Applies a batch in one transaction: idempotent and order-independent.
-    func apply(_ changes: [Change]) async throws -> ApplyReport
+    /// Where `heads` names a block this replica does not hold at that place (the peer holds a
+    /// different history of that origin: a fork, a restored backup), the whole chain of that
+    /// origin is offered, so the peer sees where the histories part.
+    /// Page through a backlog by passing the last block's origin and last seq as the next `cursor`.
+    func blocks(after heads: ChainHeads, cursor: ChangeCursor?, limit: Int) async throws -> [Block]
+    /// Verifies and applies a batch in one transaction: idempotent, and nothing of it if it throws.
+    func apply(_ blocks: [Block]) async throws -> ApplyReport
+    /// Called after an exchange: re-issues this site's own work that a fork took off its chain.
+    func settle() async throws
+}
+
+/// One origin's last block as a replica holds it.
+package struct ChainHead: Hashable, Sendable {
+    package var seq: Int64
+    package var hash: BlockHash
+
+    package init(seq: Int64, hash: BlockHash) {
+        self.seq = seq
+        self.hash = hash
+    }
+}
+
+/// Per origin, the last block held; what a hello carries.
+package struct ChainHeads: Hashable, Sendable, CustomStringConvertible {
+    package var entries: [SiteCode: ChainHead]
+
+    package init(_ entries: [SiteCode: ChainHead] = [:]) { self.entries = entries.filter { $0.value.seq > 0 } }
+
+    package subscript(site: SiteCode) -> ChainHead? { entries[site] }
+
+    /// The seqs alone.
+    package var vector: VersionVector { VersionVector(entries.mapValues(\.seq)) }
+
+    package var description: String {
+        "{" + entries.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.seq)/\($0.value.hash.short)" }.joined(separator: ",") + "}"
+    }
 }
 
 /// A position in the (origin, seq) order of a replica's change log.
@@ -27,15 +61,19 @@ package struct ChangeCursor: Hashable, Sendable {
     }
 }
 
-/// What applying a batch did.
+/// What applying a batch did, counted in changes.
 package struct ApplyReport: Hashable, Sendable {
     /// Changes new to this replica.
     package var applied: Int
     /// Changes it already had.
     package var duplicates: Int
+    /// Changes of blocks refused without failing the batch: the losing side of a fork (kept as
+    /// proof), or blocks that do not link to the history held here.
+    package var refused: Int
 
-    package init(applied: Int = 0, duplicates: Int = 0) {
+    package init(applied: Int = 0, duplicates: Int = 0, refused: Int = 0) {
         self.applied = applied
         self.duplicates = duplicates
+        self.refused = refused
     }
 }

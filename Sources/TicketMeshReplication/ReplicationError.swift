@@ -9,8 +9,12 @@ package struct ReplicationError: Error, Hashable, Sendable, CustomStringConverti
         case checksumMismatch
         /// A length or count exceeds its limit.
         case tooLarge
-        /// A peer's clock differs from ours by more than the configured bound.
+        /// A peer's clock, or a block's HLC, is further ahead of ours than the configured bound.
         case clockSkew
+        /// A block is unsigned, badly signed, or signed by a certificate that may not sign for its origin.
+        case untrusted
+        /// Blocks that do not continue this replica's chain of their origin (a gap before them).
+        case gap
     }
 
     package let code: Code

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TicketMeshDomain
 import TicketMeshReplication
@@ -8,7 +9,7 @@ import TicketMeshReplication
 /// commands and remote batches both go through `record(_:in:)`, so both merge identically.
 enum ChangeLog {
     static let columns =
-        "origin, seq, hlcPhysical, hlcLogical, entity, rowId, field, value, baseHlcPhysical, baseHlcLogical, baseSite, actor"
+        "origin, seq, hlcPhysical, hlcLogical, entity, rowId, field, value, baseHlcPhysical, baseHlcLogical, baseSite, actor, scrubbed"
 
     /// Identifies one replicated field: the unit of last-writer-wins.
     struct FieldKey: Hashable {
@@ -31,9 +32,21 @@ enum ChangeLog {
 
     /// Appends `changes` to the log and merges the new ones into registers and query tables.
     ///
+    /// Called by `BlockGate` only, after the blocks holding the changes were verified and appended.
+    /// A change already scrubbed by a purge elsewhere is logged and never merged.
     /// - Returns: the changes that were new; the others were already in the log and changed nothing.
     static func record(_ changes: [Change], in db: Database) throws -> [Change] {
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        let fresh = try insert(changes, in: db)
+        let live = try Purge.filter(fresh.filter { $0.scrubbed == nil }, in: db)
+        try merge(live, in: db)
+        try Purge.cascade(live, in: db)
+        return fresh
+    }
+
+    /// Appends `changes` to the log without merging them (a rebuild follows).
+    @discardableResult
+    static func insert(_ changes: [Change], in db: Database) throws -> [Change] {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO change (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
         var fresh: [Change] = []
         fresh.reserveCapacity(changes.count)
         for change in changes {
@@ -41,18 +54,16 @@ enum ChangeLog {
                 change.origin.rawValue, change.seq, change.hlc.physical, Int64(change.hlc.logical), change.entity,
                 change.rowID, change.field, change.value.databaseValue, change.base?.hlc.physical,
                 change.base.map { Int64($0.hlc.logical) }, change.base?.site.rawValue, change.actor,
+                change.scrubbed.map { Data($0.bytes) },
             ])
             if db.changesCount > 0 { fresh.append(change) }
         }
-        let live = try Purge.filter(fresh, in: db)
-        try merge(live, in: db)
-        try Purge.cascade(live, in: db)
         return fresh
     }
 
     /// Merges changes already in the log (rebuilding from it), with purges applied as on arrival.
     static func replay(_ changes: [Change], in db: Database) throws {
-        let live = try Purge.filter(changes, in: db)
+        let live = try Purge.filter(changes.filter { $0.scrubbed == nil }, in: db)
         try merge(live, in: db)
         try Purge.cascade(live, in: db)
     }
@@ -121,7 +132,7 @@ enum ChangeLog {
         return Change(
             origin: SiteCode(trusted: row[0]), seq: row[1], hlc: HLC(physical: row[2], logical: UInt32(clamping: row[3] as Int64)),
             entity: row[4], rowID: row[5], field: row[6], value: FieldValue(row[7] as DatabaseValue), base: base,
-            actor: row[11])
+            actor: row[11], scrubbed: (row[12] as Data?).flatMap { BlockHash([UInt8]($0)) })
     }
 
     /// Advances `origin`'s vector entry over every seq now held without a gap.

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TicketMeshDomain
 import TicketMeshReplication
@@ -64,10 +65,20 @@ enum Purge {
     ///
     /// `ticketId` references stay: they are ids, not content, and they let the audit and late
     /// arrivals find a purged ticket's children.
+    /// Each blanked change keeps its leaf hash (`Change.scrubbed`), so its block still verifies.
     static func scrub(rowID: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: "UPDATE change SET value = NULL WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL")
-            .execute(arguments: [rowID])
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(ChangeLog.columns) FROM change
+                    WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL AND scrubbed IS NULL
+                    """),
+            arguments: [rowID])
+        let blank = try db.cachedStatement(sql: "UPDATE change SET value = NULL, scrubbed = ? WHERE origin = ? AND seq = ?")
+        for row in rows {
+            let change = ChangeLog.change(from: row)
+            try blank.execute(arguments: [Data(Block.leaf(of: change).bytes), change.origin.rawValue, change.seq])
+        }
         try db.cachedStatement(sql: "DELETE FROM register WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
         for table in MaterializedView.tables where table.name != "tombstone" {
             try db.cachedStatement(sql: "DELETE FROM \(table.name) WHERE id = ?").execute(arguments: [rowID])

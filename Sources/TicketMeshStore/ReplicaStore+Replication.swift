@@ -10,8 +10,16 @@ extension ReplicaStore {
     /// Each edit gets the next gap-free seq of this site, a fresh HLC, and as base the version
     /// the field holds now (what the user saw). The site's seq and clock are read from its newest
     /// change, so they advance with the change rows themselves and cannot drift from them.
+    /// Work a fork took off this site's chain is re-issued first (`reissuePending`).
     @discardableResult
     func commit(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
+        if try hasPendingReissue(in: db) { try reissuePending(in: db) }
+        return try stamp(edits, actor: actor, in: db)
+    }
+
+    /// Stamps local edits (seq, HLC, base) and appends them through the gate.
+    @discardableResult
+    func stamp(_ edits: [FieldEdit], actor: String?, in db: Database) throws -> [Change] {
         var (clock, seq) = try loadClockAndSeq(db)
         var changes: [Change] = []
         changes.reserveCapacity(edits.count)
@@ -31,8 +39,7 @@ extension ReplicaStore {
             latest[key] = change.version
             changes.append(change)
         }
-        let fresh = try ChangeLog.record(changes, in: db)
-        precondition(fresh.count == changes.count, "local seq reused: the log already holds seq \(seq) of \(site)")
+        try appendLocal(changes, in: db)
         return changes
     }
 
@@ -46,49 +53,75 @@ extension ReplicaStore {
         try await writer.read { db in try ChangeLog.vector(site: self.site, in: db) }
     }
 
-    package func apply(_ changes: [Change]) async throws -> ApplyReport {
-        try await writer.write { db in try self.apply(changes, in: db) }
+    package func heads() async throws -> ChainHeads {
+        try await writer.read { db in try BlockGate.heads(in: db) }
     }
 
-    /// Applies a remote batch inside the caller's transaction; see `apply(_:)`.
-    func apply(_ changes: [Change], in db: Database) throws -> ApplyReport {
-        var clock = try loadClock(db)
-        let wall = configuration.now()
-        let fresh = try ChangeLog.record(changes, in: db)
-        let report = ApplyReport(applied: fresh.count, duplicates: changes.count - fresh.count)
-        var origins: Set<SiteCode> = []
-        for change in fresh {
-            origins.insert(change.origin)
-            clock.observe(change.hlc, wall: wall)
+    package func apply(_ blocks: [Block]) async throws -> ApplyReport {
+        try await writer.write { db in try self.applyBlocks(blocks, in: db) }
+    }
+
+    package func settle() async throws {
+        try await writer.write { db in
+            if try self.hasPendingReissue(in: db) { try self.reissuePending(in: db) }
         }
-        for origin in origins { try ChangeLog.advanceVector(origin: origin, in: db) }
-        try saveClock(clock, db)
-        return report
     }
 
-    package func changes(after vector: VersionVector, cursor: ChangeCursor?, limit: Int) async throws -> [Change] {
-        try await writer.read { db in try self.changes(after: vector, cursor: cursor, limit: limit, in: db) }
+    package func blocks(after heads: ChainHeads, cursor: ChangeCursor?, limit: Int) async throws -> [Block] {
+        try await writer.read { db in try self.blocks(after: heads, cursor: cursor, limit: limit, in: db) }
     }
 
-    func changes(after vector: VersionVector, cursor: ChangeCursor?, limit: Int, in db: Database) throws -> [Change] {
-        let origins = try String.fetchAll(db, sql: "SELECT origin FROM vector ORDER BY origin").map(SiteCode.init(trusted:))
-        var result: [Change] = []
-        for origin in origins where result.count < limit {
+    /// Where the holder of `heads` needs `origin` from: after its head if we hold that same block
+    /// there (or it is simply ahead of us and we saw no fork of `origin`), else from the start.
+    func sendFrom(origin: SiteCode, heads: ChainHeads, in db: Database) throws -> Int64 {
+        guard let theirs = heads[origin] else { return 0 }
+        if let held = try BlockGate.held(origin: origin, endingAt: theirs.seq, in: db), held.hash == theirs.hash {
+            return theirs.seq
+        }
+        let ours = try BlockGate.head(origin: origin, in: db)?.seq ?? 0
+        if theirs.seq > ours, try !BlockGate.hasFork(origin: origin, in: db) { return theirs.seq }
+        return 0
+    }
+
+    func blocks(after heads: ChainHeads, cursor: ChangeCursor?, limit: Int, in db: Database) throws -> [Block] {
+        let origins = try String.fetchAll(db, sql: "SELECT DISTINCT origin FROM block ORDER BY origin").map(SiteCode.init(trusted:))
+        var result: [Block] = []
+        var count = 0
+        for origin in origins where count < limit || result.isEmpty {
             if let cursor, origin < cursor.origin { continue }
-            var from = vector[origin]
+            var from = try sendFrom(origin: origin, heads: heads, in: db)
             if let cursor, cursor.origin == origin { from = max(from, cursor.seq) }
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT \(ChangeLog.columns) FROM change WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?"),
-                arguments: [origin.rawValue, from, limit - result.count])
-            result.append(contentsOf: rows.map(ChangeLog.change(from:)))
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND lastSeq > ? ORDER BY lastSeq"),
+                arguments: [origin.rawValue, from])
+            while let row = try rows.next() {
+                let block = try BlockGate.load(BlockGate.held(from: row), in: db)
+                result.append(block)
+                count += block.changes.count
+                if count >= limit { break }
+            }
         }
         return result
     }
 
-    /// Every change the holder of `vector` lacks, as one change set (for `changes export`).
-    package func exportSet(after vector: VersionVector) async throws -> ChangeSet {
-        let changes = try await writer.read { db in try self.changes(after: vector, cursor: nil, limit: Int.max, in: db) }
-        return ChangeSet(sender: site, changes: changes)
+    /// Every block the holder of `heads` lacks, as one change set (for `changes export`).
+    package func exportSet(after heads: ChainHeads) async throws -> ChangeSet {
+        let blocks = try await writer.read { db in try self.blocks(after: heads, cursor: nil, limit: Int.max, in: db) }
+        return ChangeSet(sender: site, blocks: blocks)
+    }
+
+    /// The chain heads matching a peer's vector as we hold them: for `changes export --for-vector`,
+    /// where only seqs are known. An origin whose seq ends no block here is sent whole.
+    package func heads(matching vector: VersionVector) async throws -> ChainHeads {
+        try await writer.read { db in
+            var entries: [SiteCode: ChainHead] = [:]
+            for (origin, seq) in vector.entries {
+                if let held = try BlockGate.held(origin: origin, endingAt: seq, in: db) {
+                    entries[origin] = ChainHead(seq: seq, hash: held.hash)
+                }
+            }
+            return ChainHeads(entries)
+        }
     }
 
     /// Number of changes in the log.
@@ -134,20 +167,23 @@ extension ReplicaStore {
     ///
     /// The result must equal what incremental merging built (same digest, same rows).
     package func rebuildFromLog() async throws {
-        try await writer.write { db in
-            try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
-            for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
-            var batch: [Change] = []
-            while let row = try rows.next() {
-                batch.append(ChangeLog.change(from: row))
-                if batch.count == 1000 {
-                    try ChangeLog.replay(batch, in: db)
-                    batch.removeAll(keepingCapacity: true)
-                }
+        try await writer.write { db in try self.rebuildDerived(in: db) }
+    }
+
+    /// `rebuildFromLog` inside the caller's transaction; also after a fork took a branch off the log.
+    func rebuildDerived(in db: Database) throws {
+        try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
+        for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
+        var batch: [Change] = []
+        while let row = try rows.next() {
+            batch.append(ChangeLog.change(from: row))
+            if batch.count == 1000 {
+                try ChangeLog.replay(batch, in: db)
+                batch.removeAll(keepingCapacity: true)
             }
-            try ChangeLog.replay(batch, in: db)
         }
+        try ChangeLog.replay(batch, in: db)
     }
 
     /// The query tables' rows in canonical order, as text; for tests comparing rebuilt and merged state.

@@ -14,17 +14,21 @@ package final class ReplicaStore: Replica {
         package var now: @Sendable () -> Int64
         /// The site's calendar for ticket-number days.
         package var timeZone: TimeZone
-        /// How far ahead of our wall clock a remote HLC may pull ours (ms).
+        /// The skew bound: how far ahead of our wall clock a received block may be stamped (ms).
         package var maxDrift: Int64
+        /// The site's signer and the organisation's trust rule; nil for a lone replica (unsigned).
+        package var provenance: Provenance?
 
         package init(
             now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) },
             timeZone: TimeZone = .current,
-            maxDrift: Int64 = 5 * 60 * 1000
+            maxDrift: Int64 = 5 * 60 * 1000,
+            provenance: Provenance? = nil
         ) {
             self.now = now
             self.timeZone = timeZone
             self.maxDrift = maxDrift
+            self.provenance = provenance
         }
     }
 
@@ -97,6 +101,11 @@ package final class ReplicaStore: Replica {
         let raw = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'site'") }
         guard let raw, SiteCode.isValid(raw) else {
             throw StoreError(code: .notInitialized, message: "the replica has no site: run 'ticketmesh init --site CODE' first")
+        }
+        if let signer = configuration.provenance?.signer, signer.site.rawValue != raw {
+            throw StoreError(
+                code: .inconsistent,
+                message: "the site's certificate names \(signer.site) but this replica is site \(raw): use the certificate issued to \(raw)")
         }
         self.writer = writer
         self.site = SiteCode(trusted: raw)

@@ -113,6 +113,32 @@ enum Schema {
                     """)
             try SLADerivation.backfill(in: db)
         }
+        migrator.registerMigration("v5-blocks") { db in
+            // Provenance (Docs/replication.md, "Blocks"): every change belongs to one block of its
+            // origin's hash chain; `signer` holds the keys that may sign per origin (from certificates
+            // the organisation CA issued); `forkBlock` keeps the losing side of forks as proof, and
+            // this site's own lost work until it is re-issued. `change.scrubbed` keeps the leaf hash
+            // of a value a purge blanked.
+            try db.execute(
+                sql: """
+                    CREATE TABLE block (
+                        origin TEXT NOT NULL, lastSeq INTEGER NOT NULL, firstSeq INTEGER NOT NULL,
+                        hash BLOB NOT NULL, previous BLOB NOT NULL, changesHash BLOB NOT NULL,
+                        hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL,
+                        signature BLOB NOT NULL, certificate BLOB NOT NULL,
+                        PRIMARY KEY (origin, lastSeq)) WITHOUT ROWID;
+                    CREATE TABLE signer (
+                        origin TEXT NOT NULL, publicKey BLOB NOT NULL, certificate BLOB NOT NULL, addedAt INTEGER NOT NULL,
+                        PRIMARY KEY (origin, publicKey)) WITHOUT ROWID;
+                    CREATE TABLE forkBlock (
+                        hash BLOB PRIMARY KEY NOT NULL, origin TEXT NOT NULL, firstSeq INTEGER NOT NULL, lastSeq INTEGER NOT NULL,
+                        previous BLOB NOT NULL, keptHash BLOB NOT NULL, hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL,
+                        block BLOB NOT NULL, detectedAt INTEGER NOT NULL, reissue INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX forkBlockOrigin ON forkBlock(origin, reissue);
+                    ALTER TABLE change ADD COLUMN scrubbed BLOB;
+                    """)
+            try LegacyBlocks.chain(in: db)
+        }
         return migrator
     }
 

@@ -4,6 +4,8 @@ package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case notInitialized
         case alreadyInitialized
         case unusableDirectory
+        /// The replica's own tables disagree (hand-edited or damaged): `audit --verify` tells where.
+        case inconsistent
     }
 
     package let code: Code

@@ -1,0 +1,458 @@
+import Crypto
+import Foundation
+import GRDB
+import TicketMeshDomain
+import TicketMeshReplication
+
+/// The one path into the change log (Docs/replication.md, "One gate").
+///
+/// Local edits: stamp (seq, HLC, base) → block (chain, sign) → append → materialise.
+/// Received blocks: bounds and clock → chain or fork → signer → append → materialise.
+/// Both end in `ChangeLog.record`, so a received write merges exactly as a local one.
+/// Reading and writing the `block`, `signer` and `forkBlock` tables happens only here.
+enum BlockGate {
+    /// A block row without its changes.
+    struct Held {
+        var origin: SiteCode
+        var firstSeq: Int64
+        var lastSeq: Int64
+        var hash: BlockHash
+        var previous: BlockHash
+        var hlc: HLC
+        var signature: [UInt8]
+    }
+
+    static let heldColumns = "origin, firstSeq, lastSeq, hash, previous, hlcPhysical, hlcLogical, signature"
+
+    static func held(from row: Row) -> Held {
+        Held(
+            origin: SiteCode(trusted: row[0]), firstSeq: row[1], lastSeq: row[2],
+            hash: BlockHash(unchecked: [UInt8](row[3] as Data)), previous: BlockHash(unchecked: [UInt8](row[4] as Data)),
+            hlc: HLC(physical: row[5], logical: UInt32(clamping: row[6] as Int64)), signature: [UInt8](row[7] as Data))
+    }
+
+    /// The origin's last block held here, or nil if none.
+    static func head(origin: SiteCode, in db: Database) throws -> ChainHead? {
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT lastSeq, hash FROM block WHERE origin = ? ORDER BY lastSeq DESC LIMIT 1"),
+            arguments: [origin.rawValue])
+        return row.map { ChainHead(seq: $0[0], hash: BlockHash(unchecked: [UInt8]($0[1] as Data))) }
+    }
+
+    /// Every origin's last block.
+    static func heads(in db: Database) throws -> ChainHeads {
+        var entries: [SiteCode: ChainHead] = [:]
+        for origin in try String.fetchAll(db, sql: "SELECT DISTINCT origin FROM block") {
+            let code = SiteCode(trusted: origin)
+            entries[code] = try head(origin: code, in: db)
+        }
+        return ChainHeads(entries)
+    }
+
+    /// The held block of `origin` whose range contains `seq`.
+    static func held(origin: SiteCode, containing seq: Int64, in db: Database) throws -> Held? {
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT \(heldColumns) FROM block WHERE origin = ? AND lastSeq >= ? ORDER BY lastSeq LIMIT 1"),
+            arguments: [origin.rawValue, seq])
+        return row.map(held(from:)).flatMap { $0.firstSeq <= seq ? $0 : nil }
+    }
+
+    /// The held block ending at `seq`.
+    static func held(origin: SiteCode, endingAt seq: Int64, in db: Database) throws -> Held? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(heldColumns) FROM block WHERE origin = ? AND lastSeq = ?"),
+            arguments: [origin.rawValue, seq]
+        ).map(held(from:))
+    }
+
+    /// A held block with its changes, as it was received or made.
+    static func load(_ held: Held, in db: Database) throws -> Block {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT \(ChangeLog.columns) FROM change WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq"),
+            arguments: [held.origin.rawValue, held.firstSeq, held.lastSeq])
+        let certificate =
+            try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT certificate FROM block WHERE origin = ? AND lastSeq = ?"),
+                arguments: [held.origin.rawValue, held.lastSeq]) ?? Data()
+        return try Block(
+            previous: held.previous, changes: rows.map(ChangeLog.change(from:)), signature: held.signature,
+            certificate: [UInt8](certificate))
+    }
+
+    static func insert(_ block: Block, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO block (origin, lastSeq, firstSeq, hash, previous, changesHash, hlcPhysical, hlcLogical, signature, certificate)
+                VALUES (?,?,?,?,?,?,?,?,?,?)
+                """
+        ).execute(arguments: [
+            block.origin.rawValue, block.lastSeq, block.firstSeq, Data(block.hash.bytes), Data(block.previous.bytes),
+            Data(block.changesHash.bytes), block.hlc.physical, Int64(block.hlc.logical), Data(block.signature),
+            Data(block.certificate),
+        ])
+    }
+
+    /// The keys that may sign for `origin`, newest first.
+    static func signerKeys(origin: SiteCode, in db: Database) throws -> [P256.Signing.PublicKey] {
+        try Data.fetchAll(
+            db.cachedStatement(sql: "SELECT publicKey FROM signer WHERE origin = ? ORDER BY addedAt DESC"),
+            arguments: [origin.rawValue]
+        ).compactMap { try? P256.Signing.PublicKey(x963Representation: $0) }
+    }
+
+    static func addSigner(origin: SiteCode, key: P256.Signing.PublicKey, certificate: [UInt8], at time: Int64, in db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO signer (origin, publicKey, certificate, addedAt) VALUES (?,?,?,?)"
+        ).execute(arguments: [origin.rawValue, Data(key.x963Representation), Data(certificate), time])
+    }
+
+    /// Keeps a block refused as the losing side of a fork: the proof, and for this site's own
+    /// origin the work to re-issue. Returns false if it was already kept.
+    @discardableResult
+    static func keepProof(_ block: Block, kept: BlockHash, reissue: Bool, at time: Int64, in db: Database) throws -> Bool {
+        var writer = ByteWriter(capacity: 1024)
+        BlockCodec.encode(block, into: &writer)
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO forkBlock (hash, origin, firstSeq, lastSeq, previous, keptHash, hlcPhysical, hlcLogical, block, detectedAt, reissue)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                """
+        ).execute(arguments: [
+            Data(block.hash.bytes), block.origin.rawValue, block.firstSeq, block.lastSeq, Data(block.previous.bytes),
+            Data(kept.bytes), block.hlc.physical, Int64(block.hlc.logical), Data(writer.bytes), time, reissue ? 1 : 0,
+        ])
+        return db.changesCount > 0
+    }
+
+    /// Whether any fork of `origin` was seen here.
+    static func hasFork(origin: SiteCode, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM forkBlock WHERE origin = ?)"), arguments: [origin.rawValue]) ?? false
+    }
+
+    static func isProof(_ hash: BlockHash, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM forkBlock WHERE hash = ?)"), arguments: [Data(hash.bytes)]) ?? false
+    }
+
+    /// Takes `origin`'s blocks from `seq` on off the chain, with their changes, keeping each as proof.
+    ///
+    /// - Returns: the removed blocks, oldest first.
+    static func truncate(origin: SiteCode, from seq: Int64, kept: BlockHash, reissue: Bool, at time: Int64, in db: Database)
+        throws -> [Block]
+    {
+        let removed = try Row.fetchAll(
+            db, sql: "SELECT \(heldColumns) FROM block WHERE origin = ? AND lastSeq >= ? ORDER BY lastSeq",
+            arguments: [origin.rawValue, seq]
+        ).map(held(from:))
+        var blocks: [Block] = []
+        for held in removed {
+            let block = try load(held, in: db)
+            try keepProof(block, kept: kept, reissue: reissue, at: time, in: db)
+            blocks.append(block)
+        }
+        try db.execute(sql: "DELETE FROM block WHERE origin = ? AND lastSeq >= ?", arguments: [origin.rawValue, seq])
+        try db.execute(sql: "DELETE FROM change WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
+        return blocks
+    }
+
+    /// Cuts local changes (consecutive seqs of this site) into chained blocks of at most `Block.maxChanges`.
+    static func chain(_ changes: [Change], after head: ChainHead) throws -> [Block] {
+        var blocks: [Block] = []
+        var previous = head.hash
+        var start = 0
+        while start < changes.count {
+            let end = min(start + Block.maxChanges, changes.count)
+            let block = try Block(previous: previous, changes: Array(changes[start..<end]))
+            blocks.append(block)
+            previous = block.hash
+            start = end
+        }
+        return blocks
+    }
+}
+
+extension ReplicaStore {
+    // MARK: Local writes
+
+    /// Appends this site's freshly stamped changes as signed blocks and merges them.
+    func appendLocal(_ changes: [Change], in db: Database) throws {
+        guard let first = changes.first else { return }
+        let head = try BlockGate.head(origin: site, in: db) ?? ChainHead(seq: 0, hash: .zero)
+        guard first.seq == head.seq + 1 else {
+            throw StoreError(
+                code: .inconsistent,
+                message: "local seq \(first.seq) of \(site) does not follow the chain head \(head.seq): run 'ticketmesh audit --verify'")
+        }
+        var blocks = try BlockGate.chain(changes, after: head)
+        if let provenance = configuration.provenance {
+            let own = provenance.signer
+            let known = try BlockGate.signerKeys(origin: site, in: db).contains { $0.x963Representation == own.publicKey.x963Representation }
+            for index in blocks.indices {
+                blocks[index].signature = try own.sign(blocks[index].hash)
+            }
+            if !known {
+                blocks[0].certificate = own.certificate
+                try BlockGate.addSigner(origin: site, key: own.publicKey, certificate: own.certificate, at: configuration.now(), in: db)
+            }
+        }
+        for block in blocks { try BlockGate.insert(block, in: db) }
+        let fresh = try ChangeLog.record(changes, in: db)
+        guard fresh.count == changes.count else {
+            throw StoreError(code: .inconsistent, message: "local seq reused: the log already holds changes of \(site) after seq \(head.seq)")
+        }
+        try ChangeLog.setVector(origin: site, seq: changes[changes.count - 1].seq, in: db)
+    }
+
+    // MARK: Received blocks
+
+    /// Verifies and applies received blocks inside the caller's transaction (`apply(_:)`).
+    ///
+    /// A block is accepted when it continues its origin's chain here and the chain's last block
+    /// in this batch carries a valid signature of the origin (one signature per origin per
+    /// batch; the hash links prove the rest). A block already held is a duplicate. A different
+    /// block where one is held is a fork: the earlier (`Block.forkWinner`) stays on the chain,
+    /// the other is kept as proof; if the received one wins, the held branch is taken off and
+    /// the derived tables rebuilt. Anything out of bounds, stamped too far ahead, unsigned or
+    /// badly signed fails the whole batch.
+    func applyBlocks(_ blocks: [Block], in db: Database) throws -> ApplyReport {
+        var clock = try loadClock(db)
+        let wall = configuration.now()
+        var report = ApplyReport()
+        var heads: [SiteCode: ChainHead] = [:]
+        var accepted: [Block] = []
+        /// Per origin: the keys introduced in this batch, and the chain's last accepted block to verify.
+        var introduced: [SiteCode: [P256.Signing.PublicKey]] = [:]
+        var verifyLast: [SiteCode: Block] = [:]
+        var losers: Set<BlockHash> = []
+        var rebuild = false
+        let ordered = blocks.enumerated().sorted {
+            ($0.element.origin, $0.element.firstSeq, $0.offset) < ($1.element.origin, $1.element.firstSeq, $1.offset)
+        }.map(\.element)
+
+        func head(_ origin: SiteCode) throws -> ChainHead {
+            if let known = heads[origin] { return known }
+            let found = try BlockGate.head(origin: origin, in: db) ?? ChainHead(seq: 0, hash: .zero)
+            heads[origin] = found
+            return found
+        }
+        func accept(_ block: Block) throws {
+            if !block.certificate.isEmpty { try introduce(block) }
+            try BlockGate.insert(block, in: db)
+            accepted.append(block)
+            heads[block.origin] = ChainHead(seq: block.lastSeq, hash: block.hash)
+            verifyLast[block.origin] = block
+            clock.observe(block.hlc)
+            report.applied += block.changes.count
+        }
+        func introduce(_ block: Block) throws {
+            guard let provenance = configuration.provenance else { return }
+            let key: P256.Signing.PublicKey
+            do {
+                key = try provenance.trust.signingKey(
+                    certificate: block.certificate, origin: block.origin, at: Date(timeIntervalSince1970: Double(block.hlc.physical) / 1000))
+            } catch {
+                throw ReplicationError(code: .untrusted, message: "block \(block.label) carries a certificate this organisation refuses: \(error)")
+            }
+            if block.origin == site, key.x963Representation != provenance.signer.publicKey.x963Representation {
+                throw ReplicationError(
+                    code: .untrusted,
+                    message: "block \(block.label) claims this site's origin \(site) but is signed by another key: refused")
+            }
+            try BlockGate.addSigner(origin: block.origin, key: key, certificate: block.certificate, at: wall, in: db)
+            introduced[block.origin, default: []].append(key)
+        }
+        func keys(_ origin: SiteCode) throws -> [P256.Signing.PublicKey] {
+            guard let provenance = configuration.provenance else { return [] }
+            // Our own origin verifies only against our own key: no other certificate may write as us.
+            if origin == site { return [provenance.signer.publicKey] }
+            return (introduced[origin] ?? []) + (try BlockGate.signerKeys(origin: origin, in: db))
+        }
+        func verify(_ block: Block) throws {
+            guard configuration.provenance != nil else { return }
+            guard block.isSigned else {
+                throw ReplicationError(
+                    code: .untrusted,
+                    message: "block \(block.label) is unsigned: this site belongs to an organisation and accepts only blocks signed by their origin")
+            }
+            let candidates = try keys(block.origin)
+            guard candidates.contains(where: { block.isSigned(by: $0) }) else {
+                throw ReplicationError(
+                    code: .untrusted,
+                    message:
+                        candidates.isEmpty
+                        ? "block \(block.label) is signed by \(block.origin), whose certificate this site has not seen: refused"
+                        : "block \(block.label) does not carry a valid signature of \(block.origin): refused (forged or altered)")
+            }
+        }
+
+        for block in ordered {
+            try clock.checkAhead(block.hlc, origin: block.origin, label: block.label, wall: wall)
+            if block.origin == site && configuration.provenance == nil {
+                if let held = try BlockGate.held(origin: site, containing: block.firstSeq, in: db), held.hash == block.hash {
+                    report.duplicates += block.changes.count
+                    continue
+                }
+                throw ReplicationError(
+                    code: .untrusted,
+                    message: "block \(block.label) claims this site's own origin \(site); a replica with no organisation CA accepts its own history from nobody")
+            }
+            let current = try head(block.origin)
+            if block.firstSeq == current.seq + 1 && block.previous == current.hash {
+                try accept(block)
+                continue
+            }
+            if block.firstSeq <= current.seq, let held = try BlockGate.held(origin: block.origin, containing: block.firstSeq, in: db) {
+                if held.hash == block.hash {
+                    report.duplicates += block.changes.count
+                    if held.signature.isEmpty && block.isSigned {
+                        try upgradeSignature(block, in: db)
+                    }
+                    continue
+                }
+                if held.firstSeq == block.firstSeq && held.previous == block.previous {
+                    if try !isAuthentic(block, keys: keys(block.origin)) {
+                        report.refused += block.changes.count
+                        continue
+                    }
+                    let kept = try BlockGate.load(held, in: db)
+                    if Block.forkWinner(kept, block) == kept {
+                        try BlockGate.keepProof(block, kept: kept.hash, reissue: block.origin == site, at: wall, in: db)
+                        losers.insert(block.hash)
+                        report.refused += block.changes.count
+                        continue
+                    }
+                    let removed = try BlockGate.truncate(
+                        origin: block.origin, from: held.firstSeq, kept: block.hash, reissue: block.origin == site, at: wall, in: db)
+                    let removedHashes = Set(removed.map(\.hash))
+                    accepted.removeAll { removedHashes.contains($0.hash) }
+                    if verifyLast[block.origin].map({ removedHashes.contains($0.hash) }) == true { verifyLast[block.origin] = nil }
+                    losers.formUnion(removedHashes)
+                    heads[block.origin] = ChainHead(seq: held.firstSeq - 1, hash: held.previous)
+                    rebuild = true
+                    try accept(block)
+                    continue
+                }
+            }
+            if try losers.contains(block.previous) || BlockGate.isProof(block.previous, in: db) {
+                // The losing branch goes on: more proof, and for our own origin more work to re-issue.
+                if try isAuthentic(block, keys: keys(block.origin)) {
+                    try BlockGate.keepProof(block, kept: current.hash, reissue: block.origin == site, at: wall, in: db)
+                    losers.insert(block.hash)
+                }
+                report.refused += block.changes.count
+                continue
+            }
+            if block.firstSeq > current.seq + 1 {
+                throw ReplicationError(
+                    code: .gap,
+                    message:
+                        "blocks of \(block.origin) start at seq \(block.firstSeq) but this site holds \(block.origin) only up to seq \(current.seq): export for this site's vector ('changes export --for-vector', from its 'status --json')"
+                )
+            }
+            // Does not link to the history held here (its predecessor was never sent): nothing to do with it.
+            report.refused += block.changes.count
+        }
+        for block in verifyLast.values { try verify(block) }
+
+        let changes = accepted.flatMap(\.changes)
+        if rebuild {
+            try ChangeLog.insert(changes, in: db)
+            try rebuildDerived(in: db)
+        } else {
+            let fresh = try ChangeLog.record(changes, in: db)
+            guard fresh.count == changes.count else {
+                throw StoreError(code: .inconsistent, message: "the log holds changes no block covers: run 'ticketmesh audit --verify'")
+            }
+        }
+        for (origin, head) in heads { try ChangeLog.setVector(origin: origin, seq: head.seq, in: db) }
+        try saveClock(clock, db)
+        return report
+    }
+
+    /// Whether a block that does not continue the chain (a fork candidate) is the origin's own.
+    private func isAuthentic(_ block: Block, keys: [P256.Signing.PublicKey]) throws -> Bool {
+        guard configuration.provenance != nil else { return true }
+        return keys.contains { block.isSigned(by: $0) }
+    }
+
+    /// Stores the origin's signature on a block held unsigned (signed later by `site enroll`).
+    private func upgradeSignature(_ block: Block, in db: Database) throws {
+        if configuration.provenance != nil {
+            let candidates: [P256.Signing.PublicKey] =
+                block.origin == site
+                ? [configuration.provenance!.signer.publicKey] : try BlockGate.signerKeys(origin: block.origin, in: db)
+            guard candidates.contains(where: { block.isSigned(by: $0) }) else { return }
+        }
+        try db.execute(
+            sql: "UPDATE block SET signature = ? WHERE origin = ? AND lastSeq = ? AND hash = ?",
+            arguments: [Data(block.signature), block.origin.rawValue, block.lastSeq, Data(block.hash.bytes)])
+    }
+
+    // MARK: Re-issuing work a fork took off our own chain
+
+    /// Re-issues, on top of the chain now held, this site's own changes that lost a fork.
+    ///
+    /// Each change keeps its HLC, base and actor, so last-writer-wins orders it exactly as before;
+    /// only its seq is new. A ticket number that the kept history already gives to another ticket
+    /// is replaced by a fresh one, the old number kept in `aliases` so it still finds the ticket.
+    func reissuePending(in db: Database) throws {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT hash, block FROM forkBlock WHERE origin = ? AND reissue = 1 ORDER BY firstSeq, detectedAt"),
+            arguments: [site.rawValue])
+        guard !rows.isEmpty else { return }
+        var writes: [Change] = []
+        for row in rows {
+            var reader = ByteReader([UInt8](row[1] as Data))
+            let block = try BlockCodec.decode(from: &reader)
+            for change in block.changes where change.scrubbed == nil {
+                let held = try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM change WHERE rowId = ? AND entity = ? AND field = ? AND origin = ?
+                            AND hlcPhysical = ? AND hlcLogical = ?)
+                            """),
+                    arguments: [change.rowID, change.entity, change.field, site.rawValue, change.hlc.physical, Int64(change.hlc.logical)]
+                ) ?? false
+                if !held { writes.append(change) }
+            }
+        }
+        try db.execute(sql: "UPDATE forkBlock SET reissue = 2 WHERE origin = ? AND reissue = 1", arguments: [site.rawValue])
+        guard !writes.isEmpty else { return }
+        var (clock, seq) = try loadClockAndSeq(db)
+        for change in writes { clock.observe(change.hlc) }
+        var changes: [Change] = []
+        for change in writes {
+            seq += 1
+            var moved = change
+            moved.seq = seq
+            changes.append(moved)
+        }
+        try appendLocal(changes, in: db)
+        // Numbers the kept history gave to another ticket: a fresh number, the old one as an alias.
+        var renumber: [FieldEdit] = []
+        for change in writes where change.entity == "ticket" && change.field == "number" {
+            guard let number = change.value.text,
+                try String.fetchOne(db, sql: "SELECT id FROM ticket WHERE number = ? AND id <> ?", arguments: [number, change.rowID]) != nil
+            else { continue }
+            let fresh = try nextTicketNumber(now: configuration.now(), in: db)
+            let aliases = try String.fetchOne(db, sql: "SELECT aliases FROM ticket WHERE id = ?", arguments: [change.rowID])
+            renumber.append(FieldEdit(entity: "ticket", rowID: change.rowID, field: "number", value: .text(fresh.description)))
+            renumber.append(
+                FieldEdit(
+                    entity: "ticket", rowID: change.rowID, field: "aliases",
+                    value: .text([aliases, number].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " "))))
+        }
+        try saveClock(clock, db)
+        if !renumber.isEmpty { try stamp(renumber, actor: nil, in: db) }
+    }
+
+    /// Whether work a fork took off this site's chain waits to be re-issued.
+    func hasPendingReissue(in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM forkBlock WHERE origin = ? AND reissue = 1)"),
+            arguments: [site.rawValue]) ?? false
+    }
+}
