@@ -90,6 +90,9 @@ package struct ByteReader: Sendable {
         return SiteCode(trusted: raw)
     }
 
+    /// Skips what is left.
+    package mutating func skipToEnd() { offset = bytes.count }
+
     package func expectEnd() throws(ReplicationError) {
         guard remaining == 0 else {
             throw ReplicationError(code: .malformed, message: "malformed change set: \(remaining) unexpected trailing bytes")

@@ -45,7 +45,7 @@ package struct SyncError: Error, Hashable, Sendable, CustomStringConvertible {
         Self(code: .malformedFrame, message: "malformed sync frame: \(rule)")
     }
 
-    static func configuration(field: String, value: String, rule: String) -> Self {
+    package static func configuration(field: String, value: String, rule: String) -> Self {
         Self(code: .invalidConfiguration, message: "invalid \(field) '\(value)': \(rule)")
     }
 }

@@ -7,7 +7,9 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Who changed which field of a ticket, when, on which site (R10.3).")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Ticket id or number.") var ticket: String
+    @Argument(help: "Ticket id or number.") var ticket: String?
+    @Flag(help: "Verify the whole replica instead: every origin's hash chain and signatures, and the tables derived from the log.")
+    var verify = false
 
     struct Report: Encodable {
         var ticket: String
@@ -18,6 +20,10 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
+            if verify { return try await verifyReplica() }
+            guard let ticket else {
+                throw DomainError.invalidValue(field: "ticket", value: "", rule: "give a ticket id or number, or --verify")
+            }
             let audit = try await options.openStore().audit(ticket)
             if options.json {
                 return try Output.json(Report(ticket: audit.id, number: audit.number, purged: audit.purged, writes: audit.writes))
@@ -29,5 +35,18 @@ struct AuditCommand: AsyncParsableCommand {
                 print("  \(write.at)  \(write.site)#\(write.seq)  \(write.actor ?? "-")  \(target) = \(write.value ?? "null")")
             }
         }
+    }
+
+    /// `audit --verify`: exit 0 when intact, 11 with the first broken link of each chain otherwise.
+    private func verifyReplica() async throws {
+        let report = try await options.openStore().verifyIntegrity()
+        if options.json {
+            try Output.json(report)
+        } else {
+            print("verified \(report.blocks) blocks, \(report.changes) changes of \(report.origins) origins")
+            for problem in report.problems { print("BROKEN  \(problem.kind): \(problem.message)") }
+            if report.isIntact { print("intact: every chain links, every signature verifies, every table follows from the log") }
+        }
+        if !report.isIntact { throw ExitCode(11) }
     }
 }

@@ -27,15 +27,15 @@ struct ChangesExport: AsyncParsableCommand {
                 }
                 vector = try Self.decodeVector(data, path: forVector)
             }
-            let set = try await store.exportSet(after: vector)
+            let set = try await store.exportSet(after: try await store.heads(matching: vector))
             let bytes = set.encoded()
             guard FileManager.default.createFile(atPath: out, contents: Data(bytes)) else {
                 throw DomainError.invalidValue(field: "out", value: out, rule: "must be a writable file path")
             }
             if options.json {
-                try Output.json(["changes": set.changes.count, "bytes": bytes.count])
+                try Output.json(["changes": set.changes.count, "blocks": set.blocks.count, "bytes": bytes.count])
             } else {
-                print("Wrote \(set.changes.count) changes (\(bytes.count) bytes) to \(out)")
+                print("Wrote \(set.changes.count) changes in \(set.blocks.count) blocks (\(bytes.count) bytes) to \(out)")
             }
         }
     }
@@ -58,6 +58,7 @@ struct ChangesImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Apply a change-set file in one transaction.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Change-set file written by 'changes export'.") var file: String
+    @Option(help: "Refuse blocks stamped more than this many seconds ahead of this site's clock.") var maxSkew = 300
 
     func run() async throws {
         try await runReporting {
@@ -65,12 +66,18 @@ struct ChangesImport: AsyncParsableCommand {
                 throw DomainError.invalidValue(field: "file", value: file, rule: "must be a readable file")
             }
             let set = try ChangeSet(decoding: Array(data))
-            let store = try options.openStore()
-            let report = try await store.apply(set.changes)
+            guard maxSkew >= 1 else {
+                throw DomainError.invalidValue(field: "max-skew", value: String(maxSkew), rule: "must be ≥ 1 second")
+            }
+            let store = try options.openStore(maxSkew: Int64(maxSkew) * 1000)
+            let report = try await store.apply(set.blocks)
+            try await store.settle()
             if options.json {
-                try Output.json(["applied": report.applied, "duplicates": report.duplicates])
+                try Output.json(["applied": report.applied, "duplicates": report.duplicates, "refused": report.refused])
             } else {
-                print("Applied \(report.applied) new changes from \(set.sender) (\(report.duplicates) already held)")
+                print(
+                    "Applied \(report.applied) new changes from \(set.sender) (\(report.duplicates) already held"
+                        + (report.refused > 0 ? ", \(report.refused) refused as the losing side of a fork: see 'status')" : ")"))
             }
         }
     }

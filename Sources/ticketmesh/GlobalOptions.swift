@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TicketMeshDomain
 import TicketMeshStore
+import TicketMeshSync
 
 /// Flags every data command shares: where the replica lives, and machine-readable output.
 struct GlobalOptions: ParsableArguments {
@@ -26,8 +27,10 @@ struct GlobalOptions: ParsableArguments {
         return URL(fileURLWithPath: path)
     }
 
-    /// Opens this site's replica.
-    func openStore() throws -> ReplicaStore {
-        try ReplicaStore.open(directory: dataDirectory)
+    /// Opens this site's replica, signing and verifying with its identity (`DATA/identity`) if it has one.
+    func openStore(maxSkew: Int64? = nil) throws -> ReplicaStore {
+        var configuration = ReplicaStore.Configuration(provenance: try SiteIdentity.provenance(inData: dataDirectory))
+        if let maxSkew { configuration.maxDrift = maxSkew }
+        return try ReplicaStore.open(directory: dataDirectory, configuration: configuration)
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshReplication
 import TicketMeshStore
+import TicketMeshSync
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a site's replica in the data directory.")
@@ -11,12 +13,24 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Display name of the site.") var name: String?
     @Option(help: "Create this first user as admin; without it the site is in open mode until 'user add NAME --role admin'.")
     var admin: String?
+    @Option(help: "The site's TLS directory from 'certs site': the replica keeps its key and signs every change.")
+    var tls: String?
 
     func run() async throws {
-        try await runReporting {
+        try await runSyncReporting {
             let code = try SiteCode(site)
             if let admin { _ = try User.validateName(admin) }
-            let store = try ReplicaStore.create(directory: options.dataDirectory, site: code, name: name)
+            var provenance: Provenance?
+            if let tls {
+                let given = try SiteIdentity.load(directory: URL(fileURLWithPath: tls))
+                guard given.site == code else {
+                    throw SyncError.configuration(field: "--tls", value: tls, rule: "must hold the certificate of site \(code) (it holds \(given.site)'s)")
+                }
+                provenance = try given.provenance()
+            }
+            let store = try ReplicaStore.create(
+                directory: options.dataDirectory, site: code, name: name, configuration: .init(provenance: provenance))
+            if let tls { _ = try SiteIdentity.install(from: URL(fileURLWithPath: tls), intoData: options.dataDirectory, site: code) }
             if let admin { _ = try await store.saveUser(User(name: admin, role: .admin), actor: admin) }
             if options.json {
                 try Output.json(["site": code.rawValue, "data": options.dataDirectory.path, "name": try await store.siteName()])

@@ -45,8 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
                 let (host, port) = try SyncClient.parseAddress(text, field: "--peer")
                 return PeerScheduler.Peer(host: host, port: port)
             }
-            let store = try options.openStore()
-            let configuration = try sync.sessionConfiguration()
+            let configuration = try await sync.sessionConfiguration(data: options.dataDirectory)
+            let store = try options.openStore(maxSkew: configuration.maxClockSkew)
             let logger = sync.logger()
             let book = PeerBook(directory: options.dataDirectory)
             var services: [any Service] = []

@@ -18,6 +18,10 @@ struct StatusCommand: AsyncParsableCommand {
         var changes: Int
         var tickets: Int
         var peers: [PeerBook.Status]
+        /// Blocks refused because another block holds their place in the origin's chain (kept as proof).
+        var forks: [ForkRecord]
+        /// Whether this site signs its changes (it has an identity).
+        var signed: Bool
     }
 
     func run() async throws {
@@ -26,7 +30,8 @@ struct StatusCommand: AsyncParsableCommand {
             let report = Report(
                 site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(),
                 digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount(),
-                peers: PeerBook.status(directory: options.dataDirectory, vector: try await store.vector()))
+                peers: PeerBook.status(directory: options.dataDirectory, vector: try await store.vector()),
+                forks: try await store.forks(), signed: store.configuration.provenance != nil)
             if options.json {
                 try Output.json(report)
             } else {
@@ -35,6 +40,11 @@ struct StatusCommand: AsyncParsableCommand {
                 print("digest   \(report.digest)")
                 print("changes  \(report.changes)")
                 print("tickets  \(report.tickets)")
+                print("signing  \(report.signed ? "yes (identity in \(SiteIdentity.directory(inData: options.dataDirectory).path))" : "no: a lone replica (site enroll --tls DIR)")")
+                for fork in report.forks {
+                    print(
+                        "FORK     \(fork.origin):\(fork.firstSeq)-\(fork.lastSeq) refused \(fork.refused.prefix(12)), kept \(fork.kept.prefix(12)) (\(fork.state))")
+                }
                 for peer in report.peers { print("peer     \(peer.peer) last sync \(peer.lastSync ?? "never") lag \(peer.lag.map(String.init) ?? "?")") }
             }
         }

@@ -22,8 +22,8 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         try await runSyncReporting {
             let (host, port) = try SyncClient.parseAddress(peer, field: "--peer")
-            let store = try options.openStore()
-            let configuration = try sync.sessionConfiguration()
+            let configuration = try await sync.sessionConfiguration(data: options.dataDirectory)
+            let store = try options.openStore(maxSkew: configuration.maxClockSkew)
             let logger = sync.logger()
             let progress = ProgressPrinter(quiet: options.json)
             let summary = try await {
@@ -61,8 +61,10 @@ struct SyncCommand: AsyncParsableCommand {
 
 /// Flags shared by `sync` and `serve`.
 struct SyncOptions: ParsableArguments {
-    @Option(help: "TLS directory made by 'ticketmesh certs site': site.pem, site.key, ca.pem, revoked.json.") var tls:
-        String
+    @Option(
+        help:
+            "TLS directory made by 'ticketmesh certs site' (site.pem, site.key, ca.pem, revoked.json); default: the data directory's identity. A replica with none is enrolled with it."
+    ) var tls: String?
     @Option(help: "Largest accepted clock difference with a peer, in seconds.") var maxSkew = 300
     @Option(help: "Changes per batch (each batch is one transaction on the receiver).") var batchSize = 1000
     @Option(help: "Unacknowledged batches in flight per direction.") var window = 4
@@ -70,7 +72,34 @@ struct SyncOptions: ParsableArguments {
     var idleTimeout = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
-    func sessionConfiguration() throws -> SyncSession.Configuration {
+    /// The site's identity: the data directory's, or `--tls` (installed into the data directory on first use).
+    func identity(data: URL) async throws -> SiteIdentity {
+        let installed = SiteIdentity.directory(inData: data)
+        let hasIdentity = FileManager.default.fileExists(atPath: installed.appendingPathComponent(SiteIdentity.certificateFile).path)
+        guard let tls else {
+            guard hasIdentity else {
+                throw SyncError.configuration(
+                    field: "--tls", value: data.path, rule: "is required: this replica has no identity yet (or run 'ticketmesh site enroll --tls DIR')")
+            }
+            return try SiteIdentity.load(directory: installed)
+        }
+        let given = try SiteIdentity.load(directory: URL(fileURLWithPath: tls))
+        if !hasIdentity {
+            let store = try ReplicaStore.open(directory: data)
+            _ = try SiteIdentity.install(from: given.directory, intoData: data, site: store.site)
+            try await SiteEnroll.signOwnHistory(data: data)
+        } else {
+            let own = try SiteIdentity.load(directory: installed)
+            guard own.site == given.site else {
+                throw SyncError.configuration(
+                    field: "--tls", value: tls, rule: "must be the identity of site \(own.site), which this replica holds")
+            }
+        }
+        // TLS uses the directory given, so a revocation list copied there keeps working.
+        return given
+    }
+
+    func sessionConfiguration(data: URL) async throws -> SyncSession.Configuration {
         guard maxSkew >= 1 else {
             throw SyncError(code: .invalidConfiguration, message: "invalid --max-skew '\(maxSkew)': must be ≥ 1 second")
         }
@@ -89,9 +118,7 @@ struct SyncOptions: ParsableArguments {
                 message: "invalid --idle-timeout '\(idleTimeout)': must be 1–86400 seconds"
             )
         }
-        var configuration = SyncSession.Configuration(
-            identity: try SiteIdentity.load(directory: URL(fileURLWithPath: tls))
-        )
+        var configuration = SyncSession.Configuration(identity: try await identity(data: data))
         configuration.idleTimeout = .seconds(Int64(idleTimeout))
         configuration.maxClockSkew = Int64(maxSkew) * 1000
         configuration.batchChanges = batchSize

@@ -10,7 +10,8 @@ struct TicketMeshCommand: AsyncParsableCommand {
             InitCommand.self, TicketCommand.self, CustomerCommand.self, ConflictsCommand.self, AuditCommand.self,
             StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self, RetentionCommand.self, CareCommand.self,
             SLACommand.self, UserCommand.self, InboxCommand.self, ExceptionCommand.self, ReportCommand.self,
-            SeedCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self, WebCommand.self,
+            SeedCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self, WebCommand.self, SiteCommand.self,
+            ClockCommand.self, BackupCommand.self,
         ]
     )
 }

@@ -8,7 +8,7 @@ import TicketMeshReplication
 package enum Frame: Hashable, Sendable {
     /// Kind 1: the first frame each side sends.
     case hello(Hello)
-    /// Kind 2: changes the receiver lacks, in (origin, seq) order.
+    /// Kind 2: blocks the receiver lacks, in (origin, seq) order.
     case batch(Batch)
     /// Kind 3: the receiver applied batch `number` in one transaction.
     case ack(Ack)
@@ -46,6 +46,7 @@ package enum Frame: Hashable, Sendable {
             writer.write(ack.number)
             writer.write(ack.applied)
             writer.write(ack.duplicates)
+            writer.write(ack.refused)
         case .done(let batches): writer.write(batches)
         case .bye: break
         case .refuse(let message): writer.writeLong(String(message.utf8.prefix(Self.maxMessageBytes)) ?? "refused")
@@ -68,7 +69,8 @@ package enum Frame: Hashable, Sendable {
             case 1: self = .hello(try Hello(from: &reader))
             case 2: self = .batch(try Batch(from: &reader))
             case 3:
-                self = .ack(Ack(number: try reader.read(), applied: try reader.read(), duplicates: try reader.read()))
+                self = .ack(
+                    Ack(number: try reader.read(), applied: try reader.read(), duplicates: try reader.read(), refused: try reader.read()))
             case 4: self = .done(batches: try reader.read())
             case 5: self = .bye
             case 6: self = .refuse(try reader.readLong(field: "refusal", limit: Self.maxMessageBytes))
@@ -87,24 +89,27 @@ package enum Frame: Hashable, Sendable {
 
 /// The handshake: who we are, what we speak, what we hold, what time we think it is.
 package struct Hello: Hashable, Sendable {
-    /// The version of this protocol this build speaks.
-    package static let currentProtocol: UInt16 = 1
+    /// The version of this protocol this build speaks (2: blocks and chain heads).
+    package static let currentProtocol: UInt16 = 2
     static let magic: [UInt8] = Array("TMSY".utf8)
     static let maxVectorEntries = 10_000
 
     package var protocolVersion: UInt16
-    /// `ChangeSet.formatVersion` of the sender: the change encoding inside batches.
+    /// `ChangeSet.formatVersion` of the sender: the block encoding inside batches.
     package var changeFormat: UInt16
     package var site: SiteCode
     /// The sender's clock when it sent the hello.
     package var now: HLC
-    /// What the sender holds: the receiver sends exactly the changes outside it.
-    package var vector: VersionVector
+    /// What the sender holds: per origin its last block's seq and hash. The receiver sends the
+    /// blocks after it, or the origin's whole chain where it holds a different block there.
+    package var heads: ChainHeads
+
+    package var vector: VersionVector { heads.vector }
 
     package init(
         site: SiteCode,
         now: HLC,
-        vector: VersionVector,
+        heads: ChainHeads,
         protocolVersion: UInt16 = Hello.currentProtocol,
         changeFormat: UInt16 = ChangeSet.formatVersion
     ) {
@@ -112,7 +117,7 @@ package struct Hello: Hashable, Sendable {
         self.changeFormat = changeFormat
         self.site = site
         self.now = now
-        self.vector = vector
+        self.heads = heads
     }
 
     func encode(into writer: inout ByteWriter) {
@@ -121,11 +126,12 @@ package struct Hello: Hashable, Sendable {
         writer.write(changeFormat)
         writer.writeShort(site.rawValue)
         writer.write(now)
-        let entries = vector.sortedEntries
+        let entries = heads.entries.sorted { $0.key < $1.key }
         writer.write(UInt32(entries.count))
-        for entry in entries {
-            writer.writeShort(entry.site.rawValue)
-            writer.write(UInt64(entry.seq))
+        for (origin, head) in entries {
+            writer.writeShort(origin.rawValue)
+            writer.write(UInt64(head.seq))
+            writer.append(head.hash.bytes)
         }
     }
 
@@ -137,65 +143,69 @@ package struct Hello: Hashable, Sendable {
         }
         protocolVersion = try reader.read()
         changeFormat = try reader.read()
+        guard protocolVersion == Self.currentProtocol else {
+            // Older peers lay out the rest differently: keep what identifies them for the version check.
+            site = try reader.readSite(field: "hello site")
+            now = .zero
+            heads = ChainHeads()
+            reader.skipToEnd()
+            return
+        }
         site = try reader.readSite(field: "hello site")
         now = try reader.readHLC()
+        guard now.physical >= 0, now.physical <= Block.maxPhysical else {
+            throw SyncError.malformed("hello clock \(now.physical) ms is outside 0…2^53")
+        }
         let count = Int(try reader.read(UInt32.self))
         guard count <= Self.maxVectorEntries else {
-            throw SyncError.malformed("hello vector of \(count) entries exceeds the limit of \(Self.maxVectorEntries)")
+            throw SyncError.malformed("hello heads of \(count) entries exceed the limit of \(Self.maxVectorEntries)")
         }
-        var entries: [SiteCode: Int64] = [:]
+        var entries: [SiteCode: ChainHead] = [:]
         for _ in 0..<count {
-            let site = try reader.readSite(field: "vector site")
+            let site = try reader.readSite(field: "head site")
             let seq = try reader.read(UInt64.self)
-            guard seq <= UInt64(Int64.max) else {
-                throw SyncError.malformed("vector seq \(seq) for \(site) is out of range")
+            guard seq <= UInt64(Block.maxSeq) else {
+                throw SyncError.malformed("head seq \(seq) for \(site) is outside 0…2^53")
             }
-            entries[site] = Int64(seq)
+            let hash = BlockHash(unchecked: Array(try reader.readBytes(BlockHash.size)))
+            entries[site] = ChainHead(seq: Int64(seq), hash: hash)
         }
-        vector = VersionVector(entries)
+        heads = ChainHeads(entries)
     }
 }
 
-/// A numbered batch of changes; numbers start at 1 in each session and each direction.
+/// A numbered batch of blocks; numbers start at 1 in each session and each direction.
 package struct Batch: Hashable, Sendable {
-    package var number: UInt32
-    package var changes: [Change]
+    /// The most blocks in one batch.
+    static let maxBlocks = 100_000
 
-    package init(number: UInt32, changes: [Change]) {
+    package var number: UInt32
+    package var blocks: [Block]
+
+    package init(number: UInt32, blocks: [Block]) {
         self.number = number
-        self.changes = changes
+        self.blocks = blocks
     }
+
+    /// The changes the batch carries, counted by acks.
+    package var changeCount: Int { blocks.reduce(0) { $0 + $1.changes.count } }
 
     func encode(into writer: inout ByteWriter) {
         writer.write(number)
-        writer.write(UInt32(changes.count))
-        for change in changes { ChangeCodec.encode(change, into: &writer) }
+        writer.write(UInt32(blocks.count))
+        for block in blocks { BlockCodec.encode(block, into: &writer) }
     }
 
     init(from reader: inout ByteReader) throws {
         number = try reader.read()
         let count = Int(try reader.read(UInt32.self))
-        guard count <= reader.remaining / ChangeCodec.minEncodedSize else {
+        guard count <= reader.remaining / BlockCodec.minEncodedSize else {
             throw SyncError.malformed("batch count \(count) does not fit in \(reader.remaining) bytes")
         }
-        var changes: [Change] = []
-        changes.reserveCapacity(count)
-        for _ in 0..<count { changes.append(try ChangeCodec.decode(from: &reader)) }
-        self.changes = changes
-    }
-
-    /// The bytes `change` takes in a batch; used to cut batches at a byte budget.
-    package static func encodedSize(of change: Change) -> Int {
-        var size = 1 + change.origin.rawValue.utf8.count + 8 + 12
-        size += 3 + change.entity.utf8.count + change.rowID.utf8.count + change.field.utf8.count
-        switch change.value {
-        case .null: size += 1
-        case .int: size += 9
-        case .text(let text): size += 5 + text.utf8.count
-        }
-        if let base = change.base { size += 1 + 12 + 1 + base.site.rawValue.utf8.count } else { size += 1 }
-        size += 1 + min(change.actor?.utf8.count ?? 0, 255)
-        return size
+        var blocks: [Block] = []
+        blocks.reserveCapacity(count)
+        for _ in 0..<count { blocks.append(try BlockCodec.decode(from: &reader)) }
+        self.blocks = blocks
     }
 }
 
@@ -206,10 +216,13 @@ package struct Ack: Hashable, Sendable {
     package var applied: UInt32
     /// Changes it already held (zero in a healthy session).
     package var duplicates: UInt32
+    /// Changes of blocks it refused without failing the batch (a fork's losing side, kept as proof).
+    package var refused: UInt32
 
-    package init(number: UInt32, applied: UInt32, duplicates: UInt32) {
+    package init(number: UInt32, applied: UInt32, duplicates: UInt32, refused: UInt32 = 0) {
         self.number = number
         self.applied = applied
         self.duplicates = duplicates
+        self.refused = refused
     }
 }

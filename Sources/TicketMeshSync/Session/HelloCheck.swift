@@ -38,10 +38,11 @@ package enum HelloCheck {
         do {
             try HybridLogicalClock(maxDrift: maxSkew).checkSkew(peer: hello.now.physical, wall: wall)
         } catch {
+            let (skew, overflow) = hello.now.physical.subtractingReportingOverflow(wall)
             throw SyncError(
                 code: .clockSkew,
                 message:
-                    "clock skew of \(hello.now.physical - wall) ms with peer \(hello.site) exceeds the bound of \(maxSkew) ms"
+                    "clock skew of \(overflow ? "more than 2^63" : String(skew)) ms with peer \(hello.site) exceeds the bound of \(maxSkew) ms"
             )
         }
     }

@@ -5,6 +5,7 @@ import TicketMeshReplication
 ///
 /// A pure state machine: the driver feeds it frames and apply reports; it returns the changes to
 /// apply and the acks to send, or throws on any frame the protocol does not allow there.
+/// Counts are in changes; order is by block: each block starts after the previous one's last seq.
 package struct InboundState: Sendable {
     /// The number the next batch must carry.
     package private(set) var expectedBatch: UInt32 = 1
@@ -18,17 +19,19 @@ package struct InboundState: Sendable {
     package private(set) var applied = 0
     /// Changes we already held.
     package private(set) var duplicates = 0
+    /// Changes of blocks refused without failing the batch (a fork's losing side).
+    package private(set) var refused = 0
 
     package init() {}
 
     /// Whether the peer said `done` and every batch it sent was applied.
     package var isComplete: Bool { announcedBatches != nil && pending == nil }
 
-    /// Validates a batch and returns its changes to apply in one transaction.
+    /// Validates a batch and returns its blocks to apply in one transaction.
     ///
     /// - Throws: `SyncError.protocolViolation` if the batch is out of order, empty, after `done`,
-    ///   or its changes do not strictly follow (origin, seq) order; nothing of it may be applied then.
-    package mutating func receive(_ batch: Batch) throws(SyncError) -> [Change] {
+    ///   or its blocks do not strictly follow (origin, seq) order; nothing of it may be applied then.
+    package mutating func receive(_ batch: Batch) throws(SyncError) -> [Block] {
         guard announcedBatches == nil else { throw .protocolViolation("batch \(batch.number) arrived after done") }
         guard pending == nil else {
             throw .protocolViolation("batch \(batch.number) arrived while another was applying")
@@ -36,22 +39,22 @@ package struct InboundState: Sendable {
         guard batch.number == expectedBatch else {
             throw .protocolViolation("batch \(batch.number) arrived out of order: expected batch \(expectedBatch)")
         }
-        guard !batch.changes.isEmpty else { throw .protocolViolation("batch \(batch.number) is empty") }
+        guard !batch.blocks.isEmpty else { throw .protocolViolation("batch \(batch.number) is empty") }
         var previous = last
-        for change in batch.changes {
+        for block in batch.blocks {
             if let previous,
-                !(previous.origin < change.origin || (previous.origin == change.origin && previous.seq < change.seq))
+                !(previous.origin < block.origin || (previous.origin == block.origin && previous.seq < block.firstSeq))
             {
                 throw .protocolViolation(
-                    "change \(change.origin):\(change.seq) in batch \(batch.number) is out of (origin, seq) order after \(previous.origin):\(previous.seq)"
+                    "block \(block.label) in batch \(batch.number) is out of (origin, seq) order after \(previous.origin):\(previous.seq)"
                 )
             }
-            previous = ChangeCursor(origin: change.origin, seq: change.seq)
+            previous = ChangeCursor(origin: block.origin, seq: block.lastSeq)
         }
-        pending = (batch.number, batch.changes.count)
+        pending = (batch.number, batch.changeCount)
         last = previous
         expectedBatch += 1
-        return batch.changes
+        return batch.blocks
     }
 
     /// Records that the pending batch was applied and returns its ack.
@@ -60,7 +63,10 @@ package struct InboundState: Sendable {
         self.pending = nil
         applied += report.applied
         duplicates += report.duplicates
-        return Ack(number: pending.number, applied: UInt32(report.applied), duplicates: UInt32(report.duplicates))
+        refused += report.refused
+        return Ack(
+            number: pending.number, applied: UInt32(report.applied), duplicates: UInt32(report.duplicates),
+            refused: UInt32(report.refused))
     }
 
     /// Records the peer's `done`.

@@ -24,6 +24,8 @@ package struct OutboundState: Sendable {
     package private(set) var acknowledged = 0
     /// Of those, changes the peer already held.
     package private(set) var duplicates = 0
+    /// Of those, changes the peer refused as a fork's losing side.
+    package private(set) var refused = 0
 
     package init(window: Int, peerVector: VersionVector) {
         precondition(window >= 1, "window must be ≥ 1")
@@ -39,12 +41,12 @@ package struct OutboundState: Sendable {
     package var isComplete: Bool { finished && inFlight.isEmpty }
 
     /// Numbers a non-empty slice of the backlog as the next batch and puts it in flight.
-    package mutating func makeBatch(_ changes: [Change]) -> Batch {
-        precondition(canSend && !changes.isEmpty, "makeBatch needs window space and changes")
+    package mutating func makeBatch(_ blocks: [Block]) -> Batch {
+        precondition(canSend && !blocks.isEmpty, "makeBatch needs window space and blocks")
         var highest: [SiteCode: Int64] = [:]
-        for change in changes { highest[change.origin] = max(highest[change.origin] ?? 0, change.seq) }
-        let batch = Batch(number: nextBatch, changes: changes)
-        inFlight.append(InFlight(number: nextBatch, count: changes.count, highest: highest))
+        for block in blocks { highest[block.origin] = max(highest[block.origin] ?? 0, block.lastSeq) }
+        let batch = Batch(number: nextBatch, blocks: blocks)
+        inFlight.append(InFlight(number: nextBatch, count: batch.changeCount, highest: highest))
         nextBatch += 1
         return batch
     }
@@ -56,14 +58,15 @@ package struct OutboundState: Sendable {
         guard let first = inFlight.first, first.number == ack.number else {
             throw .protocolViolation("ack of batch \(ack.number) does not match the oldest batch in flight")
         }
-        guard Int(ack.applied) + Int(ack.duplicates) == first.count else {
+        guard Int(ack.applied) + Int(ack.duplicates) + Int(ack.refused) == first.count else {
             throw .protocolViolation(
-                "ack of batch \(ack.number) counts \(ack.applied)+\(ack.duplicates) changes; the batch had \(first.count)"
+                "ack of batch \(ack.number) counts \(ack.applied)+\(ack.duplicates)+\(ack.refused) changes; the batch had \(first.count)"
             )
         }
         inFlight.removeFirst()
         acknowledged += first.count
         duplicates += Int(ack.duplicates)
+        refused += Int(ack.refused)
         peerVector = peerVector.merged(with: VersionVector(first.highest))
     }
 

@@ -94,6 +94,8 @@ package struct SyncSession: Sendable {
             let (receiver, sender) = try await connection.channel.executeThenClose { inbound, outbound in
                 try await exchange(inbound: inbound, outbound: outbound, connection: connection)
             }
+            // Work a fork took off our own chain goes back on, on top of the history just received.
+            try await replica.settle()
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             return SyncSummary(
@@ -102,6 +104,7 @@ package struct SyncSession: Sendable {
                 sent: sender.state.acknowledged,
                 received: receiver.state.applied,
                 duplicatesReceived: receiver.state.duplicates,
+                refusedReceived: receiver.state.refused,
                 duplicatesSent: sender.state.duplicates,
                 bytesSent: sender.bytesSent + receiver.bytesSent,
                 bytesReceived: receiver.bytesReceived,
@@ -118,8 +121,8 @@ package struct SyncSession: Sendable {
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         connection: SyncConnection
     ) async throws -> (ReceiverResult, SenderResult) {
-        let vector = try await replica.vector()
-        let hello = Hello(site: replica.site, now: HLC(physical: configuration.wallClock(), logical: 0), vector: vector)
+        let heads = try await replica.heads()
+        let hello = Hello(site: replica.site, now: HLC(physical: configuration.wallClock(), logical: 0), heads: heads)
         let helloFrame = Frame.hello(hello).encoded()
         do {
             try await outbound.write(helloFrame)
@@ -161,20 +164,19 @@ package struct SyncSession: Sendable {
         }
     }
 
-    /// Per origin, the highest seq the peer sent us in this session: it holds those, so we never echo them back.
+    /// The blocks the peer sent us in this session: it holds those, so we never echo them back.
     ///
-    /// The receiver records a batch here before applying it; the sender drops what it covers from each page.
+    /// The receiver records a batch here before applying it; the sender drops what it covers from each
+    /// page. By hash, not seq: after a fork the peer may hold a different block at the same seq.
     final class PeerKnowledge: Sendable {
-        private let received = Mutex(VersionVector())
+        private let received = Mutex(Set<BlockHash>())
 
-        func record(_ changes: [Change]) {
-            var highest: [SiteCode: Int64] = [:]
-            for change in changes { highest[change.origin] = max(highest[change.origin] ?? 0, change.seq) }
-            received.withLock { $0 = $0.merged(with: VersionVector(highest)) }
+        func record(_ blocks: [Block]) {
+            received.withLock { set in for block in blocks { set.insert(block.hash) } }
         }
 
-        func covers(_ change: Change) -> Bool {
-            received.withLock { $0.contains(origin: change.origin, seq: change.seq) }
+        func covers(_ block: Block) -> Bool {
+            received.withLock { $0.contains(block.hash) }
         }
     }
 
@@ -236,7 +238,7 @@ package struct SyncSession: Sendable {
             "Sync handshake accepted",
             metadata: [
                 "peer.site": "\(hello.site)", "peer.address": "\(connection.remoteAddress)",
-                "peer.vector": "\(hello.vector)",
+                "peer.heads": "\(hello.heads)",
             ]
         )
         events.yield(.peerHello(hello))
@@ -244,12 +246,18 @@ package struct SyncSession: Sendable {
         loop: while let frame = try await nextFrame() {
             switch frame {
             case .batch(let batch):
-                let changes = try state.receive(batch)
-                knowledge.record(changes)
-                let report = try await replica.apply(changes)
+                let blocks = try state.receive(batch)
+                knowledge.record(blocks)
+                let report = try await replica.apply(blocks)
                 let ack = Frame.ack(state.applied(report)).encoded()
                 bytesSent += ack.readableBytes
                 try await outbound.write(ack)
+                if report.refused > 0 {
+                    logger.warning(
+                        "Refused blocks of a fork (kept as proof; see 'ticketmesh status')",
+                        metadata: ["peer.site": "\(hello.site)", "batch.refused": "\(report.refused)"]
+                    )
+                }
                 if report.duplicates > 0 {
                     logger.debug(
                         "Batch held duplicates",
@@ -327,29 +335,33 @@ package struct SyncSession: Sendable {
                 throw error
             }
         }
-        var page: [Change] = []
+        var page: [Block] = []
         var index = 0
         var cursor: ChangeCursor?
         while true {
             while !state.canSend { try await awaitEvent() }
             if index == page.count {
-                let fetched = try await replica.changes(
-                    after: hello.vector,
+                let fetched = try await replica.blocks(
+                    after: hello.heads,
                     cursor: cursor,
                     limit: configuration.batchChanges
                 )
                 guard let last = fetched.last else { break }
-                cursor = ChangeCursor(origin: last.origin, seq: last.seq)
+                cursor = ChangeCursor(origin: last.origin, seq: last.lastSeq)
                 page = fetched.filter { !knowledge.covers($0) }
                 index = 0
                 if page.isEmpty { continue }
             }
             var end = index
             var bytes = 0
+            var changes = 0
             while end < page.count {
-                let size = Batch.encodedSize(of: page[end])
-                if end > index && bytes + size > configuration.batchBytes { break }
+                let size = BlockCodec.encodedSize(of: page[end])
+                if end > index && (bytes + size > configuration.batchBytes || changes + page[end].changes.count > configuration.batchChanges) {
+                    break
+                }
                 bytes += size
+                changes += page[end].changes.count
                 end += 1
             }
             let frame = Frame.batch(state.makeBatch(Array(page[index..<end]))).encoded()
@@ -436,6 +448,8 @@ package struct SyncSummary: Sendable, Codable, Hashable {
     package var received: Int
     /// Changes received that we already held (0 in a healthy session).
     package var duplicatesReceived: Int
+    /// Changes received in blocks refused as the losing side of a fork (kept as proof).
+    package var refusedReceived: Int
     /// Changes sent that the peer already held.
     package var duplicatesSent: Int
     package var bytesSent: Int

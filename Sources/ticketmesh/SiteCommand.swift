@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import TicketMeshDomain
+import TicketMeshStore
+import TicketMeshSync
+
+/// `ticketmesh site enroll --tls DIR`: gives an existing replica its identity.
+struct SiteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "site", abstract: "This site's identity: the key that signs its changes.", subcommands: [SiteEnroll.self])
+}
+
+struct SiteEnroll: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Give this replica its site key and certificate (from 'certs site'), so it signs every change.",
+        discussion: """
+            Copies site.pem, site.key (mode 0600), ca.pem and revoked.json into DATA/identity and signs this site's
+            history written before (a signature moves nothing in the chain). From then on the replica accepts only
+            blocks signed by sites of the same organisation CA.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The site's TLS directory made by 'ticketmesh certs site'.") var tls: String
+
+    func run() async throws {
+        try await runSyncReporting {
+            let store = try ReplicaStore.open(directory: options.dataDirectory)
+            _ = try SiteIdentity.install(from: URL(fileURLWithPath: tls), intoData: options.dataDirectory, site: store.site)
+            let signed = try await Self.signOwnHistory(data: options.dataDirectory)
+            if options.json {
+                try Output.json(["site": store.site.rawValue, "signedBlocks": String(signed)])
+            } else {
+                print("Enrolled site \(store.site): identity in \(SiteIdentity.directory(inData: options.dataDirectory).path), \(signed) earlier blocks signed")
+            }
+        }
+    }
+
+    /// Signs the replica's own unsigned blocks with the identity now in its data directory.
+    @discardableResult
+    static func signOwnHistory(data: URL) async throws -> Int {
+        let provenance = try SiteIdentity.provenance(inData: data)
+        let store = try ReplicaStore.open(directory: data, configuration: .init(provenance: provenance))
+        return try await store.signOwnHistory()
+    }
+}
+
+/// `ticketmesh clock restamp`: re-stamps work written while this site's clock ran fast.
+struct ClockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clock", abstract: "This site's clock and the work stamped by it.", subcommands: [ClockRestamp.self])
+}
+
+struct ClockRestamp: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restamp",
+        abstract: "After fixing a fast clock: write again, with the right time, this site's changes stamped in the future.",
+        discussion: """
+            Peers refuse blocks stamped more than the skew bound ahead of their clock. Once this machine's clock is right,
+            this takes this site's blocks stamped beyond now + the bound off its chain and writes the same edits again
+            (same values, users and bases; new seqs and times), so the next sync or file exchange is accepted.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The skew bound in seconds (as 'sync --max-skew').") var maxSkew = 300
+
+    func run() async throws {
+        try await runReporting {
+            let moved = try await options.openStore(maxSkew: Int64(maxSkew) * 1000).restamp()
+            if options.json {
+                try Output.json(["restamped": moved])
+            } else {
+                print(moved == 0 ? "No changes are stamped ahead of this site's clock" : "Re-stamped \(moved) changes written while the clock ran fast")
+            }
+        }
+    }
+}
+
+/// `ticketmesh backup --out DIR`: a consistent copy of the data directory, safe while serving.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Write a consistent copy of the replica and its identity into an empty directory (safe while serving).",
+        discussion: """
+            Restore by using the copy as the data directory. A restored site recovers by itself at its next sync or
+            file exchange: it takes back the history the organisation holds of it and re-issues what it wrote since
+            the backup on top (Docs/replication.md, "Restores").
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Directory for the copy (must not hold a replica).") var out: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            let target = URL(fileURLWithPath: out)
+            try await store.backup(to: target)
+            let identity = SiteIdentity.directory(inData: options.dataDirectory)
+            if FileManager.default.fileExists(atPath: identity.path) {
+                try FileManager.default.copyItem(at: identity, to: SiteIdentity.directory(inData: target))
+            }
+            if options.json {
+                try Output.json(["site": store.site.rawValue, "out": target.path])
+            } else {
+                print("Backed up site \(store.site) to \(target.path)")
+            }
+        }
+    }
+}
