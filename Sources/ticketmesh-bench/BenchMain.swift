@@ -24,13 +24,24 @@ enum BenchMain {
         // right next to it, so load from other processes affects both sides alike.
         let rounds = quick ? 1 : 3
         var locals: [BenchResult] = []
-        var remotes: [BenchResult] = []
+        var signedLocals: [BenchResult] = []
+        var remotes: [StoreBench.RemoteApply] = []
         for _ in 0..<rounds {
             locals.append(try await StoreBench.localUpdates(count: quick ? 2_000 : 10_000))
+            signedLocals.append(try await StoreBench.localUpdates(count: quick ? 2_000 : 10_000, signed: true))
             remotes.append(try await StoreBench.remoteApply(count: quick ? 10_000 : 100_000))
         }
-        print(BenchResult.median(locals).line)
-        print(BenchResult.median(remotes).line)
+        let local = BenchResult.median(locals)
+        let signed = BenchResult.median(signedLocals)
+        print(local.line)
+        print(signed.line)
+        print(
+            String(
+                format: "signing cost per local write: %.1f µs (%.0f%% of an unsigned write)",
+                (signed.seconds / Double(signed.operations) - local.seconds / Double(local.operations)) * 1e6,
+                100 * (signed.seconds / Double(signed.operations)) / (local.seconds / Double(local.operations)) - 100))
+        print(BenchResult.median(remotes.map(\.raw)).line)
+        print(BenchResult.median(remotes.map(\.verification)).line)
         // Sync over TLS between two real processes (prints its own figures, incl. peak RSS).
         if !arguments.contains("--no-sync") {
             _ = try await runSyncBench(quick: quick)

@@ -3,6 +3,7 @@ import GRDB
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
+import TicketMeshSync
 
 /// One measured figure: a throughput and its ratio to the baseline measured in the same run.
 struct BenchResult {
@@ -70,51 +71,103 @@ enum StoreBench {
     }
 
     /// Local field updates, one command (transaction) each, against one raw insert per transaction.
-    static func localUpdates(count: Int) async throws -> BenchResult {
-        let store = try ReplicaStore.create(directory: scratch(), site: try SiteCode("HQ"), name: nil)
+    ///
+    /// With `signed`, the store signs each transaction's block (one ECDSA P-256 signature per commit).
+    static func localUpdates(count: Int, signed: Bool = false) async throws -> BenchResult {
+        let provenance = signed ? try BenchIdentity.provenance(["HQ"])["HQ"] : nil
+        let store = try ReplicaStore.create(
+            directory: scratch(), site: try SiteCode("HQ"), name: nil, configuration: .init(provenance: provenance))
         let edits = (0..<count).map {
             FieldEdit(entity: "ticket", rowID: "t\($0 % 1000)", field: "summary", value: .text("summary \($0) 包裹延误"))
         }
         let seconds = try await timed {
             for edit in edits { try await store.commit([edit], actor: "bench") }
         }
-        let changes = try await store.changes(after: VersionVector(), cursor: nil, limit: .max)
+        let changes = try await store.exportSet(after: ChainHeads()).changes
         let raw = try rawPool()
         let baseline = try await timed {
             for index in changes.indices { try await raw.write { db in try insertRaw(changes[index...index], db) } }
         }
-        return BenchResult(name: "local field update incl. change log", operations: count, seconds: seconds, baselineSeconds: baseline, goal: "≥ 0.5")
+        return BenchResult(
+            name: "local field update incl. change log\(signed ? ", signed" : "")", operations: count, seconds: seconds,
+            baselineSeconds: baseline, goal: "≥ 0.5")
     }
 
-    /// A remote set of `count` changes applied in batches of 1000, against raw inserts in the same batches.
-    static func remoteApply(count: Int) async throws -> BenchResult {
-        let origin = try ReplicaStore.create(directory: scratch(), site: try SiteCode("SH"), name: nil)
+    /// What applying a remote set costs, against raw inserts and against the same apply unverified.
+    struct RemoteApply {
+        /// Verified apply vs raw inserts of the same rows.
+        var raw: BenchResult
+        /// Unverified apply (a lone replica) as the baseline of the verified one: the cost of verification.
+        var verification: BenchResult
+    }
+
+    /// A signed remote set of `count` changes applied in batches of about 1000 changes, by a site that
+    /// verifies (same organisation) and by a lone one that does not, against raw inserts in the same batches.
+    static func remoteApply(count: Int) async throws -> RemoteApply {
+        let identities = try BenchIdentity.provenance(["SH", "HQ"])
+        let origin = try ReplicaStore.create(
+            directory: scratch(), site: try SiteCode("SH"), name: nil, configuration: .init(provenance: identities["SH"]))
         let fields = ["summary", "urgency", "state", "assignee", "details"]
+        // Transactions of 10 field writes: about one ticket's worth, so a batch holds ~100 blocks.
         var edits: [FieldEdit] = []
-        edits.reserveCapacity(1000)
         for index in 0..<count {
             edits.append(FieldEdit(entity: "ticket", rowID: "t\(index / 10)", field: fields[index % fields.count], value: .text("value \(index) 物流")))
-            if edits.count == 1000 {
+            if edits.count == 10 {
                 try await origin.commit(edits)
                 edits.removeAll(keepingCapacity: true)
             }
         }
         if !edits.isEmpty { try await origin.commit(edits) }
-        let changes = try await origin.changes(after: VersionVector(), cursor: nil, limit: .max)
-        let target = try ReplicaStore.create(directory: scratch(), site: try SiteCode("HQ"), name: nil)
-        let seconds = try await timed {
-            for start in stride(from: 0, to: changes.count, by: 1000) {
-                _ = try await target.apply(Array(changes[start..<min(start + 1000, changes.count)]))
+        let blocks = try await origin.exportSet(after: ChainHeads()).blocks
+        var batches: [[Block]] = [[]]
+        var size = 0
+        for block in blocks {
+            if size + block.changes.count > 1000 {
+                batches.append([])
+                size = 0
             }
+            batches[batches.count - 1].append(block)
+            size += block.changes.count
         }
+        let verifying = try ReplicaStore.create(
+            directory: scratch(), site: try SiteCode("HQ"), name: nil, configuration: .init(provenance: identities["HQ"]))
+        let lone = try ReplicaStore.create(directory: scratch(), site: try SiteCode("HQ"), name: nil)
+        let unverified = try await timed {
+            for batch in batches { _ = try await lone.apply(batch) }
+        }
+        let seconds = try await timed {
+            for batch in batches { _ = try await verifying.apply(batch) }
+        }
+        let changes = blocks.flatMap(\.changes)
         let raw = try rawPool()
         let baseline = try await timed {
             for start in stride(from: 0, to: changes.count, by: 1000) {
                 try await raw.write { db in try insertRaw(changes[start..<min(start + 1000, changes.count)], db) }
             }
         }
-        let (targetDigest, originDigest) = (try await target.digest(), try await origin.digest())
-        precondition(targetDigest == originDigest, "bench replicas did not converge")
-        return BenchResult(name: "apply \(count)-change remote set", operations: count, seconds: seconds, baselineSeconds: baseline, goal: "≥ 0.5")
+        let digests = (try await verifying.digest(), try await lone.digest(), try await origin.digest())
+        precondition(digests.0 == digests.2 && digests.1 == digests.2, "bench replicas did not converge")
+        return RemoteApply(
+            raw: BenchResult(
+                name: "apply \(count)-change signed remote set, verified", operations: count, seconds: seconds, baselineSeconds: baseline,
+                goal: "≥ 0.5"),
+            verification: BenchResult(
+                name: "apply verified vs the same apply unverified (one signature per origin per batch)", operations: count,
+                seconds: seconds, baselineSeconds: unverified, goal: "≥ 0.9"))
+    }
+}
+
+/// A throwaway organisation CA and site identities for benches.
+enum BenchIdentity {
+    static func provenance(_ sites: [String]) throws -> [String: Provenance] {
+        let root = StoreBench.scratch()
+        let ca = try CertificateAuthority.create(organization: "Bench", directory: root.appendingPathComponent("ca"))
+        var result: [String: Provenance] = [:]
+        for site in sites {
+            let directory = root.appendingPathComponent("tls-\(site)")
+            try ca.writeSite(try SiteCode(site), to: directory)
+            result[site] = try SiteIdentity.load(directory: directory).provenance()
+        }
+        return result
     }
 }

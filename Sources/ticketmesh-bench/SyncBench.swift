@@ -100,9 +100,9 @@ enum SyncBench {
         var cursor: ChangeCursor?
         var seconds = 0.0
         while true {
-            let page = try await source.changes(after: VersionVector(), cursor: cursor, limit: 1000)
+            let page = try await source.blocks(after: ChainHeads(), cursor: cursor, limit: 1000)
             guard let last = page.last else { break }
-            cursor = ChangeCursor(origin: last.origin, seq: last.seq)
+            cursor = ChangeCursor(origin: last.origin, seq: last.lastSeq)
             seconds += try await StoreBench.timed { _ = try await target.apply(page) }
         }
         return seconds
