@@ -133,6 +133,7 @@ let package = Package(
                 "TicketMeshReplication",
                 "TicketMeshStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

@@ -152,6 +152,14 @@ extension ReplicaStore {
         try target.close()
     }
 
+    /// An in-memory copy of this replica as it is now, opened with the same configuration: what a
+    /// backup restored later looks like (tests of restores and forks).
+    package func snapshot() throws -> ReplicaStore {
+        let copy = try DatabaseQueue()
+        try writer.backup(to: copy)
+        return try ReplicaStore(writer: copy, configuration: configuration)
+    }
+
     /// Walks every origin's chain and checks the derived tables against the log (`audit --verify`).
     ///
     /// Per origin it reports the first broken link: a block whose changes no longer hash to it, whose

@@ -96,7 +96,7 @@ package final class ReplicaStore: Replica {
         }
     }
 
-    private init(writer: any DatabaseWriter, configuration: Configuration) throws {
+    init(writer: any DatabaseWriter, configuration: Configuration) throws {
         try Schema.migrator.migrate(writer)
         let raw = try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'site'") }
         guard let raw, SiteCode.isValid(raw) else {

@@ -80,24 +80,35 @@ struct FaultTests {
         case truncatedChange, oversizedFrame, batchOutOfOrder, changesOutOfOrder, unknownKind, emptyFrame, ackForNothing
     }
 
-    private static func changes(_ count: Int, from first: Int64 = 1) -> [Change] {
-        (0..<Int64(count)).map { offset in
-            Change(
+    /// SH's blocks of one change each, chained from `previous` and signed with SH's key: a certified
+    /// peer's own valid writes, so only the framing around them is wrong.
+    private static func blocks(_ count: Int, from first: Int64 = 1, after previous: BlockHash = .zero, pki: TestPKI) -> [Block] {
+        let signer = try? pki.configuration("SH").identity.provenance().signer
+        var result: [Block] = []
+        var previous = previous
+        for offset in 0..<Int64(count) {
+            let change = Change(
                 origin: SiteCode(trusted: "SH"),
                 seq: first + offset,
-                hlc: HLC(physical: 1_800_000_000_000, logical: UInt32(offset)),
+                hlc: HLC(physical: Int64(Date().timeIntervalSince1970 * 1000) - 60_000, logical: UInt32(offset)),
                 entity: "ticket",
                 rowID: UUID().uuidString,
                 field: "summary",
                 value: .text("bad peer \(offset)")
             )
+            guard var block = try? Block(previous: previous, changes: [change]) else { continue }
+            block.signature = (try? signer?.sign(block.hash)) ?? []
+            if offset == 0 && first == 1 { block.certificate = signer?.certificate ?? [] }
+            result.append(block)
+            previous = block.hash
         }
+        return result
     }
 
-    private static func bytes(of input: BadInput) -> ByteBuffer {
+    private static func bytes(of input: BadInput, pki: TestPKI) -> ByteBuffer {
         switch input {
         case .truncatedChange:
-            var frame = Frame.batch(Batch(number: 1, changes: changes(5))).encoded()
+            var frame = Frame.batch(Batch(number: 1, blocks: blocks(5, pki: pki))).encoded()
             var body = Array(frame.readableBytesView.dropFirst(4))
             body.removeLast(7)
             frame.clear()
@@ -110,11 +121,11 @@ struct FaultTests {
             frame.writeBytes([UInt8](repeating: 2, count: 4096))
             return frame
         case .batchOutOfOrder:
-            return Frame.batch(Batch(number: 2, changes: changes(5))).encoded()
+            return Frame.batch(Batch(number: 2, blocks: blocks(5, pki: pki))).encoded()
         case .changesOutOfOrder:
-            var list = changes(5)
+            var list = blocks(5, pki: pki)
             list.swapAt(1, 3)
-            return Frame.batch(Batch(number: 1, changes: list)).encoded()
+            return Frame.batch(Batch(number: 1, blocks: list)).encoded()
         case .unknownKind:
             var frame = ByteBuffer()
             frame.writeInteger(UInt32(3))
@@ -136,7 +147,7 @@ struct FaultTests {
         let hello = Hello(
             site: SiteCode(trusted: "SH"),
             now: HLC(physical: configuration.wallClock(), logical: 0),
-            vector: VersionVector()
+            heads: ChainHeads()
         )
         try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(Frame.hello(hello).encoded())
@@ -146,7 +157,8 @@ struct FaultTests {
                 return
             }
             if goodFirst {
-                try await outbound.write(Frame.batch(Batch(number: 1, changes: changes(40))).encoded())
+                let good = blocks(40, pki: pki)
+                try await outbound.write(Frame.batch(Batch(number: 1, blocks: good)).encoded())
                 var acked: Ack?
                 while acked == nil, let reply = try await frames.next() {
                     switch try Frame(decoding: reply) {
@@ -156,18 +168,19 @@ struct FaultTests {
                     }
                 }
                 #expect(acked?.applied == 40, "the good batch was not acknowledged")
-                var bad = bytes(of: input)
+                var bad = bytes(of: input, pki: pki)
+                let next = blocks(5, from: 41, after: good.last?.hash ?? .zero, pki: pki)
                 if input == .batchOutOfOrder {
-                    bad = Frame.batch(Batch(number: 3, changes: changes(5, from: 41))).encoded()
+                    bad = Frame.batch(Batch(number: 3, blocks: next)).encoded()
                 }
                 if input == .changesOutOfOrder {
-                    var list = changes(5, from: 41)
+                    var list = next
                     list.swapAt(0, 4)
-                    bad = Frame.batch(Batch(number: 2, changes: list)).encoded()
+                    bad = Frame.batch(Batch(number: 2, blocks: list)).encoded()
                 }
                 try? await outbound.write(bad)
             } else {
-                try? await outbound.write(bytes(of: input))
+                try? await outbound.write(bytes(of: input, pki: pki))
             }
             // The hub closes the session: the stream ends or fails; nothing else may arrive but a refusal.
             do {

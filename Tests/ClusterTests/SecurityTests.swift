@@ -144,7 +144,7 @@ struct SecurityTests {
                 channel.eventLoop.makeCompletedFuture { try Raw(wrappingChannelSynchronously: channel) }
             }
         let hello = Frame.hello(
-            Hello(site: try SiteCode("SH"), now: HLC(physical: 0, logical: 0), vector: VersionVector())
+            Hello(site: try SiteCode("SH"), now: HLC(physical: 0, logical: 0), heads: ChainHeads())
         )
         let received: [UInt8] = try await raw.executeThenClose { inbound, outbound in
             try await outbound.write(hello.encoded())

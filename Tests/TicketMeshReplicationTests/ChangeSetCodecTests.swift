@@ -24,11 +24,44 @@ let changeGen: Generator<Change, some SendableSequenceType> = zip(
         actor: text.isEmpty ? nil : "user-\(text.prefix(8))")
 }
 
+/// Changes renumbered into one origin's consecutive seqs from `first`, as a block holds them.
+func chained(_ changes: [Change], origin: String = "SH", first: Int64 = 1) -> [Change] {
+    changes.enumerated().map { index, change in
+        var change = change
+        change.origin = SiteCode(trusted: origin)
+        change.seq = first + Int64(index)
+        return change
+    }
+}
+
+/// Blocks over random changes: up to three origins, each a chain of up to three blocks.
+func blocks(_ changes: [Change]) throws -> [Block] {
+    var result: [Block] = []
+    for (index, origin) in ["HQ", "SH", "BJ01"].enumerated() {
+        let mine = changes.enumerated().filter { $0.offset % 3 == index }.map(\.element)
+        var previous = BlockHash.zero
+        var seq: Int64 = 1
+        for part in stride(from: 0, to: mine.count, by: 3).map({ Array(mine[$0..<min($0 + 3, mine.count)]) }) {
+            let block = try Block(previous: previous, changes: chained(part, origin: origin, first: seq))
+            result.append(block)
+            previous = block.hash
+            seq += Int64(part.count)
+        }
+    }
+    return result
+}
+
 @Suite struct ChangeSetCodecTests {
     @Test func roundTripsAnySet() async {
         await propertyCheck(count: 200, input: changeGen.array(of: 0...20)) { changes in
-            let set = ChangeSet(sender: SiteCode(trusted: "SH"), changes: changes)
-            #expect(try! ChangeSet(decoding: set.encoded()) == set)
+            do {
+                let set = ChangeSet(sender: SiteCode(trusted: "SH"), blocks: try blocks(changes))
+                let decoded = try ChangeSet(decoding: set.encoded())
+                #expect(decoded == set)
+                #expect(decoded.blocks.map(\.hash) == set.blocks.map(\.hash))
+            } catch {
+                Issue.record("\(error)")
+            }
         }
     }
 
@@ -38,7 +71,7 @@ let changeGen: Generator<Change, some SendableSequenceType> = zip(
                 origin: SiteCode(trusted: "HQ"), seq: Int64($0), hlc: HLC(physical: 1_000 + Int64($0), logical: 0),
                 entity: "ticket", rowID: "t1", field: "summary", value: .text("包裹延误 \($0)"), actor: "alice")
         }
-        let bytes = ChangeSet(sender: SiteCode(trusted: "HQ"), changes: changes).encoded()
+        let bytes = ChangeSet(sender: SiteCode(trusted: "HQ"), blocks: [try Block(previous: .zero, changes: changes)]).encoded()
         for length in 0..<bytes.count {
             #expect(throws: ReplicationError.self, "prefix of \(length) bytes was accepted") {
                 try ChangeSet(decoding: Array(bytes[0..<length]))
@@ -49,14 +82,18 @@ let changeGen: Generator<Change, some SendableSequenceType> = zip(
     @Test func refusesRandomBitFlips() async {
         let input = zip(changeGen.array(of: 1...6), Gen.int(in: 0...Int.max), Gen.int(in: 1...4))
         await propertyCheck(count: 300, input: input) { changes, position, flips in
-            var bytes = ChangeSet(sender: SiteCode(trusted: "BJ01"), changes: changes).encoded()
+            guard let original = try? ChangeSet(sender: SiteCode(trusted: "BJ01"), blocks: blocks(changes)).encoded() else {
+                Issue.record("fixture blocks did not build")
+                return
+            }
+            var bytes = original
             var index = position % bytes.count
             for flip in 0..<flips {
                 bytes[index] ^= UInt8(1 << ((position + flip) % 8))
                 index = (index + 7 * (flip + 1)) % bytes.count
             }
             // Flips that cancel out leave the set intact; anything else must be refused.
-            if bytes != ChangeSet(sender: SiteCode(trusted: "BJ01"), changes: changes).encoded() {
+            if bytes != original {
                 #expect(throws: ReplicationError.self) { try ChangeSet(decoding: bytes) }
             }
         }
@@ -87,6 +124,17 @@ let changeGen: Generator<Change, some SendableSequenceType> = zip(
         let bytes = body + ChangeSet.checksum(body[...])
         let error = #expect(throws: ReplicationError.self) { try ChangeSet(decoding: bytes) }
         #expect(error?.code == .malformed)
+    }
+
+    @Test func refusesTheUnsignedFormatOfEarlierBuilds() throws {
+        var writer = ByteWriter()
+        writer.append(Array("TMCS".utf8))
+        writer.write(UInt16(1))
+        writer.writeShort("HQ")
+        writer.write(UInt32(0))
+        let bytes = writer.bytes + ChangeSet.checksum(writer.bytes[...])
+        let error = #expect(throws: ReplicationError.self) { try ChangeSet(decoding: bytes) }
+        #expect(error?.message.contains("unsupported change-set format 1") == true)
     }
 
     @Test func refusesAnUnknownFormatVersion() throws {

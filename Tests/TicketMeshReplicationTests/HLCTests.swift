@@ -25,20 +25,31 @@ import TicketMeshDomain
     @Test func receiveRuleMakesLaterTicksExceedTheRemoteStamp() {
         var clock = HybridLogicalClock(last: HLC(physical: 100, logical: 0), maxDrift: 10_000)
         let remote = HLC(physical: 5_000, logical: 3)
-        clock.observe(remote, wall: 1_000)
+        clock.observe(remote)
         #expect(clock.tick(wall: 1_000) == HLC(physical: 5_000, logical: 4))
     }
 
-    @Test func remoteStampsBeyondTheDriftBoundAreFollowedOnlyUpToIt() {
-        var clock = HybridLogicalClock(last: .zero, maxDrift: 1_000)
-        clock.observe(HLC(physical: 1_000_000, logical: 0), wall: 5_000)
-        #expect(clock.last == HLC(physical: 6_000, logical: 0))
-        #expect(clock.tick(wall: 5_000) == HLC(physical: 6_000, logical: 1))
+    @Test func blocksStampedBeyondTheBoundAreRefusedNamingOriginAndOffset() throws {
+        let clock = HybridLogicalClock(last: .zero, maxDrift: 1_000)
+        let origin = SiteCode(trusted: "LT")
+        try clock.checkAhead(HLC(physical: 6_000, logical: 9), origin: origin, label: "LT:1-1", wall: 5_000)
+        try clock.checkAhead(HLC(physical: 0, logical: 0), origin: origin, label: "LT:1-1", wall: 5_000)
+        let error = #expect(throws: ReplicationError.self) {
+            try clock.checkAhead(HLC(physical: 6_001, logical: 0), origin: origin, label: "LT:2-3", wall: 5_000)
+        }
+        #expect(error?.code == .clockSkew)
+        #expect(error?.message.contains("block LT:2-3 from LT is stamped 1001 ms ahead") == true)
+        // Extreme readings are refused, not trapped on.
+        #expect(throws: ReplicationError.self) {
+            try clock.checkAhead(HLC(physical: .max, logical: 0), origin: origin, label: "LT:1-1", wall: .min)
+        }
+        #expect(throws: ReplicationError.self) { try clock.checkSkew(peer: .min, wall: 5_000) }
+        #expect(throws: ReplicationError.self) { try clock.checkSkew(peer: .max, wall: -5_000) }
     }
 
     @Test func olderRemoteStampsDoNotMoveTheClock() {
         var clock = HybridLogicalClock(last: HLC(physical: 9_000, logical: 2))
-        clock.observe(HLC(physical: 10, logical: 0), wall: 9_000)
+        clock.observe(HLC(physical: 10, logical: 0))
         #expect(clock.last == HLC(physical: 9_000, logical: 2))
     }
 

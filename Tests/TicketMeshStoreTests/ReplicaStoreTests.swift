@@ -36,18 +36,6 @@ import TicketMeshReplication
         #expect(nextDay.number != first.number)
     }
 
-    @Test func numbersDoNotRepeatAfterARestoreThatHasSynced() async throws {
-        let live = try await seededSite("SH")
-        let backup = try await seededSite("HQ")
-        try await deliverAll(from: live, to: backup)
-        _ = try await live.createTicket(draft(), actor: "alice")
-        _ = try await live.createTicket(draft(), actor: "alice")
-        // Simulate a restored SH whose serial table is empty but which has synced SH's tickets back.
-        try await live.writer.write { db in try db.execute(sql: "DELETE FROM serial") }
-        let third = try await live.createTicket(draft(), actor: "alice")
-        #expect(third.number.hasSuffix("-SH-0003"))
-    }
-
     @Test func badInputChangesNothing() async throws {
         let store = try await seededSite("HQ")
         let ticket = try await store.createTicket(draft(), actor: "alice")
@@ -87,28 +75,31 @@ import TicketMeshReplication
     @Test func entriesArrivingBeforeTheirTicketAppearOnceItArrives() async throws {
         let hq = try await seededSite("HQ")
         let sh = try site("SH")
+        let bj = try site("BJ")
         let ticket = try await hq.createTicket(draft(), actor: "alice")
-        _ = try await hq.addEntry(ticket.id, kind: .note, body: "relayed first", actor: "alice")
-        let all = try await hq.changes(after: VersionVector(), cursor: nil, limit: .max)
-        let entryChanges = all.filter { $0.entity == "entry" }
-        _ = try await sh.apply(entryChanges)
-        await #expect(throws: DomainError.self) { try await sh.ticket(ticket.id) }
-        #expect(try await sh.vector()[hq.site] == 0, "a gap keeps the vector at the contiguous prefix")
-        _ = try await sh.apply(all)
-        #expect(try await sh.entries(ticketID: ticket.id).map(\.body) == ["relayed first"])
-        #expect(try await sh.digest() == hq.digest())
+        try await deliverAll(from: hq, to: sh)
+        _ = try await sh.addEntry(ticket.id, kind: .note, body: "relayed first", actor: "bob")
+        // BJ hears from SH (the note) before it hears from HQ (the ticket).
+        let shBlocks = try await allBlocks(sh).filter { $0.origin == sh.site }
+        _ = try await bj.apply(shBlocks)
+        await #expect(throws: DomainError.self) { try await bj.ticket(ticket.id) }
+        try await deliverAll(from: hq, to: bj)
+        #expect(try await bj.entries(ticketID: ticket.id).map(\.body) == ["relayed first"])
+        try await deliverAll(from: bj, to: hq)
+        #expect(try await bj.digest() == hq.digest())
     }
 
-    @Test func applyingTheSameBatchTwiceChangesNothing() async throws {
+    @Test func blocksPastAGapAreRefusedWithTheSeqsNamed() async throws {
         let hq = try await seededSite("HQ")
         let sh = try site("SH")
         _ = try await hq.createTicket(draft(), actor: "alice")
-        let all = try await hq.changes(after: VersionVector(), cursor: nil, limit: .max)
-        let first = try await sh.apply(all)
+        let all = try await allBlocks(hq)
         let digest = try await sh.digest()
-        let second = try await sh.apply(all.reversed())
-        #expect(first.applied == all.count && first.duplicates == 0)
-        #expect(second.applied == 0 && second.duplicates == all.count)
+        await #expect {
+            _ = try await sh.apply(Array(all.dropFirst()))
+        } throws: { error in
+            (error as? ReplicationError)?.code == .gap && "\(error)".contains("this site holds HQ only up to seq 0")
+        }
         #expect(try await sh.digest() == digest)
     }
 
@@ -170,12 +161,28 @@ import TicketMeshReplication
         #expect(throws: StoreError.self) { try ReplicaStore.create(directory: directory, site: code, name: nil) }
     }
 
-    @Test func remoteClocksPullOursForwardOnlyUpToTheBound() async throws {
+    @Test func aBlockStampedBeyondTheBoundIsRefusedWholeAndOneWithinItAdvancesTheClockFully() async throws {
+        let laptop = ManualClock(clock.now + 3_600_000)
+        let fast = try site("LT", clock: laptop)
+        try await fast.commit([FieldEdit(entity: "ticket", rowID: "t", field: "summary", value: .text("future"))])
         let hq = try site("HQ")
-        let far = HLC(physical: clock.now + 3_600_000, logical: 0)
-        _ = try await hq.apply([Change(origin: SiteCode(trusted: "XX"), seq: 1, hlc: far, entity: "ticket", rowID: "t", field: "summary", value: .text("future"))])
-        let last = try await hq.lastHLC()
-        #expect(last.physical == clock.now + hq.configuration.maxDrift)
+        let digest = try await hq.digest()
+        await #expect {
+            try await deliverAll(from: fast, to: hq)
+        } throws: { error in
+            (error as? ReplicationError)?.code == .clockSkew && "\(error)".contains("from LT is stamped 3600000 ms ahead")
+                && "\(error)".contains("bound of 300000 ms")
+        }
+        #expect(try await hq.digest() == digest)
+        // Within the bound: accepted, and the next local write orders after it (no clamping).
+        laptop.set(clock.now + 200_000)
+        let near = try site("NR", clock: laptop)
+        let written = try await near.commit([FieldEdit(entity: "ticket", rowID: "t", field: "summary", value: .text("near"))])
+        try await deliverAll(from: near, to: hq)
+        let after = try await hq.commit([FieldEdit(entity: "ticket", rowID: "t", field: "summary", value: .text("later"))])
+        #expect(after[0].hlc > written[0].hlc)
+        #expect(after[0].base == written[0].version)
+        #expect(try await hq.ticket("t").summary == "later")
     }
 
     @Test func pagingThroughABacklogReturnsEachChangeOnce() async throws {
@@ -189,10 +196,11 @@ import TicketMeshReplication
         var cursor: ChangeCursor?
         var seen: [Change] = []
         while true {
-            let page = try await hq.changes(after: VersionVector(), cursor: cursor, limit: 7)
+            let page = try await hq.blocks(after: ChainHeads(), cursor: cursor, limit: 7)
             guard let last = page.last else { break }
-            seen += page
-            cursor = ChangeCursor(origin: last.origin, seq: last.seq)
+            #expect(page.reduce(0) { $0 + $1.changes.count } <= 7)
+            seen += page.flatMap(\.changes)
+            cursor = ChangeCursor(origin: last.origin, seq: last.lastSeq)
         }
         #expect(seen.count == 26)
         #expect(Set(seen.map { "\($0.origin):\($0.seq)" }).count == 26)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 import TicketMeshDomain
@@ -33,11 +34,70 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-/// Sends `to` everything `from` has that `to`'s vector does not cover, in one batch.
+/// Sends `to` every block `from` has that `to`'s heads do not cover, in one batch, then lets `to` settle.
 @discardableResult
 func deliverAll(from: ReplicaStore, to: ReplicaStore) async throws -> ApplyReport {
-    let missing = try await from.changes(after: try await to.vector(), cursor: nil, limit: Int.max)
-    return try await to.apply(missing)
+    let missing = try await from.blocks(after: try await to.heads(), cursor: nil, limit: Int.max)
+    let report = try await to.apply(missing)
+    try await to.settle()
+    return report
+}
+
+/// Every block a store holds, in (origin, seq) order.
+func allBlocks(_ store: ReplicaStore) async throws -> [Block] {
+    try await store.blocks(after: ChainHeads(), cursor: nil, limit: Int.max)
+}
+
+/// A test organisation without X.509: a CA key, and per site a "certificate" that is the site
+/// code and public key signed by it. The store sees it only through `CertificateTrust`, as it sees
+/// the real CA (the X.509 rule has its own tests in the sync module).
+final class TestOrganisation: Sendable {
+    let caKey = Array(P256.Signing.PrivateKey().rawRepresentation)
+    private let keys = Mutex<[String: [UInt8]]>([:])
+
+    var trust: TestTrust { TestTrust(caPublic: Array(try! P256.Signing.PrivateKey(rawRepresentation: caKey).publicKey.x963Representation)) }
+
+    /// The site's signer (one key per site code, made on first use) with this organisation's trust.
+    func provenance(_ site: String) throws -> Provenance {
+        let raw = keys.withLock { keys in
+            if let raw = keys[site] { return raw }
+            let raw = Array(P256.Signing.PrivateKey().rawRepresentation)
+            keys[site] = raw
+            return raw
+        }
+        let key = try P256.Signing.PrivateKey(rawRepresentation: raw)
+        return Provenance(signer: P256BlockSigner(site: SiteCode(trusted: site), key: key, certificate: try certificate(site: site, key: key.publicKey)), trust: trust)
+    }
+
+    /// A certificate for any key, as a rogue CA holder could make: for tests of forged signers.
+    func certificate(site: String, key: P256.Signing.PublicKey) throws -> [UInt8] {
+        let body = Array(site.utf8) + [0] + Array(key.x963Representation)
+        let signature = try P256.Signing.PrivateKey(rawRepresentation: caKey).signature(for: body)
+        return body + Array(signature.rawRepresentation)
+    }
+
+    func configuration(_ site: String, clock: ManualClock) throws -> ReplicaStore.Configuration {
+        var configuration = clock.configuration
+        configuration.provenance = try provenance(site)
+        return configuration
+    }
+}
+
+struct TestTrust: CertificateTrust {
+    struct Refused: Error, CustomStringConvertible { var description: String }
+    let caPublic: [UInt8]
+
+    func signingKey(certificate: [UInt8], origin: SiteCode, at time: Date) throws -> P256.Signing.PublicKey {
+        guard certificate.count > 64 + 65, let zero = certificate.firstIndex(of: 0) else { throw Refused(description: "not a test certificate") }
+        let body = Array(certificate.dropLast(64))
+        let ca = try P256.Signing.PublicKey(x963Representation: caPublic)
+        guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: certificate.suffix(64)), ca.isValidSignature(signature, for: body)
+        else { throw Refused(description: "not signed by the test CA") }
+        guard String(decoding: certificate[..<zero], as: UTF8.self) == origin.rawValue else {
+            throw Refused(description: "names another site than \(origin)")
+        }
+        return try P256.Signing.PublicKey(x963Representation: body[(zero + 1)...])
+    }
 }
 
 func temporaryDirectory() -> URL {

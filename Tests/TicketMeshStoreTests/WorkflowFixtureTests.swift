@@ -33,7 +33,7 @@ enum WorkflowFixture {
 
     /// Both directions of a full exchange.
     static func sync(_ a: ReplicaStore, _ b: ReplicaStore) async throws {
-        _ = try await b.apply(try await a.changes(after: try await b.vector(), cursor: nil, limit: .max))
-        _ = try await a.apply(try await b.changes(after: try await a.vector(), cursor: nil, limit: .max))
+        try await deliverAll(from: a, to: b)
+        try await deliverAll(from: b, to: a)
     }
 }

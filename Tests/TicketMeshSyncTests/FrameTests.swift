@@ -41,40 +41,55 @@ struct FrameTests {
         ),
     ]
 
-    static let frames: [Frame] = [
-        .hello(
-            Hello(
-                site: sh,
-                now: HLC(physical: 1_700_000_000_000, logical: 0),
-                vector: VersionVector([sh: 12, SiteCode(trusted: "HQ"): 4])
-            )
-        ),
-        .batch(Batch(number: 1, changes: changes)),
-        .ack(Ack(number: 7, applied: 990, duplicates: 10)),
-        .done(batches: 3),
-        .bye,
-        .refuse("clock skew of 600000 ms with peer SH exceeds the bound of 300000 ms"),
-    ]
-
-    @Test(arguments: frames)
-    func frameRoundTrips(_ frame: Frame) throws {
-        var buffer = frame.encoded()
-        let length = buffer.readInteger(as: UInt32.self)
-        #expect(length.map(Int.init) == buffer.readableBytes)
-        #expect(try Frame(decoding: buffer) == frame)
+    /// Two blocks: SH 1–2 (one signed-looking, with a certificate blob) and BJ 9.
+    static func blocks() throws -> [Block] {
+        [
+            try Block(previous: .zero, changes: Array(changes[0..<2]), signature: [UInt8](repeating: 7, count: 64), certificate: [1, 2, 3]),
+            try Block(previous: BlockHash([UInt8](repeating: 9, count: 32))!, changes: [changes[2]]),
+        ]
     }
 
-    @Test func batchSizeEstimateMatchesEncoding() {
-        let batch = Batch(number: 1, changes: Self.changes)
-        let estimated = Self.changes.map(Batch.encodedSize(of:)).reduce(0, +)
-        // length prefix + kind + number + count + changes
+    static func frames() throws -> [Frame] {
+        [
+            .hello(
+                Hello(
+                    site: sh,
+                    now: HLC(physical: 1_700_000_000_000, logical: 0),
+                    heads: ChainHeads([
+                        sh: ChainHead(seq: 12, hash: BlockHash([UInt8](repeating: 1, count: 32))!),
+                        SiteCode(trusted: "HQ"): ChainHead(seq: 4, hash: .zero),
+                    ])
+                )
+            ),
+            .batch(Batch(number: 1, blocks: try blocks())),
+            .ack(Ack(number: 7, applied: 990, duplicates: 8, refused: 2)),
+            .done(batches: 3),
+            .bye,
+            .refuse("clock skew of 600000 ms with peer SH exceeds the bound of 300000 ms"),
+        ]
+    }
+
+    @Test func framesRoundTrip() throws {
+        for frame in try Self.frames() {
+            var buffer = frame.encoded()
+            let length = buffer.readInteger(as: UInt32.self)
+            #expect(length.map(Int.init) == buffer.readableBytes)
+            #expect(try Frame(decoding: buffer) == frame)
+        }
+    }
+
+    @Test func batchSizeEstimateMatchesEncoding() throws {
+        let blocks = try Self.blocks()
+        let batch = Batch(number: 1, blocks: blocks)
+        let estimated = blocks.map(BlockCodec.encodedSize(of:)).reduce(0, +)
+        // length prefix + kind + number + count + blocks
         #expect(Frame.batch(batch).encoded().readableBytes == 4 + 1 + 4 + 4 + estimated)
     }
 
     @Test func decoderCutsFramesFromAnySplit() throws {
         var stream = ByteBuffer()
         var expected: [ByteBuffer] = []
-        for frame in Self.frames {
+        for frame in try Self.frames() {
             var encoded = frame.encoded()
             stream.writeImmutableBuffer(encoded)
             encoded.moveReaderIndex(forwardBy: 4)
@@ -99,7 +114,7 @@ struct FrameTests {
     }
 
     @Test func everyTruncationOfABatchIsRefused() throws {
-        var encoded = Frame.batch(Batch(number: 1, changes: Self.changes)).encoded()
+        var encoded = Frame.batch(Batch(number: 1, blocks: try Self.blocks())).encoded()
         encoded.moveReaderIndex(forwardBy: 4)
         let bytes = Array(encoded.readableBytesView)
         for cut in 1..<bytes.count {
@@ -110,7 +125,7 @@ struct FrameTests {
     @Test(arguments: [
         ([UInt8]([42]), "unknown frame kind 42"),
         ([1] + Array("XXXX".utf8) + [0, 1, 0, 1], "does not speak the TicketMesh sync protocol"),
-        ([3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 9], "unexpected trailing bytes"),
+        ([3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 9], "unexpected trailing bytes"),
         ([2, 0, 0, 0, 1, 255, 255, 255, 255], "does not fit"),
     ])
     func malformedBodiesAreRefusedByName(_ bytes: [UInt8], _ message: String) {

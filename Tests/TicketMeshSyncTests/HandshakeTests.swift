@@ -19,14 +19,14 @@ struct HandshakeTests {
         Hello(
             site: site,
             now: HLC(physical: now, logical: 0),
-            vector: VersionVector(),
+            heads: ChainHeads(),
             protocolVersion: protocolVersion,
             changeFormat: format
         )
     }
 
     @Test(arguments: [
-        (hello(protocolVersion: 2), SyncError.Code.incompatibleVersion, "speaks sync protocol 2"),
+        (hello(protocolVersion: 1), SyncError.Code.incompatibleVersion, "speaks sync protocol 1"),
         (hello(format: 99), .incompatibleVersion, "change format 99"),
         (hello(site: SiteCode(trusted: "BJ")), .siteMismatch, "handshake site 'BJ' differs from the site 'SH'"),
         (hello(now: wall + 300_001), .clockSkew, "clock skew of 300001 ms with peer SH exceeds the bound of 300000 ms"),

@@ -5,8 +5,9 @@ import TicketMeshSync
 
 /// The session halves as pure state machines: order, windows, acks, done.
 struct SessionStateTests {
-    static func changes(_ origin: String, _ seqs: ClosedRange<Int64>) -> [Change] {
-        seqs.map {
+    /// One block of `origin` over `seqs` (empty if the block could not be built, which fails the test's checks).
+    static func changes(_ origin: String, _ seqs: ClosedRange<Int64>) -> [Block] {
+        let list = seqs.map {
             Change(
                 origin: SiteCode(trusted: origin),
                 seq: $0,
@@ -17,14 +18,15 @@ struct SessionStateTests {
                 value: .text("v\($0)")
             )
         }
+        return (try? Block(previous: .zero, changes: list)).map { [$0] } ?? []
     }
 
     @Test func inboundAcceptsBatchesInOrderAndAcksThem() throws {
         var state = InboundState()
-        let first = try state.receive(Batch(number: 1, changes: Self.changes("BJ", 1...3) + Self.changes("SH", 1...2)))
+        let first = try state.receive(Batch(number: 1, blocks: Self.changes("BJ", 1...3) + Self.changes("SH", 1...2)))
         #expect(first.count == 5)
         #expect(state.applied(ApplyReport(applied: 5)) == Ack(number: 1, applied: 5, duplicates: 0))
-        _ = try state.receive(Batch(number: 2, changes: Self.changes("SH", 3...4)))
+        _ = try state.receive(Batch(number: 2, blocks: Self.changes("SH", 3...4)))
         #expect(state.applied(ApplyReport(applied: 1, duplicates: 1)) == Ack(number: 2, applied: 1, duplicates: 1))
         try state.receiveDone(batches: 2)
         #expect(state.isComplete)
@@ -33,10 +35,10 @@ struct SessionStateTests {
 
     @Test func inboundRefusesOutOfOrderBatchNumbers() throws {
         var state = InboundState()
-        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, changes: Self.changes("SH", 1...1))) }
-        _ = try state.receive(Batch(number: 1, changes: Self.changes("SH", 1...1)))
+        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, blocks: Self.changes("SH", 1...1))) }
+        _ = try state.receive(Batch(number: 1, blocks: Self.changes("SH", 1...1)))
         // A second batch before the first was applied is refused too.
-        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, changes: Self.changes("SH", 2...2))) }
+        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, blocks: Self.changes("SH", 2...2))) }
     }
 
     @Test(arguments: [
@@ -44,10 +46,10 @@ struct SessionStateTests {
         changes("SH", 3...3) + changes("SH", 1...1),  // seq going back
         changes("SH", 1...1) + changes("BJ", 1...1),  // origin going back
     ])
-    func inboundRefusesChangesOutOfOriginSeqOrder(_ list: [Change]) {
+    func inboundRefusesChangesOutOfOriginSeqOrder(_ list: [Block]) {
         var state = InboundState()
         #expect {
-            _ = try state.receive(Batch(number: 1, changes: list))
+            _ = try state.receive(Batch(number: 1, blocks: list))
         } throws: { error in
             (error as? SyncError)?.code == .protocolViolation && "\(error)".contains("out of (origin, seq) order")
         }
@@ -56,25 +58,25 @@ struct SessionStateTests {
 
     @Test func inboundOrderSpansBatches() throws {
         var state = InboundState()
-        _ = try state.receive(Batch(number: 1, changes: Self.changes("SH", 1...5)))
+        _ = try state.receive(Batch(number: 1, blocks: Self.changes("SH", 1...5)))
         _ = state.applied(ApplyReport(applied: 5))
-        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, changes: Self.changes("SH", 5...6))) }
+        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, blocks: Self.changes("SH", 5...6))) }
     }
 
     @Test func inboundRefusesWrongDoneAndBatchesAfterDone() throws {
         var state = InboundState()
-        _ = try state.receive(Batch(number: 1, changes: Self.changes("SH", 1...1)))
+        _ = try state.receive(Batch(number: 1, blocks: Self.changes("SH", 1...1)))
         #expect(throws: SyncError.self) { try state.receiveDone(batches: 1) }  // still applying
         _ = state.applied(ApplyReport(applied: 1))
         #expect(throws: SyncError.self) { try state.receiveDone(batches: 3) }
         try state.receiveDone(batches: 1)
-        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, changes: Self.changes("SH", 2...2))) }
+        #expect(throws: SyncError.self) { try state.receive(Batch(number: 2, blocks: Self.changes("SH", 2...2))) }
         #expect(throws: SyncError.self) { try state.receiveDone(batches: 1) }
     }
 
     @Test func inboundRefusesEmptyBatch() {
         var state = InboundState()
-        #expect(throws: SyncError.self) { try state.receive(Batch(number: 1, changes: [])) }
+        #expect(throws: SyncError.self) { try state.receive(Batch(number: 1, blocks: [])) }
     }
 
     @Test func outboundKeepsWindowAndAdvancesPeerVector() throws {

@@ -39,7 +39,9 @@ final class TestNode: Sendable {
         }
     }
 
-    /// A node for `site` with an in-memory replica (or one in `directory`).
+    /// A node for `site` with an in-memory replica (or one in `directory`), signing with its
+    /// certificate's key like an enrolled site (`signed: false` makes a lone, unsigned replica);
+    /// `clockOffset` (ms) sets the store's wall clock off (the sync session's clock is set by `configure`).
     static func make(
         _ site: String,
         pki: TestPKI,
@@ -47,16 +49,24 @@ final class TestNode: Sendable {
         listen: Bool = true,
         batch: Int = 200,
         directory: URL? = nil,
+        signed: Bool = true,
+        clockOffset: Int64 = 0,
         configure: (inout SyncSession.Configuration) -> Void = { _ in }
     ) async throws -> TestNode {
         let code = try SiteCode(site)
+        var storeConfiguration = ReplicaStore.Configuration()
+        if signed { storeConfiguration.provenance = try pki.configuration(site).identity.provenance() }
+        if clockOffset != 0 {
+            // A site whose wall clock is `clockOffset` ms off (a laptop with a fast clock).
+            storeConfiguration.now = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + clockOffset }
+        }
         let store: ReplicaStore =
             if let directory {
                 FileManager.default.fileExists(atPath: directory.appendingPathComponent("replica.sqlite").path)
-                    ? try ReplicaStore.open(directory: directory)
-                    : try ReplicaStore.create(directory: directory, site: code, name: nil)
+                    ? try ReplicaStore.open(directory: directory, configuration: storeConfiguration)
+                    : try ReplicaStore.create(directory: directory, site: code, name: nil, configuration: storeConfiguration)
             } else {
-                try ReplicaStore.inMemory(site: code)
+                try ReplicaStore.inMemory(site: code, configuration: storeConfiguration)
             }
         var configuration = try pki.configuration(tlsSite ?? site, batch: batch)
         configure(&configuration)
@@ -99,15 +109,24 @@ final class TestNode: Sendable {
         }
     }
 
+    struct NotIdle: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Waits until the listener has ended more than `ended` sessions and has none in flight.
     ///
     /// After a cut or a refusal the client may be done before the listener's side of the session is.
+    /// - Throws: `NotIdle` after 20 s, so a session that never ends fails the test.
     func waitIdle(after ended: Int? = nil) async throws {
         guard let server else { return }
         for _ in 0..<2000 {
             if server.sessionsInFlight == 0 && server.sessionsEnded > (ended ?? -1) { return }
             try await Task.sleep(for: .milliseconds(10))
         }
+        throw NotIdle(
+            description:
+                "listener of \(store.site) not idle after 20 s: \(server.sessionsInFlight) sessions in flight, \(server.sessionsEnded) ended (waited for more than \(ended ?? -1))"
+        )
     }
 
     /// Sessions the listener ended so far.
