@@ -126,6 +126,13 @@ enum BlockGate {
         return db.changesCount > 0
     }
 
+    /// Whether a block of `origin`'s chain carries `certificate`, so every peer learns the key before it needs it.
+    static func chainCarries(certificate: [UInt8], origin: SiteCode, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM block WHERE origin = ? AND certificate = ?)"),
+            arguments: [origin.rawValue, Data(certificate)]) ?? false
+    }
+
     /// Whether any fork of `origin` was seen here.
     static func hasFork(origin: SiteCode, in db: Database) throws -> Bool {
         try Bool.fetchOne(
@@ -189,7 +196,7 @@ extension ReplicaStore {
         var blocks = try BlockGate.chain(changes, after: head)
         if let provenance = configuration.provenance {
             let own = provenance.signer
-            let known = try BlockGate.signerKeys(origin: site, in: db).contains { $0.x963Representation == own.publicKey.x963Representation }
+            let known = try BlockGate.chainCarries(certificate: own.certificate, origin: site, in: db)
             for index in blocks.indices {
                 blocks[index].signature = try own.sign(blocks[index].hash)
             }

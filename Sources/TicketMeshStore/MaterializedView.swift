@@ -28,6 +28,8 @@ enum MaterializedView {
                 // v2-workflow
                 "complex", "plan", "plannedAt", "followUpAt", "followUpResult", "approvedBy", "approvedAt",
                 "approvalComment", "dissatisfied", "answeredRating", "score",
+                // v5-blocks: numbers a restored site had given out twice, kept so they still find the ticket
+                "aliases",
             ],
             // v4-queue
             derived: SLADerivation.columns),

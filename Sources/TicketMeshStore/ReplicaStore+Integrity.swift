@@ -68,9 +68,7 @@ extension ReplicaStore {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT lastSeq, hash FROM block WHERE origin = ? AND length(signature) = 0 ORDER BY lastSeq",
                 arguments: [self.site.rawValue])
-            let known = try BlockGate.signerKeys(origin: self.site, in: db).contains {
-                $0.x963Representation == signer.publicKey.x963Representation
-            }
+            let known = try BlockGate.chainCarries(certificate: signer.certificate, origin: self.site, in: db)
             let first = try Int64.fetchOne(db, sql: "SELECT MIN(lastSeq) FROM block WHERE origin = ?", arguments: [self.site.rawValue])
             for row in rows {
                 let hash = BlockHash(unchecked: [UInt8](row[1] as Data))

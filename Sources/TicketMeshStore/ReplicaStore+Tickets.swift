@@ -115,7 +115,8 @@ extension ReplicaStore {
         return String(decoding: try! encoder.encode(refs), as: UTF8.self)
     }
 
-    /// Finds a ticket by id or number.
+    /// Finds a ticket by id or number; a number a restored site had given out twice still finds the
+    /// ticket it was given to, which carries it in `aliases` (Docs/replication.md, "Restores").
     ///
     /// - Throws: `DomainError.notFound` naming the key.
     package func ticket(_ key: String) async throws -> Ticket {
@@ -126,6 +127,9 @@ extension ReplicaStore {
         let row =
             try Row.fetchOne(db, sql: "SELECT * FROM ticket WHERE id = ? AND number IS NOT NULL", arguments: [key.lowercased()])
             ?? Row.fetchOne(db, sql: "SELECT * FROM ticket WHERE number = ?", arguments: [key.uppercased()])
+            ?? Row.fetchOne(
+                db, sql: "SELECT * FROM ticket WHERE aliases IS NOT NULL AND ' ' || aliases || ' ' LIKE ?",
+                arguments: ["% \(key.uppercased()) %"])
         guard let row else { throw DomainError.notFound("ticket", key) }
         return Self.ticket(from: row)
     }

@@ -114,6 +114,7 @@ enum Schema {
             try SLADerivation.backfill(in: db)
         }
         migrator.registerMigration("v5-blocks") { db in
+            try ensureQueryTables(db)
             // Provenance (Docs/replication.md, "Blocks"): every change belongs to one block of its
             // origin's hash chain; `signer` holds the keys that may sign per origin (from certificates
             // the organisation CA issued); `forkBlock` keeps the losing side of forks as proof, and

@@ -78,7 +78,7 @@ import TicketMeshReplication
                 // Replica 0 is backed up now, or restored from its last backup (its disk died).
                 if let saved = backup, Bool.random(using: &rng) {
                     // Writes made since the backup that reached nobody are gone with the disk.
-                    for write in atRisk.subtracting(saved.atRisk) { noteIDs.remove(write.rowID) }
+                    for write in atRisk.subtracting(saved.atRisk).subtracting(kept) where write.entity == "entry" { noteIDs.remove(write.rowID) }
                     atRisk = saved.atRisk
                     replicas[0] = try saved.store.snapshot()
                     restores += 1

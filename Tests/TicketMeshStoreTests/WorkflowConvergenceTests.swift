@@ -52,6 +52,8 @@ import TicketMeshStore
         clockB.advance(minutes: 60)
         _ = try await b.resolve(ticket.id, result: "refunded", actor: "wang")
 
+        // The same real time has passed at A when the two meet (a peer more than 5 min ahead is refused).
+        clockA.advance(minutes: 45)
         try await WorkflowFixture.sync(a, b)
         #expect(try await a.ticket(ticket.id).state == "reopened")
         #expect(try await b.ticket(ticket.id).state == "reopened")
@@ -59,6 +61,7 @@ import TicketMeshStore
 
         // A resolve that has seen the complaint stands.
         clockB.advance(minutes: 10)
+        clockA.advance(minutes: 10)
         _ = try await b.resolve(ticket.id, result: "refunded and apologised", actor: "wang")
         try await WorkflowFixture.sync(a, b)
         #expect(try await a.ticket(ticket.id).state == "resolved")

@@ -24,7 +24,7 @@ struct SessionStateTests {
     @Test func inboundAcceptsBatchesInOrderAndAcksThem() throws {
         var state = InboundState()
         let first = try state.receive(Batch(number: 1, blocks: Self.changes("BJ", 1...3) + Self.changes("SH", 1...2)))
-        #expect(first.count == 5)
+        #expect(first.map(\.changes.count) == [3, 2])
         #expect(state.applied(ApplyReport(applied: 5)) == Ack(number: 1, applied: 5, duplicates: 0))
         _ = try state.receive(Batch(number: 2, blocks: Self.changes("SH", 3...4)))
         #expect(state.applied(ApplyReport(applied: 1, duplicates: 1)) == Ack(number: 2, applied: 1, duplicates: 1))
