@@ -187,6 +187,7 @@ extension ReplicaStore {
     /// Appends this site's freshly stamped changes as signed blocks and merges them.
     func appendLocal(_ changes: [Change], in db: Database) throws {
         guard let first = changes.first else { return }
+        try requireIdentityIfEnrolled(in: db)
         let head = try BlockGate.head(origin: site, in: db) ?? ChainHead(seq: 0, hash: .zero)
         guard first.seq == head.seq + 1 else {
             throw StoreError(
@@ -213,6 +214,22 @@ extension ReplicaStore {
         try ChangeLog.setVector(origin: site, seq: changes[changes.count - 1].seq, in: db)
     }
 
+    /// A replica that has signed its changes never writes or verifies without its identity: opened
+    /// without it (a tool, a script), it would write unsigned blocks no peer accepts, or accept unverified ones.
+    func requireIdentityIfEnrolled(in db: Database) throws {
+        guard configuration.provenance == nil else { return }
+        let enrolled =
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM signer WHERE origin = ?)"), arguments: [site.rawValue]) ?? false
+        if enrolled {
+            throw StoreError(
+                code: .notInitialized,
+                message:
+                    "site \(site) signs its changes, but was opened without its identity: open it with its data directory's identity/ (or 'site enroll --tls DIR')"
+            )
+        }
+    }
+
     // MARK: Received blocks
 
     /// Verifies and applies received blocks inside the caller's transaction (`apply(_:)`).
@@ -225,6 +242,7 @@ extension ReplicaStore {
     /// the derived tables rebuilt. Anything out of bounds, stamped too far ahead, unsigned or
     /// badly signed fails the whole batch.
     func applyBlocks(_ blocks: [Block], in db: Database) throws -> ApplyReport {
+        try requireIdentityIfEnrolled(in: db)
         var clock = try loadClock(db)
         let wall = configuration.now()
         var report = ApplyReport()

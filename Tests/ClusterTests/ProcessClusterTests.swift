@@ -3,6 +3,7 @@ import Testing
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
+import TicketMeshSync
 
 /// Real `ticketmesh` processes (certs, init, serve, sync, status) over TLS on 127.0.0.1.
 @Suite(.serialized, .timeLimit(.minutes(5)), .disabled(if: CLI.unavailable != nil, "\(CLI.unavailable ?? "")"))
@@ -31,7 +32,9 @@ struct ProcessClusterTests {
 
         /// Commits `count` field edits into a site's replica, as another process would.
         func write(_ site: String, _ count: Int) async throws {
-            let store = try ReplicaStore.open(directory: data(site))
+            // Signed with the site's identity once it has one (the first `serve --tls` enrolls it).
+            let provenance = try SiteIdentity.provenance(inData: data(site))
+            let store = try ReplicaStore.open(directory: data(site), configuration: .init(provenance: provenance))
             var left = count
             while left > 0 {
                 let chunk = min(1000, left)

@@ -123,9 +123,10 @@ import TicketMeshReplication
         }
         kept.formUnion(atRisk)
 
-        // Full exchange: rounds of everyone-to-everyone until nothing moves (a fork needs a round to settle).
+        // Full exchange: rounds of everyone-to-everyone until the heads agree (a fork needs a round to settle).
         for _ in 0..<4 {
             for from in replicas { for to in replicas where to !== from { try await deliverAll(from: from, to: to) } }
+            if Set(try await replicas.asyncMap { try await $0.heads() }).count == 1 { break }
         }
 
         let digests = try await replicas.asyncMap { try await $0.digest() }
