@@ -29,6 +29,9 @@ package struct Ticket: Sendable, Equatable, Codable {
     package var createdBy: String?
     /// Archived tickets are read-only (R6.1).
     package var archived: Bool = false
+    /// Numbers this ticket was also given: a site restored from a backup handed one out twice, and
+    /// the ticket got a fresh one (Docs/replication.md, "Restores"). Each still finds it.
+    package var aliases: [String] = []
 
     package init(
         id: String, number: String, customerId: String, contactPerson: String? = nil, channel: String, type: String,

@@ -145,6 +145,7 @@ extension ReplicaStore {
             department: row["department"], readBack: (row["readBack"] as Int64?) == 1, result: row["result"],
             originSite: row["originSite"] ?? "", createdBy: row["createdBy"])
         ticket.archived = (row["archived"] as Int64?) == 1
+        ticket.aliases = (row["aliases"] as String?).map { $0.split(separator: " ").map(String.init) } ?? []
         return ticket
     }
 

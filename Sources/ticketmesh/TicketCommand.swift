@@ -47,6 +47,7 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     }
     print("\(ticket.number)  [\(ticket.state)]  \(ticket.urgency)  \(ticket.type)")
     print("  id        \(ticket.id)")
+    if !ticket.aliases.isEmpty { print("  also      \(ticket.aliases.joined(separator: " ")) (a number a restored site gave out twice)") }
     print("  customer  \(ticket.customerId)\(ticket.contactPerson.map { " (\($0))" } ?? "")  via \(ticket.channel)")
     print("  summary   \(ticket.summary)")
     if let details = ticket.details { print("  details   \(details)") }

@@ -92,7 +92,7 @@ import TicketMeshReplication
                 guard target != index else { continue }
                 let all = try await allBlocks(replicas[index])
                 var pending: [Block] = []
-                for origin in Set(all.map(\.origin)) {
+                for origin in Set(all.map(\.origin)).sorted() {
                     let chain = all.filter { $0.origin == origin }
                     pending += chain.prefix(Int.random(in: 0...chain.count, using: &rng))
                 }
@@ -167,6 +167,12 @@ import TicketMeshReplication
         try await replicas[1].rebuildFromLog()
         #expect(try await replicas[1].digest() == digests[1])
         #expect(try await replicas[1].queryTablesDump() == before)
+    }
+
+    /// Schedules that once failed, kept as regressions.
+    @Test(arguments: [(UInt64(8_516_584_370_011_887_843), 4, 35)])
+    func knownSchedulesConverge(seed: UInt64, replicas: Int, operations: Int) async throws {
+        try await Self.run(seed: seed, replicaCount: replicas, operations: operations)
     }
 
     @Test func randomSchedulesWithRestoresConverge() async {

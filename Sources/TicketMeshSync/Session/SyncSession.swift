@@ -248,7 +248,15 @@ package struct SyncSession: Sendable {
             case .batch(let batch):
                 let blocks = try state.receive(batch)
                 knowledge.record(blocks)
-                let report = try await replica.apply(blocks)
+                let report: ApplyReport
+                do {
+                    report = try await replica.apply(blocks)
+                } catch let error as ReplicationError {
+                    // Refused whole (forged, unsigned, stamped too far ahead, past a gap): tell the peer why.
+                    let refusal = SyncError(code: .untrustedPeer, message: "batch \(batch.number) from \(hello.site) refused: \(error.message)")
+                    try? await outbound.write(Frame.refuse(refusal.message).encoded())
+                    throw refusal
+                }
                 let ack = Frame.ack(state.applied(report)).encoded()
                 bytesSent += ack.readableBytes
                 try await outbound.write(ack)
