@@ -77,8 +77,20 @@ package struct Block: Hashable, Sendable {
     package var signature: [UInt8]
     /// The DER certificate of the signing key, attached to the first block an origin signs with it.
     package var certificate: [UInt8]
+    /// Whether the replica holding this block checked its signature itself (local, not encoded). A
+    /// received batch has one signature checked per origin run, its last block's; the hash links
+    /// prove the blocks before it, whose own signature fields are not relied on. So a sender ends
+    /// every run it sends at a checked block, and a receiver never depends on an unchecked signature.
+    package var checked = true
 
     package var lastSeq: Int64 { firstSeq + Int64(changes.count) - 1 }
+
+    /// Equal blocks carry the same changes in the same place with the same signature and certificate.
+    package static func == (lhs: Block, rhs: Block) -> Bool {
+        lhs.hash == rhs.hash && lhs.signature == rhs.signature && lhs.certificate == rhs.certificate && lhs.changes == rhs.changes
+    }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     package var isSigned: Bool { !signature.isEmpty }
 
     /// Builds a block over changes of one origin numbered `firstSeq, firstSeq + 1, …`.

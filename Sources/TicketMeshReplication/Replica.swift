@@ -21,6 +21,9 @@ package protocol Replica: Sendable {
     func apply(_ blocks: [Block]) async throws -> ApplyReport
     /// Called after an exchange: re-issues this site's own work that a fork took off its chain.
     func settle() async throws
+    /// Blocks of `origin` this replica keeps as the losing side of a fork: sent to that origin, which
+    /// re-issues its own work from them (it may have lost them, restored from a backup).
+    func proofs(of origin: SiteCode) async throws -> [Block]
 }
 
 /// One origin's last block as a replica holds it.

@@ -20,15 +20,17 @@ enum BlockGate {
         var previous: BlockHash
         var hlc: HLC
         var signature: [UInt8]
+        var checked: Bool
     }
 
-    static let heldColumns = "origin, firstSeq, lastSeq, hash, previous, hlcPhysical, hlcLogical, signature"
+    static let heldColumns = "origin, firstSeq, lastSeq, hash, previous, hlcPhysical, hlcLogical, signature, checked"
 
     static func held(from row: Row) -> Held {
         Held(
             origin: SiteCode(trusted: row[0]), firstSeq: row[1], lastSeq: row[2],
             hash: BlockHash(unchecked: [UInt8](row[3] as Data)), previous: BlockHash(unchecked: [UInt8](row[4] as Data)),
-            hlc: HLC(physical: row[5], logical: UInt32(clamping: row[6] as Int64)), signature: [UInt8](row[7] as Data))
+            hlc: HLC(physical: row[5], logical: UInt32(clamping: row[6] as Int64)), signature: [UInt8](row[7] as Data),
+            checked: row[8] as Int64 != 0)
     }
 
     /// The origin's last block held here, or nil if none.
@@ -76,22 +78,29 @@ enum BlockGate {
             try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT certificate FROM block WHERE origin = ? AND lastSeq = ?"),
                 arguments: [held.origin.rawValue, held.lastSeq]) ?? Data()
-        return try Block(
+        var block = try Block(
             previous: held.previous, changes: rows.map(ChangeLog.change(from:)), signature: held.signature,
             certificate: [UInt8](certificate))
+        block.checked = held.checked
+        return block
     }
 
-    static func insert(_ block: Block, in db: Database) throws {
+    static func insert(_ block: Block, checked: Bool, in db: Database) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO block (origin, lastSeq, firstSeq, hash, previous, changesHash, hlcPhysical, hlcLogical, signature, certificate)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO block (origin, lastSeq, firstSeq, hash, previous, changesHash, hlcPhysical, hlcLogical, signature, certificate, checked)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 """
         ).execute(arguments: [
             block.origin.rawValue, block.lastSeq, block.firstSeq, Data(block.hash.bytes), Data(block.previous.bytes),
             Data(block.changesHash.bytes), block.hlc.physical, Int64(block.hlc.logical), Data(block.signature),
-            Data(block.certificate),
+            Data(block.certificate), checked ? 1 : 0,
         ])
+    }
+
+    static func markChecked(_ block: Block, in db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE block SET checked = 1 WHERE origin = ? AND lastSeq = ?")
+            .execute(arguments: [block.origin.rawValue, block.lastSeq])
     }
 
     /// The keys that may sign for `origin`, newest first.
@@ -206,7 +215,7 @@ extension ReplicaStore {
                 try BlockGate.addSigner(origin: site, key: own.publicKey, certificate: own.certificate, at: configuration.now(), in: db)
             }
         }
-        for block in blocks { try BlockGate.insert(block, in: db) }
+        for block in blocks { try BlockGate.insert(block, checked: true, in: db) }
         let fresh = try ChangeLog.record(changes, in: db)
         guard fresh.count == changes.count else {
             throw StoreError(code: .inconsistent, message: "local seq reused: the log already holds changes of \(site) after seq \(head.seq)")
@@ -265,7 +274,8 @@ extension ReplicaStore {
         }
         func accept(_ block: Block) throws {
             if !block.certificate.isEmpty { try introduce(block) }
-            try BlockGate.insert(block, in: db)
+            // Unchecked until it turns out to end its origin's run in this batch (then verified below).
+            try BlockGate.insert(block, checked: false, in: db)
             accepted.append(block)
             heads[block.origin] = ChainHead(seq: block.lastSeq, hash: block.hash)
             verifyLast[block.origin] = block
@@ -377,10 +387,19 @@ extension ReplicaStore {
                         "blocks of \(block.origin) start at seq \(block.firstSeq) but this site holds \(block.origin) only up to seq \(current.seq): export for this site's vector ('changes export --for-vector', from its 'status --json')"
                 )
             }
-            // Does not link to the history held here (its predecessor was never sent): nothing to do with it.
+            // Does not link to the history held here (its predecessor was never sent). If it is our
+            // own signed work from before a restore, keep it to re-issue; otherwise nothing to do with it.
+            if block.origin == site, configuration.provenance != nil, try isAuthentic(block, keys: keys(site)),
+                try BlockGate.held(origin: site, containing: block.firstSeq, in: db)?.hash != block.hash
+            {
+                try BlockGate.keepProof(block, kept: current.hash, reissue: true, at: wall, in: db)
+            }
             report.refused += block.changes.count
         }
-        for block in verifyLast.values { try verify(block) }
+        for block in verifyLast.values {
+            try verify(block)
+            try BlockGate.markChecked(block, in: db)
+        }
 
         let changes = accepted.flatMap(\.changes)
         if rebuild {

@@ -79,7 +79,7 @@ enum ChangeLog {
             let key = FieldKey(change)
             if let existing = best[key] {
                 contested.insert(key)
-                if existing.version < change.version { best[key] = change }
+                if wins(change, over: existing) { best[key] = change }
             } else {
                 best[key] = change
             }
@@ -93,6 +93,7 @@ enum ChangeLog {
                 ON CONFLICT(entity, rowId, field) DO UPDATE SET value = excluded.value,
                 hlcPhysical = excluded.hlcPhysical, hlcLogical = excluded.hlcLogical, site = excluded.site, contested = 1
                 WHERE (excluded.hlcPhysical, excluded.hlcLogical, excluded.site) > (hlcPhysical, hlcLogical, site)
+                   OR ((excluded.hlcPhysical, excluded.hlcLogical, excluded.site) = (hlcPhysical, hlcLogical, site) AND excluded.value > value)
                 """)
         let markContested = try db.cachedStatement(
             sql: "UPDATE register SET contested = 1 WHERE entity = ? AND rowId = ? AND field = ? AND contested = 0")
@@ -112,6 +113,23 @@ enum ChangeLog {
             try MaterializedView.materialize(entity: row.entity, rowID: row.rowID, fields: fields, in: db)
         }
         try MaterializedView.derive(after: MergedBatch(changes: changes, written: rows), in: db)
+    }
+
+    /// Last-writer-wins order: `(HLC, site)`, then the value in SQLite's order (NULL < integer < text by
+    /// UTF-8 bytes), the same order the register's upsert uses. Two writes share a version only when a
+    /// site restored from a backup re-issues a stamp (its wall clock behind its restored clock); the
+    /// value decides then, so every site keeps the same one whatever arrived first.
+    static func wins(_ change: Change, over other: Change) -> Bool {
+        if change.version != other.version { return other.version < change.version }
+        switch (other.value, change.value) {
+        case (.null, .null): return false
+        case (.null, _): return true
+        case (_, .null): return false
+        case (.int(let a), .int(let b)): return b > a
+        case (.int, .text): return true
+        case (.text, .int): return false
+        case (.text(let a), .text(let b)): return a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
     }
 
     /// The version currently winning a field, or nil if it was never written.

@@ -32,14 +32,14 @@ enum LegacyBlocks {
                 pending.append(change)
                 if Int64(pending.count) == size {
                     let block = try Block(previous: previous, changes: pending)
-                    try BlockGate.insert(block, in: db)
+                    try BlockGate.insert(block, checked: true, in: db)
                     previous = block.hash
                     pending.removeAll(keepingCapacity: true)
                 }
             }
             for change in pending {
                 let block = try Block(previous: previous, changes: [change])
-                try BlockGate.insert(block, in: db)
+                try BlockGate.insert(block, checked: true, in: db)
                 previous = block.hash
             }
             if let gapAt {

@@ -204,7 +204,8 @@ extension ReplicaStore {
                             "block \(originText):\(held.firstSeq)-\(held.lastSeq): its changes no longer hash to the block (a value was altered in the log)")
                         break
                     }
-                    if !held.signature.isEmpty || self.configuration.provenance != nil {
+                    // Unchecked blocks are proven by the chain up to the next checked one (`Block.checked`).
+                    if held.checked && (!held.signature.isEmpty || self.configuration.provenance != nil) {
                         if !keys.contains(where: { rebuilt.isSigned(by: $0) }) {
                             broken(
                                 held.signature.isEmpty

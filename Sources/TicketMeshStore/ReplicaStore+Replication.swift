@@ -67,6 +67,17 @@ extension ReplicaStore {
         }
     }
 
+    package func proofs(of origin: SiteCode) async throws -> [Block] {
+        try await writer.read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT block FROM forkBlock WHERE origin = ? ORDER BY firstSeq, hash", arguments: [origin.rawValue]
+            ).map { data in
+                var reader = ByteReader([UInt8](data))
+                return try BlockCodec.decode(from: &reader)
+            }
+        }
+    }
+
     package func blocks(after heads: ChainHeads, cursor: ChangeCursor?, limit: Int) async throws -> [Block] {
         try await writer.read { db in try self.blocks(after: heads, cursor: cursor, limit: limit, in: db) }
     }
@@ -98,7 +109,8 @@ extension ReplicaStore {
                 let block = try BlockGate.load(BlockGate.held(from: row), in: db)
                 result.append(block)
                 count += block.changes.count
-                if count >= limit { break }
+                // A run ends only at a block whose signature was checked here (`Block.checked`).
+                if count >= limit && block.checked { break }
             }
         }
         return result

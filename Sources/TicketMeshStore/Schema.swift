@@ -118,7 +118,8 @@ enum Schema {
             // Provenance (Docs/replication.md, "Blocks"): every change belongs to one block of its
             // origin's hash chain; `signer` holds the keys that may sign per origin (from certificates
             // the organisation CA issued); `forkBlock` keeps the losing side of forks as proof, and
-            // this site's own lost work until it is re-issued. `change.scrubbed` keeps the leaf hash
+            // this site's own lost work until it is re-issued. `block.checked`: this replica verified the
+            // block's signature itself (see `Block.checked`). `change.scrubbed` keeps the leaf hash
             // of a value a purge blanked.
             try db.execute(
                 sql: """
@@ -126,7 +127,7 @@ enum Schema {
                         origin TEXT NOT NULL, lastSeq INTEGER NOT NULL, firstSeq INTEGER NOT NULL,
                         hash BLOB NOT NULL, previous BLOB NOT NULL, changesHash BLOB NOT NULL,
                         hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL,
-                        signature BLOB NOT NULL, certificate BLOB NOT NULL,
+                        signature BLOB NOT NULL, certificate BLOB NOT NULL, checked INTEGER NOT NULL,
                         PRIMARY KEY (origin, lastSeq)) WITHOUT ROWID;
                     CREATE TABLE signer (
                         origin TEXT NOT NULL, publicKey BLOB NOT NULL, certificate BLOB NOT NULL, addedAt INTEGER NOT NULL,

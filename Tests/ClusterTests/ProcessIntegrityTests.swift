@@ -127,7 +127,7 @@ struct ProcessIntegrityTests {
         let port = try await hq.boundPort()
         try await org.sync("LT", port: port)
         // Two days fast: the laptop edits offline.
-        let fast = ["+2d", CLI.binary!.path]
+        let fast = ["-f", "+2d", CLI.binary!.path]
         try await org.run("LT", ["ticket", "update", ticket.id, "--summary", "laptop wording"], executable: Self.faketime, prefix: fast)
         let before = try await org.digest("HQ")
         try await org.run("LT", ["changes", "export", "--out", org.file("lt.tmcs").path])
@@ -191,7 +191,7 @@ struct ProcessIntegrityTests {
             return block
         }
         // SH writes as HQ (own-origin injection) and as a site that does not exist, with its own key.
-        try await refused("as-hq.tmcs", [try forged(origin: "HQ", after: hqHeads[SiteCode(trusted: "HQ")])], expecting: "refused")
+        try await refused("as-hq.tmcs", [try forged(origin: "HQ", after: hqHeads[SiteCode(trusted: "HQ")])], expecting: "names site SH, not the block's origin HQ")
         try await refused("as-bj.tmcs", [try forged(origin: "BJ", after: nil)], expecting: "names site SH, not the block's origin BJ")
         // One byte of a signed value changed (the file's checksum recomputed): the signature no longer holds.
         let shBlocks = genuine.blocks.filter { $0.origin == SiteCode(trusted: "SH") }

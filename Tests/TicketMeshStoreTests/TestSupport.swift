@@ -38,7 +38,10 @@ struct SeededGenerator: RandomNumberGenerator {
 @discardableResult
 func deliverAll(from: ReplicaStore, to: ReplicaStore) async throws -> ApplyReport {
     let missing = try await from.blocks(after: try await to.heads(), cursor: nil, limit: Int.max)
-    let report = try await to.apply(missing)
+    var report = try await to.apply(missing)
+    // As a sync session ends: the fork proofs of the receiver's own origin.
+    let proofs = try await from.proofs(of: to.site)
+    if !proofs.isEmpty { report.refused += try await to.apply(proofs).refused }
     try await to.settle()
     return report
 }

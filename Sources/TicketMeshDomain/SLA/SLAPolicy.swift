@@ -132,7 +132,9 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
     package func applying(field: String, text: String?, int: Int64?) -> SLAPolicy {
         var copy = self
         let minutes = int.map { Int(clamping: $0) }
-        func positive(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
+        // A received value goes through the same bound as typed input (1 minute to 365 days), so no
+        // peer's policy can overflow the clock arithmetic; out of range counts as malformed.
+        func positive(_ value: Int?) -> Int? { value.flatMap { (1...525_600).contains($0) ? $0 : nil } }
         switch field {
         case "label": if let text { copy.label = text }
         case "calendar":

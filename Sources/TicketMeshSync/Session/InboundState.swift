@@ -40,7 +40,9 @@ package struct InboundState: Sendable {
             throw .protocolViolation("batch \(batch.number) arrived out of order: expected batch \(expectedBatch)")
         }
         guard !batch.blocks.isEmpty else { throw .protocolViolation("batch \(batch.number) is empty") }
-        var previous = last
+        // Order is checked within a batch: a session ends with the fork proofs of the peer's own
+        // origin, which restart the order (apply does not depend on it; it sorts and chains).
+        var previous: ChangeCursor?
         for block in batch.blocks {
             if let previous,
                 !(previous.origin < block.origin || (previous.origin == block.origin && previous.seq < block.firstSeq))

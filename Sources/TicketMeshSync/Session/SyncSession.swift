@@ -134,34 +134,61 @@ package struct SyncSession: Sendable {
         }
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let knowledge = PeerKnowledge()
-        return try await withThrowingTaskGroup(of: Half.self) { group in
+        let outcome = await withTaskGroup(of: Half.self) { group -> Result<(ReceiverResult, SenderResult), any Error> in
             group.addTask {
-                .receiver(
-                    try await receive(
-                        inbound: inbound,
-                        outbound: outbound,
-                        events: continuation,
-                        knowledge: knowledge,
-                        connection: connection
+                do {
+                    return .receiver(
+                        try await receive(
+                            inbound: inbound,
+                            outbound: outbound,
+                            events: continuation,
+                            knowledge: knowledge,
+                            connection: connection
+                        )
                     )
-                )
+                } catch {
+                    return .receiverFailed(error)
+                }
             }
             group.addTask {
-                var result = try await send(outbound: outbound, events: events, knowledge: knowledge)
-                result.bytesSent += helloFrame.readableBytes
-                return .sender(result)
+                do {
+                    var result = try await send(outbound: outbound, events: events, knowledge: knowledge)
+                    result.bytesSent += helloFrame.readableBytes
+                    return .sender(result)
+                } catch {
+                    return .senderFailed(error)
+                }
             }
             var receiver: ReceiverResult?
             var sender: SenderResult?
-            while let half = try await group.next() {
+            var failures: [(error: any Error, receiving: Bool)] = []
+            for await half in group {
                 switch half {
                 case .receiver(let result): receiver = result
                 case .sender(let result): sender = result
+                case .receiverFailed(let error): failures.append((error, true))
+                case .senderFailed(let error): failures.append((error, false))
                 }
+                // One half failed: stop the other (it ends at its next await), then say why.
+                if !failures.isEmpty { group.cancelAll() }
             }
+            if let error = Self.mostTelling(failures) { return .failure(error) }
             guard let receiver, let sender else { preconditionFailure("both halves return or throw") }
-            return (receiver, sender)
+            return .success((receiver, sender))
         }
+        return try outcome.get()
+    }
+
+    /// Of the halves' errors, the one that says why: a refusal or protocol error over the other
+    /// half seeing the connection close because of it; the receiver's first when both say as much.
+    static func mostTelling(_ failures: [(error: any Error, receiving: Bool)]) -> (any Error)? {
+        func rank(_ failure: (error: any Error, receiving: Bool)) -> Int {
+            var rank = failure.receiving ? 0 : 1
+            if let error = failure.error as? SyncError, error.code == .connectionLost || error.code == .timeout { rank += 10 }
+            if failure.error is CancellationError { rank += 20 }
+            return rank
+        }
+        return failures.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }?.element.error
     }
 
     /// The blocks the peer sent us in this session: it holds those, so we never echo them back.
@@ -183,6 +210,8 @@ package struct SyncSession: Sendable {
     private enum Half: Sendable {
         case receiver(ReceiverResult)
         case sender(SenderResult)
+        case receiverFailed(any Error)
+        case senderFailed(any Error)
     }
 
     /// The receiving half: hello check, then apply each batch and ack it, forward acks to the sender.
@@ -365,7 +394,10 @@ package struct SyncSession: Sendable {
             var changes = 0
             while end < page.count {
                 let size = BlockCodec.encodedSize(of: page[end])
-                if end > index && (bytes + size > configuration.batchBytes || changes + page[end].changes.count > configuration.batchChanges) {
+                // Cut only where an origin's run ends at a block whose signature we checked: the peer
+                // verifies each run's last block and takes the rest on the hash links (`Block.checked`).
+                let cuttable = end > index && (page[end - 1].checked || page[end - 1].origin != page[end].origin)
+                if cuttable && (bytes + size > configuration.batchBytes || changes + page[end].changes.count > configuration.batchChanges) {
                     break
                 }
                 bytes += size
@@ -374,6 +406,15 @@ package struct SyncSession: Sendable {
             }
             let frame = Frame.batch(state.makeBatch(Array(page[index..<end]))).encoded()
             index = end
+            bytesSent += frame.readableBytes
+            try await write(frame)
+        }
+        // Last, the losing sides of forks of the peer's own origin that we keep: the peer re-issues its
+        // own work from them (it may have lost it, restored from a backup). Already-held proofs cost a duplicate.
+        let proofs = try await replica.proofs(of: hello.site).filter { !knowledge.covers($0) }
+        for start in stride(from: 0, to: proofs.count, by: 100) {
+            while !state.canSend { try await awaitEvent() }
+            let frame = Frame.batch(state.makeBatch(Array(proofs[start..<min(start + 100, proofs.count)]))).encoded()
             bytesSent += frame.readableBytes
             try await write(frame)
         }
