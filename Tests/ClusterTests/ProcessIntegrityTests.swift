@@ -156,6 +156,33 @@ struct ProcessIntegrityTests {
         #expect(try await hq.wait() == 0)
     }
 
+    @Test func siteEnrollSignsAnExistingReplicasHistorySoPeersAcceptIt() async throws {
+        let org = try await Organisation(sites: ["HQ"])
+        try await CLI.run(["certs", "site", "--ca", org.ca.path, "--site", "SH", "--out", org.tls("SH").path], in: org.root)
+        try await CLI.run(["init", "--site", "SH", "--data", org.data("SH").path], in: org.root)
+        try await org.run("SH", ["customer", "add", "--id", "C0001", "--name", "Acme 物流"])
+        let ticket = try await org.createTicket("SH", "written before enrolling")
+        let lone = try await org.json("SH", ["status"]) as? [String: Any]
+        #expect(lone?["signed"] as? Bool == false)
+        // Unsigned history is refused by a site of the organisation.
+        try await org.run("SH", ["changes", "export", "--out", org.file("unsigned.tmcs").path])
+        let refused = try await org.run("HQ", ["changes", "import", org.file("unsigned.tmcs").path], check: false)
+        #expect(refused.status == 7 && refused.stderr.contains("is unsigned"), "\(refused.stderr)")
+        // Enrolled, the same history is signed in place and accepted.
+        let enrolled = try await org.run("SH", ["site", "enroll", "--tls", org.tls("SH").path])
+        #expect(enrolled.stdout.contains("blocks signed"))
+        let mode = try FileManager.default.attributesOfItem(atPath: org.data("SH").appendingPathComponent("identity/site.key").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        try await org.run("SH", ["changes", "export", "--out", org.file("signed.tmcs").path])
+        try await org.run("HQ", ["changes", "import", org.file("signed.tmcs").path])
+        let shown = try await org.json("HQ", ["ticket", "show", ticket.id]) as? [String: Any]
+        #expect((shown?["fields"] as? [String: Any])?["summary"] as? String == "written before enrolling")
+        #expect(try await org.run("SH", ["audit", "--verify"]).status == 0)
+        // Another site's identity is refused by name.
+        let wrong = try await org.run("SH", ["site", "enroll", "--tls", org.tls("HQ").path], check: false)
+        #expect(wrong.status == 2 && wrong.stderr.contains("must hold the certificate of site SH"), "\(wrong.stderr)")
+    }
+
     static let faketime: URL? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first { FileManager.default.isExecutableFile(atPath: $0) }
         .map(URL.init(fileURLWithPath:))
 
