@@ -61,6 +61,27 @@ import TicketMeshStore
         #expect(try await store.slaClocks(ticket.id).clocks.first { $0.kind == .reopenPlan }?.status == .met)
     }
 
+    /// Issue 18 item 5: R5.2 says a score of 1–2 reopens the ticket, and ratings are taken on closed
+    /// tickets too (R5.1), so a closed (not archived) ticket rated 1–2 reopens for second handling.
+    @Test func lowRatingReopensAClosedTicket() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        let ticket = try await WorkflowFixture.ticket(on: store)
+        _ = try await store.addEntry(ticket.id, kind: .reply, body: "on it", actor: nil)
+        _ = try await store.resolve(ticket.id, result: "done", actor: nil)
+        _ = try await store.close(ticket.id, actor: nil)
+        clock.advance(minutes: 60)
+        let rated = try await store.rate(ticket.id, score: 2, comment: "still broken", actor: nil)
+        #expect(rated.state == "reopened")
+        #expect(try await store.inbox(for: "x", role: .supervisor).contains { $0.kind == "low-rating" })
+        #expect(try await store.entries(ticketID: ticket.id).contains { $0.body == "reopened: customer rated 2/5" })
+        #expect(try await store.slaClocks(ticket.id).clocks.contains { $0.kind == .reopenPlan })
+        // Second handling can resolve and close it again; that close saw the complaint, so it stands.
+        _ = try await store.resolve(ticket.id, result: "replaced", actor: nil)
+        #expect(try await store.close(ticket.id, actor: nil).state == "closed")
+        // A satisfied rating on a closed ticket leaves it closed.
+        #expect(try await store.rate(ticket.id, score: 4, comment: nil, actor: nil).state == "closed")
+    }
+
     @Test func exceptionsNotifyWhoHandlesTheirGrade() async throws {
         let store = try WorkflowFixture.site("SH", clock: clock)
         let ticket = try await WorkflowFixture.ticket(on: store, type: "complaint/product")
