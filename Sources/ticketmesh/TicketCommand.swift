@@ -138,12 +138,8 @@ struct TicketList: AsyncParsableCommand {
             try await store.authorize(.viewTickets, actor: options.actor)
             if breached || atRisk {
                 let filter: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
-                let stateFilter = try state.map { try TicketState.parse($0).rawValue }
-                let urgencyFilter = try urgency.map { try Urgency.parse($0).rawValue }
-                let items = try await store.slaBoard(filter, limit: .max).filter { item in
-                    (stateFilter == nil || item.ticket.state == stateFilter) && (urgencyFilter == nil || item.ticket.urgency == urgencyFilter)
-                        && (assignee == nil || item.ticket.assignee == assignee) && (customer == nil || item.ticket.customerId == customer)
-                }.prefix(limit)
+                let items = try await store.slaBoard(
+                    filter, matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
                 if options.json { return try Output.json(items.map(TicketSLAView.init)) }
                 for item in items {
                     let worst = item.clocks.filter { breached && $0.status == .breached || atRisk && $0.status == .atRisk }

@@ -139,6 +139,30 @@ import TicketMeshStore
         #expect(try await store.slaBoard(.breached).map(\.ticket.id) == [urgent.id, important.id, normal.id])
     }
 
+    /// Issue 18 item 8: the breach board filters by state, urgency, assignee and customer in its
+    /// query, and the limit counts matching tickets only.
+    @Test func breachedListFiltersAndLimitsInTheStore() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        let first = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let second = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let third = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let calm = try await WorkflowFixture.ticket(on: store, urgency: "normal")
+        _ = try await store.assign(second.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.assign(third.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.assign(calm.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.transition(third.id, to: .inProgress, event: "work started", actor: nil)
+        clock.advance(minutes: 6 * 60 + 30)  // urgent first responses breached, the normal one at risk
+        #expect(try await store.slaBoard(.breached).map(\.ticket.id) == [first.id, second.id, third.id])
+        // The limit applies to li's tickets, not to the whole board.
+        #expect(try await store.slaBoard(.breached, matching: .init(assignee: "li", limit: 1)).map(\.ticket.id) == [second.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(state: "in-progress")).map(\.ticket.id) == [third.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(urgency: "normal")).isEmpty)
+        #expect(try await store.slaBoard(.atRisk, matching: .init(urgency: "normal")).map(\.ticket.id) == [calm.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(customerId: "nobody")).isEmpty)
+        let bad = await #expect(throws: DomainError.self) { try await store.slaBoard(.breached, matching: .init(urgency: "asap")) }
+        #expect(bad?.message == "invalid urgency 'asap': must be one of urgent, important, normal")
+    }
+
     @Test func resolvingAConflictRecordsThePersonsChoice() async throws {
         let a = try WorkflowFixture.site("SH", clock: clock)
         let b = try WorkflowFixture.site("BJ", clock: clock)
