@@ -1,4 +1,5 @@
 import Foundation
+import TicketMeshDomain
 
 /// Writes a `ServiceReport` as JSON, CSV, a text table or a self-contained HTML page (R7.3).
 ///
@@ -49,7 +50,7 @@ package enum ReportRenderer {
     package var value: String
   }
 
-  static func number(_ value: Double?) -> String { value.map(ReportBuilder.format2) ?? "" }
+  static func number(_ value: Double?) -> String { value.map(format2) ?? "" }
 
   /// Every figure of the report as lines, in report order.
   package static func lines(_ report: ServiceReport) -> [Line] {
@@ -260,7 +261,7 @@ package enum ReportRenderer {
   }
 }
 
-extension ReportBuilder {
+extension ReportRenderer {
   /// A figure as text with at most two decimals and no trailing zeros (`4.25`, `42.9`, `24`).
   package static func format2(_ value: Double) -> String {
     let hundredths = Int64((abs(value) * 100).rounded(.toNearestOrAwayFromZero))
