@@ -17,6 +17,8 @@ struct TicketDetail: Encodable {
     let id: String
     let number: String
     let fields: Ticket
+    /// Whether it was registered within the policy's time of receipt (R1.2).
+    let registration: Registration
     let notes: [Entry]
     let sla: [SLAClock]
     let escalations: [Escalation]
@@ -28,6 +30,7 @@ struct TicketDetail: Encodable {
             id: ticket.id,
             number: ticket.number,
             fields: ticket,
+            registration: try await store.registration(of: ticket),
             notes: try await store.entries(ticketID: ticket.id),
             sla: clocks,
             escalations: try await store.escalations(ticketID: ticket.id),

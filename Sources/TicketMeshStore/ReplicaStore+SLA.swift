@@ -128,6 +128,13 @@ extension ReplicaStore {
         }
     }
 
+    /// Whether `ticket` was registered within the active policy's time of receipt (R1.2).
+    package func registration(of ticket: Ticket) async throws -> Registration {
+        try await writer.read { db in
+            Registration(of: ticket, policy: try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db))
+        }
+    }
+
     // MARK: Clocks
 
     /// What the clocks of a ticket are computed from: its field writes in the change log and its progress log.

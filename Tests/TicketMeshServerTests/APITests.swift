@@ -158,6 +158,30 @@ struct APITests {
         }
     }
 
+    /// Issue 18 item 7: the ticket's JSON and page show whether it was registered within the target (R1.2).
+    @Test func ticketShowsItsRegistrationAgainstTheTarget() async throws {
+        let store = try await TestServer.makeStore()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let late = try await store.createTicket(
+            TicketDraft(
+                customerId: "C0001", channel: "phone", type: "complaint/service", urgency: "normal", summary: "电话里说的",
+                receivedAt: now - 45 * 60_000),
+            actor: "admin")
+        try await TestServer.with(store) { server in
+            let agent = try await server.login(.agent)
+            let detail = try await server.request("GET", "/api/tickets/\(late.number)", token: agent)
+            let registration = try #require(detail.object["registration"] as? [String: Any])
+            #expect(registration["met"] as? Bool == false && registration["targetMinutes"] as? Int == 30)
+            #expect((registration["minutes"] as? Int).map { (45...46).contains($0) } == true)
+            let prompt = try await server.createTicket(agent)
+            let fresh = try await server.request("GET", "/api/tickets/\(prompt["id"] as! String)", token: agent)
+            #expect((fresh.object["registration"] as? [String: Any])?["met"] as? Bool == true)
+            let page = try await server.request("GET", "/tickets/\(late.id)?lang=en", cookie: "tm_session=\(agent)")
+            #expect(page.text.contains("Registered (min after receipt / target)"))
+            #expect(page.text.contains("/ 30 min <span class=\"badge breached\">breached</span>"))
+        }
+    }
+
     @Test func listSortsBySLADueTimeAndFilters() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let agent = try await server.login(.agent)

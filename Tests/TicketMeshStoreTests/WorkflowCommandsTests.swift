@@ -163,6 +163,36 @@ import TicketMeshStore
         #expect(bad?.message == "invalid urgency 'asap': must be one of urgent, important, normal")
     }
 
+    /// Issue 18 item 7: R1.2 registration within 30 min of receipt is shown per ticket and counted
+    /// in the weekly report; the target is the SLA policy's `registration` knob.
+    @Test func registrationWithinTheTargetIsShownAndCountedInTheWeeklyReport() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        _ = try await store.addCustomer(Customer(id: "C0001", name: "Acme"), generateID: false, actor: nil)
+        func register(receivedMinutesAgo minutes: Int64) async throws -> Ticket {
+            try await store.createTicket(
+                TicketDraft(
+                    customerId: "C0001", channel: "phone", type: "consultation/product", urgency: "normal", summary: "parcel lost",
+                    receivedAt: clock.now - minutes * 60_000),
+                actor: nil)
+        }
+        let prompt = try await register(receivedMinutesAgo: 30)
+        let late = try await register(receivedMinutesAgo: 41)
+        #expect(try await store.registration(of: prompt) == Registration(receivedAt: prompt.receivedAt, registeredAt: prompt.registeredAt, targetMinutes: 30))
+        let promptRegistration = try await store.registration(of: prompt)
+        #expect(promptRegistration.met && promptRegistration.minutes == 30)
+        let lateRegistration = try await store.registration(of: late)
+        #expect(!lateRegistration.met && lateRegistration.minutes == 41 && lateRegistration.targetMinutes == 30)
+        let week = ReportPeriod(from: clock.now - 86_400_000, to: clock.now + 86_400_000, timeZone: TimeZone(identifier: "UTC")!)
+        let report = try await store.report(.init(kind: .weekly, period: week), actor: nil)
+        #expect(report.registration.onTime == 1 && report.registration.late == 1 && report.registration.targetMinutes == 30)
+        #expect(report.registration.onTimeRate == 50 && report.registration.averageMinutes == 35.5)
+        _ = try await store.setSLA("standard", settings: ["registration=45m"], actor: nil)
+        #expect(try await store.registration(of: late).met)
+        #expect(try await store.report(.init(kind: .weekly, period: week), actor: nil).registration.onTime == 2)
+        let bad = await #expect(throws: DomainError.self) { try await store.setSLA("standard", settings: ["registration=soon"], actor: nil) }
+        #expect(bad?.message.hasPrefix("invalid registration 'soon': must be a duration") == true)
+    }
+
     @Test func resolvingAConflictRecordsThePersonsChoice() async throws {
         let a = try WorkflowFixture.site("SH", clock: clock)
         let b = try WorkflowFixture.site("BJ", clock: clock)
