@@ -35,8 +35,9 @@ package struct Customer: Sendable, Equatable, Codable {
             throw .invalidValue(field: "level", value: level, rule: "must be one of \(Self.levels.joined(separator: ", "))")
         }
         if let phone {
-            let digits = phone.filter(\.isNumber)
-            guard (5...20).contains(digits.count), phone.allSatisfy({ $0.isNumber || " +-()".contains($0) }) else {
+            // ASCII digits only, so the rule is the same as Docs/openapi.yaml's pattern.
+            let digits = phone.filter { $0.isASCII && $0.isNumber }
+            guard (5...20).contains(digits.count), phone.allSatisfy({ ($0.isASCII && $0.isNumber) || " +-()".contains($0) }) else {
                 throw .invalidValue(field: "phone", value: Masking.phone(phone), rule: "must be 5–20 digits, optionally with + - ( ) and spaces")
             }
         }

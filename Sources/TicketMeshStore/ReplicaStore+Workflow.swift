@@ -56,7 +56,10 @@ extension ReplicaStore {
         case "expected-by":
             let time = try Timestamps.parse(raw, field: "expected-by")
             guard time >= ticket.receivedAt else {
-                throw DomainError.invalidValue(field: "expected-by", value: raw, rule: "must not be before the time received")
+                // Depends on the ticket, not on the value alone: a conflict with the record (409 over HTTP).
+                throw DomainError(
+                    code: .conflict,
+                    message: "invalid expected-by '\(raw)': must not be before the time ticket \(ticket.number) was received (\(Timestamps.iso(ticket.receivedAt)))")
             }
             return .int(time)
         case "read-back", "complex":
@@ -178,7 +181,10 @@ extension ReplicaStore {
             let ticket = try self.ticket(key, in: db)
             let current = try TicketState.parse(ticket.state)
             if let existing = ticket.tier, existing >= tier, current == .escalated {
-                throw DomainError.invalidValue(field: "tier", value: String(tier), rule: "must be above the current tier \(existing)")
+                // The ticket's state, not the value, is in the way: an illegal move (409 over HTTP), not bad input.
+                throw DomainError(
+                    code: .illegalTransition,
+                    message: "cannot escalate ticket \(ticket.number) to tier \(tier): it is escalated at tier \(existing); the tier must be above it")
             }
             try current.checkTransition(to: .escalated)
             let escalation = Escalation(
