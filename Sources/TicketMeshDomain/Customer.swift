@@ -41,7 +41,8 @@ package struct Customer: Sendable, Equatable, Codable {
                 throw .invalidValue(field: "phone", value: Masking.phone(phone), rule: "must be 5–20 digits, optionally with + - ( ) and spaces")
             }
         }
-        if let email, !(email.contains("@") && email.count <= 254 && !email.contains(" ")) {
+        // By Unicode scalar, not by character: "@" followed by a combining mark is still an "@" (as in the API's pattern).
+        if let email, !(email.unicodeScalars.contains("@") && email.unicodeScalars.count <= 254 && !email.unicodeScalars.contains(" ")) {
             throw .invalidValue(field: "email", value: email, rule: "must be an address like name@example.com")
         }
         return copy

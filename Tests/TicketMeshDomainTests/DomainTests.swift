@@ -103,3 +103,15 @@ import Testing
         #expect(Masking.phone(phone) == masked)
     }
 }
+
+/// Found by schemathesis (issue 18 item 18): the e-mail rule looked for "@" by character, so an "@"
+/// followed by a combining mark or an emoji modifier was no "@".
+@Test(arguments: ["@\u{AA43}Zd", "놯@🏻", "li@example.com"])
+func emailRuleReadsUnicodeScalars(email: String) throws {
+    #expect(try Customer(id: "C0001", name: "Acme", email: email).validated().email == email)
+}
+
+@Test func emailRuleRefusesSpacesAndAddressesWithoutAt() {
+    #expect(throws: DomainError.self) { try Customer(id: "C0001", name: "Acme", email: "li example.com").validated() }
+    #expect(throws: DomainError.self) { try Customer(id: "C0001", name: "Acme", email: "li @x").validated() }
+}
