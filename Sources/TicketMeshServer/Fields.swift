@@ -170,6 +170,12 @@ struct Fields: Sendable {
         }
     }
 
+    /// `expected-by` as Docs/openapi.yaml's pattern has it: a real calendar date of 2000–2099, or that
+    /// and a UTC time (a subset of what `Timestamps.parse` reads).
+    // A Regex is immutable once built and only matched against, so sharing it across tasks is safe.
+    nonisolated(unsafe) static let expectedByPattern =
+        /(20[0-9]{2}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|20[0-9]{2}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|20[0-9]{2}-02-(0[1-9]|1[0-9]|2[0-8])|20([02468][048]|[13579][26])-02-29)(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?/
+
     /// Most characters (Unicode scalars) a text field of `updateTicket` takes, by CLI name.
     static let updateLimits: [String: Int] = [
         "summary": 2_000, "details": 100_000, "contact": 200, "department": 200, "lead-department": 200,
@@ -190,7 +196,16 @@ struct Fields: Sendable {
                 if let limit = Self.updateLimits[key], text.unicodeScalars.count > limit {
                     throw APIError.badRequest("invalid \(key): must be at most \(limit) characters")
                 }
-                result[key] = key == "expected-by" ? Self.droppingFinalNewline(text) : text
+                if key == "expected-by" {
+                    let date = Self.droppingFinalNewline(text)
+                    guard date.wholeMatch(of: Self.expectedByPattern) != nil else {
+                        throw APIError.badRequest(
+                            "invalid expected-by '\(text)': must be a date 20YY-MM-DD or 20YY-MM-DDThh:mm:ssZ, as Docs/openapi.yaml states")
+                    }
+                    result[key] = date
+                } else {
+                    result[key] = text
+                }
             case ("read-back", _), ("complex", _):
                 throw APIError.badRequest("invalid \(key): must be a boolean, got \(value.typeName)")
             case _ where ReplicaStore.updatableFields[key] == nil:

@@ -196,8 +196,8 @@ paths:
                 contact: {type: string, pattern: *nonBlank, maxLength: 200}
                 expected-by:
                   type: string
-                  description: ISO 8601 (a date, or a UTC time); before the time received is a 409.
-                  pattern: "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?$"
+                  description: a calendar date of 2000–2099, or that and a UTC time (ISO 8601); before the time received is a 409.
+                  pattern: "^(20[0-9]{2}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|20[0-9]{2}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|20[0-9]{2}-02-(0[1-9]|1[0-9]|2[0-8])|20([02468][048]|[13579][26])-02-29)(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?$"
                 read-back:
                   oneOf: [{type: boolean}, {type: string, enum: ["true", "false", "yes", "no", "1", "0"]}]
                 department: {type: string, pattern: *nonBlank, maxLength: 200}

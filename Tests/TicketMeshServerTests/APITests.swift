@@ -235,6 +235,10 @@ struct APITests {
             #expect(blank.status == 400 && blank.message == "missing body: a value is required")
             let long = try await server.request("POST", "/api/tickets/\(id)/assign", token: agent, json: ["to": String(repeating: "é", count: 101)])
             #expect(long.status == 400 && long.message == "invalid to: must be at most 100 characters")
+            for (date, status) in [("2028-02-29", 200), ("2027-02-29", 400), ("2033-12-14*", 400), ("2026-12-31T23:59:59Z", 200)] {
+                let reply = try await server.request("PATCH", "/api/tickets/\(id)", token: agent, json: ["expected-by": date])
+                #expect(reply.status == status, "\(date): \(reply.text)")
+            }
             let typed = try await server.request("PATCH", "/api/tickets/\(id)", token: agent, json: ["summary": 5])
             #expect(typed.status == 400 && typed.message == "invalid summary: must be a string, got a number")
             let plus = try await server.request("GET", "/api/kb?q=+%E3%80%80+", token: agent)
