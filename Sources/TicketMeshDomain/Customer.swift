@@ -35,12 +35,14 @@ package struct Customer: Sendable, Equatable, Codable {
             throw .invalidValue(field: "level", value: level, rule: "must be one of \(Self.levels.joined(separator: ", "))")
         }
         if let phone {
-            let digits = phone.filter(\.isNumber)
-            guard (5...20).contains(digits.count), phone.allSatisfy({ $0.isNumber || " +-()".contains($0) }) else {
+            // ASCII digits only, so the rule is the same as Docs/openapi.yaml's pattern.
+            let digits = phone.filter { $0.isASCII && $0.isNumber }
+            guard (5...20).contains(digits.count), phone.allSatisfy({ ($0.isASCII && $0.isNumber) || " +-()".contains($0) }) else {
                 throw .invalidValue(field: "phone", value: Masking.phone(phone), rule: "must be 5–20 digits, optionally with + - ( ) and spaces")
             }
         }
-        if let email, !(email.contains("@") && email.count <= 254 && !email.contains(" ")) {
+        // By Unicode scalar, not by character: "@" followed by a combining mark is still an "@" (as in the API's pattern).
+        if let email, !(email.unicodeScalars.contains("@") && email.unicodeScalars.count <= 254 && !email.unicodeScalars.contains(" ")) {
             throw .invalidValue(field: "email", value: email, rule: "must be an address like name@example.com")
         }
         return copy

@@ -18,7 +18,15 @@ package enum Timestamps {
     }
 
     /// Parses ISO 8601 (`2026-11-28T09:40:00Z`, with or without fractional seconds) or `YYYY-MM-DD` (UTC midnight).
+    /// A date, or a date and time with optional fraction and a `Z` or `±hh:mm` offset.
+    // A Regex is immutable once built and only matched against, so sharing it across tasks is safe.
+    nonisolated(unsafe) static let shape = /[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?/
+
     package static func parse(_ text: String, field: String) throws(DomainError) -> Int64 {
+        // The formatters ignore what follows a date ("2033-12-14*" parsed); only whole ISO 8601 forms pass.
+        guard text.wholeMatch(of: shape) != nil else {
+            throw .invalidValue(field: field, value: text, rule: "must be an ISO 8601 time like 2026-11-28T09:40:00Z or a date like 2026-11-28")
+        }
         let full = ISO8601DateFormatter()
         full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let plain = ISO8601DateFormatter()

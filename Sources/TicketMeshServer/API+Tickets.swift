@@ -17,6 +17,8 @@ struct TicketDetail: Encodable {
     let id: String
     let number: String
     let fields: Ticket
+    /// Whether it was registered within the policy's time of receipt (R1.2).
+    let registration: Registration
     let notes: [Entry]
     let sla: [SLAClock]
     let escalations: [Escalation]
@@ -28,6 +30,7 @@ struct TicketDetail: Encodable {
             id: ticket.id,
             number: ticket.number,
             fields: ticket,
+            registration: try await store.registration(of: ticket),
             notes: try await store.entries(ticketID: ticket.id),
             sla: clocks,
             escalations: try await store.escalations(ticketID: ticket.id),
@@ -37,11 +40,21 @@ struct TicketDetail: Encodable {
 }
 
 extension API {
+    /// A request type named in a body: an active node of the replicated tree, else 404 like an unknown
+    /// customer (the tree is data, so the document cannot list it).
+    static func requestType(_ raw: String, store: ReplicaStore) async throws -> String {
+        do {
+            return try await store.requestTypes().validate(raw)
+        } catch let error as DomainError {
+            throw APIError(status: .notFound, code: "not-found", message: error.message)
+        }
+    }
+
     /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit (default `defaultLimit`).
     static func filter(_ request: Request, defaultLimit: Int = 500) throws -> ReplicaStore.TicketFilter {
-        let query = request.uri.queryParameters
+        let query = Fields.query(request)
         func value(_ name: String) -> String? {
-            query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            query[name].flatMap { $0.isEmpty ? nil : $0 }
         }
         return ReplicaStore.TicketFilter(
             state: value("state"),
@@ -57,7 +70,7 @@ extension API {
         route(api, .get, "tickets") { request, _, user in
             try Backend.require(.viewTickets, of: user)
             let filter = try Self.filter(request)
-            switch request.uri.queryParameters["sort"].map(String.init) ?? "sla" {
+            switch Fields.query(request)["sort"] ?? "sla" {
             case "sla":
                 return try JSON.response(
                     try await store.slaQueue(filter).map {
@@ -81,15 +94,20 @@ extension API {
         }
         route(api, .post, "tickets") { request, _, user in
             let fields = try await Fields.read(request)
+            try fields.allowOnly(["customerId", "contactPerson", "channel", "type", "urgency", "summary", "details", "refs"])
+            let refs = try fields.stringMap("refs")
+            if let key = refs.keys.sorted().first(where: { $0.isEmpty || $0.unicodeScalars.count > 64 }) {
+                throw APIError.badRequest("invalid ref '\(key)': key must be 1–64 characters")
+            }
             let draft = TicketDraft(
                 customerId: try fields.text("customerId", required: true)!,
                 contactPerson: try fields.text("contactPerson"),
                 channel: try fields.text("channel", required: true)!,
-                type: try fields.text("type", required: true)!,
+                type: try await Self.requestType(try fields.text("type", required: true)!, store: store),
                 urgency: try fields.text("urgency", required: true)!,
-                summary: try fields.text("summary", required: true)!,
-                details: try fields.text("details"),
-                refs: try fields.stringMap("refs")
+                summary: try fields.text("summary", required: true, limit: 2_000)!,
+                details: try fields.text("details", limit: 100_000),
+                refs: refs
             )
             let ticket = try await store.createTicket(draft, actor: user.name)
             return try JSON.response(ticket, status: .created)
@@ -99,46 +117,47 @@ extension API {
             return try JSON.response(try await TicketDetail.load(try context.parameters.require("id"), store: store))
         }
         route(api, .patch, "tickets/:id") { request, context, user in
-            let values = try await Fields.read(request).textValues()
+            var values = try await Fields.read(request).updateValues()
+            if let type = values["type"] { values["type"] = try await Self.requestType(type, store: store) }
             return try JSON.response(
                 try await store.updateTicket(try context.parameters.require("id"), fields: values, actor: user.name)
             )
         }
-        action(api, "assign") { id, fields, user in
+        action(api, "assign", fields: ["to", "tier", "department"]) { id, fields, user in
             try await store.assign(
                 id,
-                to: try fields.text("to", required: true)!,
+                to: try fields.text("to", required: true, limit: 100)!,
                 tier: try fields.int("tier"),
-                department: try fields.text("department"),
+                department: try fields.text("department", limit: 200),
                 actor: user.name
             )
         }
-        action(api, "escalate") { id, fields, user in
+        action(api, "escalate", fields: ["tier", "reason"]) { id, fields, user in
             try await store.escalate(
                 id,
                 tier: try fields.int("tier", required: true)!,
-                reason: try fields.text("reason", required: true)!,
+                reason: try fields.text("reason", required: true, limit: 10_000)!,
                 actor: user.name
             )
         }
-        action(api, "resolve") { id, fields, user in
+        action(api, "resolve", fields: ["result", "evidence", "compensation", "rootCause"]) { id, fields, user in
             let details = ReplicaStore.ResolutionDetails(
-                evidence: try fields.text("evidence"),
-                compensation: try fields.text("compensation"),
-                rootCause: try fields.text("rootCause")
+                evidence: try fields.text("evidence", limit: 10_000),
+                compensation: try fields.text("compensation", limit: 10_000),
+                rootCause: try fields.text("rootCause", limit: 10_000)
             )
             return try await store.resolve(
                 id,
-                result: try fields.text("result", required: true)!,
+                result: try fields.text("result", required: true, limit: 10_000)!,
                 details: details,
                 actor: user.name
             )
         }
-        action(api, "close") { id, _, user in try await store.close(id, actor: user.name) }
-        action(api, "reopen") { id, fields, user in
-            try await store.reopen(id, reason: try fields.text("reason", required: true)!, actor: user.name)
+        action(api, "close", fields: []) { id, _, user in try await store.close(id, actor: user.name) }
+        action(api, "reopen", fields: ["reason"]) { id, fields, user in
+            try await store.reopen(id, reason: try fields.text("reason", required: true, limit: 10_000)!, actor: user.name)
         }
-        action(api, "state") { id, fields, user in
+        action(api, "state", fields: ["state"]) { id, fields, user in
             let raw = try fields.text("state", required: true)!
             let target = try TicketState.parse(raw)
             guard target == .inProgress || target == .pendingCustomer else {
@@ -153,21 +172,22 @@ extension API {
                 actor: user.name
             )
         }
-        action(api, "rating") { id, fields, user in
+        action(api, "rating", fields: ["score", "comment"]) { id, fields, user in
             try await store.rate(
                 id,
                 score: try fields.int("score", required: true)!,
-                comment: try fields.text("comment"),
+                comment: try fields.text("comment", limit: 10_000),
                 actor: user.name
             )
         }
         for (path, kind) in [("notes", Entry.Kind.note), ("replies", Entry.Kind.reply)] {
             route(api, .post, RouterPath("tickets/:id/\(path)")) { request, context, user in
                 let fields = try await Fields.read(request)
+                try fields.allowOnly(["body"])
                 let entry = try await store.addEntry(
                     try context.parameters.require("id"),
                     kind: kind,
-                    body: try fields.text("body", required: true)!,
+                    body: try fields.text("body", required: true, limit: 100_000)!,
                     actor: user.name
                 )
                 return try JSON.response(entry, status: .created)
@@ -179,10 +199,12 @@ extension API {
     private func action(
         _ api: RouterGroup<BasicRequestContext>,
         _ name: String,
+        fields names: Set<String>,
         _ body: @escaping @Sendable (String, Fields, User) async throws -> Ticket
     ) {
         route(api, .post, RouterPath("tickets/:id/\(name)")) { request, context, user in
             let fields = try await Fields.read(request)
+            try fields.allowOnly(names)
             return try JSON.response(try await body(try context.parameters.require("id"), fields, user))
         }
     }

@@ -46,6 +46,7 @@ struct API: Sendable {
 
     private func login(_ request: Request) async throws -> Response {
         let fields = try await Fields.read(request)
+        try fields.allowOnly(["user", "password"])
         let name = try fields.text("user", required: true)!
         let password = try fields.text("password", required: true)!
         let session = try await backend.login(user: name, password: password)
@@ -72,15 +73,20 @@ struct API: Sendable {
         }
         route(api, .post, "customers") { request, _, user in
             let fields = try await Fields.read(request)
-            let id = try fields.text("id")
+            try fields.allowOnly(["id", "name", "contactPerson", "phone", "email", "industry", "level"])
+            // Fields with a `pattern` in the document: see `Fields.droppingFinalNewline`.
+            func trimmed(_ name: String) throws -> String? {
+                try fields.text(name).map(Fields.droppingFinalNewline)
+            }
+            let id = try trimmed("id")
             let customer = Customer(
                 id: id ?? "",
-                name: try fields.text("name", required: true)!,
+                name: try fields.text("name", required: true, limit: 200)!,
                 contactPerson: try fields.text("contactPerson"),
-                phone: try fields.text("phone"),
-                email: try fields.text("email"),
+                phone: try trimmed("phone"),
+                email: try fields.text("email", limit: 254),
                 industry: try fields.text("industry"),
-                level: try fields.text("level") ?? "normal"
+                level: try trimmed("level") ?? "normal"
             )
             let saved = try await store.addCustomer(customer, generateID: id == nil, actor: user.name)
             return try JSON.response(Backend.visible(saved, to: user.role), status: .created)
@@ -97,8 +103,9 @@ struct API: Sendable {
         }
         route(api, .get, "kb") { request, _, user in
             try Backend.require(.viewTickets, of: user)
-            let query = request.uri.queryParameters["q"].map(String.init) ?? ""
-            let category = request.uri.queryParameters["category"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let parameters = Fields.query(request)
+            let query = parameters["q"] ?? ""
+            let category = parameters["category"].map(Fields.droppingFinalNewline).flatMap { $0.isEmpty ? nil : $0 }
             return try JSON.response(
                 try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20))
             )
@@ -135,7 +142,7 @@ struct API: Sendable {
 
     /// The `limit` query parameter: 1–1000, `default` when absent.
     static func limit(_ request: Request, default value: Int = 500) throws -> Int {
-        guard let raw = request.uri.queryParameters["limit"] else { return value }
+        guard let raw = Fields.query(request)["limit"] else { return value }
         guard let limit = Int(raw), (1...1000).contains(limit) else {
             throw APIError.badRequest("invalid limit '\(raw)': must be an integer from 1 to 1000")
         }

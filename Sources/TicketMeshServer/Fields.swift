@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TicketMeshStore
 
 /// A JSON value as a request body holds it, to check each field by name.
 enum JSONValue: Decodable, Sendable, Equatable {
@@ -54,14 +55,15 @@ struct Fields: Sendable {
 
     /// Reads the body of `request` as a JSON object (or a form when the content type says so).
     ///
-    /// - Throws: 400 for a body that is not a JSON object, or larger than 1 MiB.
+    /// - Throws: 400 for a body that is not a JSON object; 413 for one larger than 4 MiB (room for every
+    ///   text at its `maxLength`, escaped).
     static func read(_ request: Request) async throws -> Fields {
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: 1 << 20)
+            buffer = try await request.collectBody(upTo: 4 << 20)
         } catch {
-            throw APIError(status: .contentTooLarge, code: "too-large", message: "invalid body: must be at most 1 MiB")
+            throw APIError(status: .contentTooLarge, code: "too-large", message: "invalid body: must be at most 4 MiB")
         }
         let text = String(buffer: buffer)
         if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
@@ -72,6 +74,17 @@ struct Fields: Sendable {
             throw APIError.badRequest("invalid body: must be a JSON object")
         }
         return Fields(object)
+    }
+
+    /// The query of `request` decoded as a form (`+` is a space, then percent-decoding), as browsers and
+    /// HTTP clients encode it; the first value of a repeated name wins.
+    static func query(_ request: Request) -> [String: String] {
+        guard let query = request.uri.query else { return [:] }
+        var values: [String: String] = [:]
+        for (key, value) in Fields(form: query).values where values[key] == nil {
+            if case .string(let text) = value { values[key] = text }
+        }
+        return values
     }
 
     /// Parses `application/x-www-form-urlencoded` text.
@@ -88,15 +101,36 @@ struct Fields: Sendable {
         self.isForm = true
     }
 
-    /// A text field; nil if absent (or empty in a form). Throws when required and absent, or not a string.
-    func text(_ name: String, required: Bool = false) throws -> String? {
+    /// A text field as sent; nil if absent, null, empty or only white space (the `nonBlank` pattern of
+    /// Docs/openapi.yaml). Throws when required and nil, longer than `limit` Unicode scalars (JSON
+    /// Schema's `maxLength`), or not a string.
+    func text(_ name: String, required: Bool = false, limit: Int? = nil) throws -> String? {
         switch values[name] {
-        case .string(let value) where !value.isEmpty: return value
+        case .string(let value) where !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty:
+            if let limit, value.unicodeScalars.count > limit {
+                throw APIError.badRequest("invalid \(name): must be at most \(limit) characters")
+            }
+            return value
         case nil, .null, .string:
             if required { throw APIError.badRequest("missing \(name): a value is required") }
             return nil
         case let value?: throw APIError.badRequest("invalid \(name): must be a string, got \(value.typeName)")
         }
+    }
+
+    /// `text` without one final newline, which a `pattern`'s `$` allows in every regex dialect schema
+    /// tools use; fields with a pattern are checked after it is dropped, so server and document agree.
+    static func droppingFinalNewline(_ text: String) -> String {
+        guard text.unicodeScalars.last == "\n" else { return text }
+        var scalars = text.unicodeScalars
+        scalars.removeLast()
+        return String(scalars)
+    }
+
+    /// Refuses a JSON body with a field not in `names` (`additionalProperties: false`); forms are not checked.
+    func allowOnly(_ names: Set<String>) throws {
+        guard !isForm, let unknown = values.keys.sorted().first(where: { !names.contains($0) }) else { return }
+        throw APIError.badRequest("invalid field '\(unknown)': not accepted here; use \(names.sorted().joined(separator: ", "))")
     }
 
     /// An integer field (a JSON integer, or its decimal text in a form).
@@ -136,18 +170,48 @@ struct Fields: Sendable {
         }
     }
 
-    /// Every field as text for `updateTicket`: strings as given, numbers and booleans spelled out.
+    /// `expected-by` as Docs/openapi.yaml's pattern has it: a real calendar date of 2000–2099, or that
+    /// and a UTC time (a subset of what `Timestamps.parse` reads).
+    // A Regex is immutable once built and only matched against, so sharing it across tasks is safe.
+    nonisolated(unsafe) static let expectedByPattern =
+        /(20[0-9]{2}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|20[0-9]{2}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|20[0-9]{2}-02-(0[1-9]|1[0-9]|2[0-8])|20([02468][048]|[13579][26])-02-29)(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?/
+
+    /// Most characters (Unicode scalars) a text field of `updateTicket` takes, by CLI name.
+    static let updateLimits: [String: Int] = [
+        "summary": 2_000, "details": 100_000, "contact": 200, "department": 200, "lead-department": 200,
+        "collaborators": 200,
+    ]
+
+    /// Every field as text for `updateTicket`, with the JSON types Docs/openapi.yaml declares:
+    /// `read-back` and `complex` take a boolean (or its text), every other field a string.
     ///
-    /// - Throws: 400 for arrays, objects and nulls.
-    func textValues() throws -> [String: String] {
+    /// - Throws: 400 naming the field for another type or a text over its limit; unknown names are
+    ///   left to `updateTicket`, which names the fields it takes.
+    func updateValues() throws -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in values {
-            switch value {
-            case .string(let text): result[key] = text
-            case .int(let number): result[key] = String(number)
-            case .bool(let flag): result[key] = flag ? "true" : "false"
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            switch (key, value) {
+            case ("read-back", .bool(let flag)), ("complex", .bool(let flag)): result[key] = flag ? "true" : "false"
+            case (_, .string(let text)):
+                if let limit = Self.updateLimits[key], text.unicodeScalars.count > limit {
+                    throw APIError.badRequest("invalid \(key): must be at most \(limit) characters")
+                }
+                if key == "expected-by" {
+                    let date = Self.droppingFinalNewline(text)
+                    guard date.wholeMatch(of: Self.expectedByPattern) != nil else {
+                        throw APIError.badRequest(
+                            "invalid expected-by '\(text)': must be a date 20YY-MM-DD or 20YY-MM-DDThh:mm:ssZ, as Docs/openapi.yaml states")
+                    }
+                    result[key] = date
+                } else {
+                    result[key] = text
+                }
+            case ("read-back", _), ("complex", _):
+                throw APIError.badRequest("invalid \(key): must be a boolean, got \(value.typeName)")
+            case _ where ReplicaStore.updatableFields[key] == nil:
+                result[key] = value.typeName  // refused by `updateTicket`, which lists the fields it takes
             default:
-                throw APIError.badRequest("invalid \(key): must be a string, number or boolean, got \(value.typeName)")
+                throw APIError.badRequest("invalid \(key): must be a string, got \(value.typeName)")
             }
         }
         return result

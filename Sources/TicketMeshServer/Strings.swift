@@ -23,7 +23,7 @@ enum Strings {
         "digest": "Digest", "changes": "Changes", "tickets": "Tickets", "name": "Name", "phone": "Phone",
         "email": "Email", "level": "Level", "empty": "Nothing here", "language": "中文", "otherLang": "zh-CN",
         "start": "Start work", "contact": "Contact person", "noResults": "No articles found", "origin": "Origin", "reports": "Reports", "value": "Value", "peers": "Sync peers", "peer": "Peer", "lastSync": "Last sync", "lag": "Changes behind", "lastError": "Last error", "noPeers": "No sync yet (runs under 'ticketmesh serve')",
-        "seq": "Highest seq", "actions": "Actions",
+        "seq": "Highest seq", "actions": "Actions", "registered": "Registered (min after receipt / target)",
     ]
 
     static let zh: [String: String] = [
@@ -41,6 +41,6 @@ enum Strings {
         "digest": "摘要值", "changes": "变更数", "tickets": "工单数", "name": "名称", "phone": "电话",
         "email": "邮箱", "level": "等级", "empty": "暂无内容", "language": "English", "otherLang": "en",
         "start": "开始处理", "contact": "联系人", "noResults": "未找到文章", "origin": "来源站点", "reports": "报表", "value": "数值", "peers": "同步对端", "peer": "对端", "lastSync": "最近同步", "lag": "落后变更数", "lastError": "最近错误", "noPeers": "尚未同步（由 ticketmesh serve 运行）",
-        "seq": "最高序号", "actions": "操作",
+        "seq": "最高序号", "actions": "操作", "registered": "登记（收到后分钟 / 目标）",
     ]
 }

@@ -59,6 +59,7 @@ package struct WebServer: Service {
             store: store, sessions: Sessions(lifetime: configuration.sessionLifetime), logger: logger,
             peers: configuration.peers)
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MethodNotAllowedMiddleware())
         API(backend: backend).register(on: router)
         WebUI(backend: backend).register(on: router)
         router.get("openapi.yaml") { _, _ in

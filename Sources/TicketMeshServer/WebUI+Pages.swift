@@ -175,6 +175,10 @@ extension WebUI {
                     "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil,
                     "result": ticket.result ?? "",
                     "hasResult": ticket.result != nil,
+                    "registeredAt": Self.time(ticket.registeredAt),
+                    "registrationMinutes": String(detail.registration.minutes),
+                    "registrationTarget": String(detail.registration.targetMinutes),
+                    "registrationStatus": detail.registration.met ? "met" : "breached",
                 ] as [String: Any],
                 "clocks": detail.sla.map {
                     [

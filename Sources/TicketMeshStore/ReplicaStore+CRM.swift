@@ -81,10 +81,12 @@ extension ReplicaStore {
     ///
     /// Onboarding tasks for every customer, a quarterly summary for each VIP, and a churn task
     /// for each customer at risk. Ids are deterministic, so sites sweeping offline converge.
-    package func sweepCare(actor: String?, policy: CareRules.ChurnPolicy = .init()) async throws -> [CareRules.Task] {
+    /// - Parameter policy: the churn thresholds; nil uses the replicated ones (`churnPolicy()`).
+    package func sweepCare(actor: String?, policy: CareRules.ChurnPolicy? = nil) async throws -> [CareRules.Task] {
         let now = configuration.now()
         return try await writer.write { db in
             try self.authorize(.manageCustomers, actor: actor, in: db)
+            let policy = try policy ?? Self.churnPolicy(in: db)
             var wanted: [CareRules.Task] = []
             let customers = try Row.fetchAll(db, sql: "SELECT id, level, createdAt, firstCooperation FROM customer WHERE name IS NOT NULL ORDER BY id")
             for customer in customers {
@@ -113,6 +115,38 @@ extension ReplicaStore {
                 raised.append(task)
             }
             return raised
+        }
+    }
+
+    // MARK: Churn thresholds
+
+    /// The churn thresholds (R8.3): the defaults with the replicated `setting` record `churn` laid over.
+    package func churnPolicy() async throws -> CareRules.ChurnPolicy {
+        try await writer.read { db in try Self.churnPolicy(in: db) }
+    }
+
+    static func churnPolicy(in db: Database) throws -> CareRules.ChurnPolicy {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT field, value FROM register WHERE entity = 'setting' AND rowId = 'churn' ORDER BY field")
+        return rows.reduce(CareRules.ChurnPolicy()) { policy, row in
+            policy.applying(field: row[0], int: FieldValue(row[1] as DatabaseValue).int)
+        }
+    }
+
+    /// Changes churn thresholds, e.g. `purchase-drop=25`, `satisfaction-floor=70`, `window=60d`; replicated
+    /// like SLA policies, one field per knob.
+    ///
+    /// - Throws: `DomainError` naming the bad knob; `.forbidden` unless manager or admin. Nothing is written then.
+    package func setChurnPolicy(_ settings: [String], actor: String?) async throws -> CareRules.ChurnPolicy {
+        guard !settings.isEmpty else { throw DomainError.missing(field: "setting") }
+        let edits = try settings.map { setting in
+            let (field, value) = try CareRules.ChurnPolicy.field(forSetting: setting)
+            return FieldEdit(entity: "setting", rowID: "churn", field: field, value: .int(value))
+        }
+        return try await writer.write { db in
+            try self.authorize(.manageChurnPolicy, actor: actor, in: db)
+            try self.commit(edits, actor: actor, in: db)
+            return try Self.churnPolicy(in: db)
         }
     }
 

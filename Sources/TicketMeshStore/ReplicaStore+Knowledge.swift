@@ -36,7 +36,8 @@ extension ReplicaStore {
     /// Words of three or more characters use the FTS5 trigram index; shorter ones (`物流`) are
     /// matched by substring, which the trigram index cannot answer.
     package func searchArticles(_ query: String, category: String? = nil, limit: Int = 20) async throws -> [Article] {
-        let words = query.split(whereSeparator: \.isWhitespace).map(String.init).filter { !$0.isEmpty }
+        // NUL separates words too: the full-text query syntax cannot carry it (a search for one was a 500).
+        let words = query.split(whereSeparator: { $0.isWhitespace || $0 == "\0" }).map(String.init).filter { !$0.isEmpty }
         guard !words.isEmpty else { throw DomainError.missing(field: "query") }
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []

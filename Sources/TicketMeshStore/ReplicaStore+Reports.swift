@@ -81,7 +81,7 @@ extension ReplicaStore {
     let complaint = "(t.type = 'complaint' OR t.type LIKE 'complaint/%')"
     let sql = """
       SELECT t.id, t.number, t.type, t.urgency, t.state, t.assignee, t.department, t.leadDepartment, t.collaborators,
-        t.summary, t.receivedAt, t.resolvedAt, t.score, t.tier, t.slaEvents,
+        t.summary, t.receivedAt, t.resolvedAt, t.score, t.tier, t.slaEvents, t.registeredAt,
         (SELECT MIN(e.at) FROM entry e WHERE e.ticketId = t.id AND e.kind = 'reply') AS firstReply,
         (SELECT COUNT(*) FROM entry e WHERE e.ticketId = t.id AND e.kind = 'reply') AS replies,
         EXISTS (SELECT 1 FROM change c WHERE \(marks) AND c.value != 'pending-customer') AS marked,
@@ -97,10 +97,10 @@ extension ReplicaStore {
     let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
     while let row = try rows.next() {
       let receivedAt: Int64 = row[10]
-      let firstReply: Int64? = row[15]
+      let firstReply: Int64? = row[16]
       let urgency: String = row[3] ?? Urgency.normal.rawValue
       var met: Bool?
-      if engineForAll || (policy.pauseOnPending && row[18] as Bool) {
+      if engineForAll || (policy.pauseOnPending && row[19] as Bool) {
         // The history the queue keeps on the row (`slaEvents`), else from the log.
         let subject = HistorySubject(
           id: row[0], receivedAt: receivedAt, type: row[2] ?? "", urgency: urgency,
@@ -126,11 +126,11 @@ extension ReplicaStore {
           state: row[4] ?? TicketState.new.rawValue, assignee: row[5],
           department: row[6], leadDepartment: row[7], collaborators: row[8], summary: row[9] ?? "",
           receivedAt: receivedAt,
-          resolvedAt: row[11], firstReplyAt: firstReply, replies: row[16],
+          resolvedAt: row[11], firstReplyAt: firstReply, replies: row[17],
           score: (row[12] as Int64?).map { Int($0) },
-          tier: (row[13] as Int64?).map { Int($0) }, reopenedOrEscalated: row[17],
-          repeatComplaint: row[19],
-          firstResponseMet: met))
+          tier: (row[13] as Int64?).map { Int($0) }, reopenedOrEscalated: row[18],
+          repeatComplaint: row[20],
+          firstResponseMet: met, registeredAt: row[15]))
     }
     let grades = try Int.fetchCursor(
       db,

@@ -128,6 +128,13 @@ extension ReplicaStore {
         }
     }
 
+    /// Whether `ticket` was registered within the active policy's time of receipt (R1.2).
+    package func registration(of ticket: Ticket) async throws -> Registration {
+        try await writer.read { db in
+            Registration(of: ticket, policy: try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db))
+        }
+    }
+
     // MARK: Clocks
 
     /// What the clocks of a ticket are computed from: its field writes in the change log and its progress log.
@@ -243,14 +250,25 @@ extension ReplicaStore {
     }
 
     /// Tickets not closed with a clock matching `filter`, sorted by the earliest matching due time.
-    package func slaBoard(_ filter: SLAFilter, now: Int64? = nil, limit: Int = 500) async throws -> [TicketSLA] {
+    ///
+    /// `tickets` narrows the candidates in the query (state, urgency, assignee, customer) before
+    /// any clock is computed; its `limit` caps the result after sorting.
+    /// - Throws: `DomainError.invalidValue` naming `state` or `urgency` when `tickets` holds a bad one.
+    package func slaBoard(_ filter: SLAFilter, matching tickets: TicketFilter = .init(), now: Int64? = nil) async throws -> [TicketSLA] {
         let at = now ?? configuration.now()
-        return try await writer.read { db in try self.slaBoard(filter, now: at, in: db).prefix(limit).map { $0 } }
+        let conditions = try tickets.conditions()
+        return try await writer.read { db in
+            try self.slaBoard(filter, now: at, where: conditions, in: db).prefix(max(0, tickets.limit)).map { $0 }
+        }
     }
 
-    func slaBoard(_ filter: SLAFilter, now: Int64, in db: Database) throws -> [TicketSLA] {
+    func slaBoard(
+        _ filter: SLAFilter, now: Int64, where conditions: (clauses: [String], arguments: StatementArguments) = ([], []),
+        in db: Database
+    ) throws -> [TicketSLA] {
         let policy = try Self.slaPolicy(named: try Self.activePolicyName(in: db), in: db)
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM ticket WHERE number IS NOT NULL AND state != 'closed'")
+        let clauses = ["number IS NOT NULL", "state != 'closed'"] + conditions.clauses
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM ticket WHERE \(clauses.joined(separator: " AND "))", arguments: conditions.arguments)
         var result: [TicketSLA] = []
         for row in rows {
             let ticket = Self.ticket(from: row)

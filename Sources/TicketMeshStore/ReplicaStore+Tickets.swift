@@ -164,28 +164,37 @@ extension ReplicaStore {
             self.customerId = customerId
             self.limit = limit
         }
+
+        /// The SQL conditions on `ticket` and their arguments (the limit is the caller's).
+        ///
+        /// - Throws: `DomainError.invalidValue` naming `state` or `urgency` for a value that is none of theirs.
+        func conditions() throws -> (clauses: [String], arguments: StatementArguments) {
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let state {
+                clauses.append("state = ?")
+                _ = arguments.append(contentsOf: [try TicketState.parse(state).rawValue])
+            }
+            if let urgency {
+                clauses.append("urgency = ?")
+                _ = arguments.append(contentsOf: [try Urgency.parse(urgency).rawValue])
+            }
+            if let assignee {
+                clauses.append("assignee = ?")
+                _ = arguments.append(contentsOf: [assignee])
+            }
+            if let customerId {
+                clauses.append("customerId = ?")
+                _ = arguments.append(contentsOf: [customerId])
+            }
+            return (clauses, arguments)
+        }
     }
 
     /// Tickets matching `filter`, most recently registered first.
     package func tickets(matching filter: TicketFilter) async throws -> [Ticket] {
-        var clauses = ["number IS NOT NULL"]
-        var arguments: StatementArguments = []
-        if let state = filter.state {
-            clauses.append("state = ?")
-            _ = arguments.append(contentsOf: [try TicketState.parse(state).rawValue])
-        }
-        if let urgency = filter.urgency {
-            clauses.append("urgency = ?")
-            _ = arguments.append(contentsOf: [try Urgency.parse(urgency).rawValue])
-        }
-        if let assignee = filter.assignee {
-            clauses.append("assignee = ?")
-            _ = arguments.append(contentsOf: [assignee])
-        }
-        if let customer = filter.customerId {
-            clauses.append("customerId = ?")
-            _ = arguments.append(contentsOf: [customer])
-        }
+        var (clauses, arguments) = try filter.conditions()
+        clauses.insert("number IS NOT NULL", at: 0)
         _ = arguments.append(contentsOf: [filter.limit])
         let sql = "SELECT * FROM ticket WHERE \(clauses.joined(separator: " AND ")) ORDER BY registeredAt DESC, number DESC LIMIT ?"
         let bound = arguments

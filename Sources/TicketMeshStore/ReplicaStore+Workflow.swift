@@ -56,7 +56,10 @@ extension ReplicaStore {
         case "expected-by":
             let time = try Timestamps.parse(raw, field: "expected-by")
             guard time >= ticket.receivedAt else {
-                throw DomainError.invalidValue(field: "expected-by", value: raw, rule: "must not be before the time received")
+                // Depends on the ticket, not on the value alone: a conflict with the record (409 over HTTP).
+                throw DomainError(
+                    code: .conflict,
+                    message: "invalid expected-by '\(raw)': must not be before the time ticket \(ticket.number) was received (\(Timestamps.iso(ticket.receivedAt)))")
             }
             return .int(time)
         case "read-back", "complex":
@@ -178,7 +181,10 @@ extension ReplicaStore {
             let ticket = try self.ticket(key, in: db)
             let current = try TicketState.parse(ticket.state)
             if let existing = ticket.tier, existing >= tier, current == .escalated {
-                throw DomainError.invalidValue(field: "tier", value: String(tier), rule: "must be above the current tier \(existing)")
+                // The ticket's state, not the value, is in the way: an illegal move (409 over HTTP), not bad input.
+                throw DomainError(
+                    code: .illegalTransition,
+                    message: "cannot escalate ticket \(ticket.number) to tier \(tier): it is escalated at tier \(existing); the tier must be above it")
             }
             try current.checkTransition(to: .escalated)
             let escalation = Escalation(
@@ -312,6 +318,7 @@ extension ReplicaStore {
         let id = try await writer.write { db -> String in
             try self.authorize(.recordFeedback, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
+            try Self.requireNotArchived(ticket)
             guard ticket.state == TicketState.resolved.rawValue || ticket.state == TicketState.closed.rawValue else {
                 throw DomainError(
                     code: .illegalTransition,
@@ -335,6 +342,7 @@ extension ReplicaStore {
         let id = try await writer.write { db -> String in
             try self.authorize(.approve, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
+            try Self.requireNotArchived(ticket)
             guard ticket.state == TicketState.resolved.rawValue || ticket.state == TicketState.closed.rawValue else {
                 throw DomainError(
                     code: .illegalTransition,
@@ -350,8 +358,11 @@ extension ReplicaStore {
         return try await ticket(id)
     }
 
-    /// Records a satisfaction score 1–5 (R5.1). A score of 1–2 on a resolved ticket reopens it and
-    /// notifies the supervisors (R5.2); see `TicketState.effective` for how it beats a concurrent resolve.
+    /// Records a satisfaction score 1–5 (R5.1). A score of 1–2 reopens the ticket, resolved or closed,
+    /// and notifies the supervisors (R5.2); see `TicketState.effective` for how it beats a concurrent
+    /// resolve or close.
+    ///
+    /// - Throws: `.illegalTransition` unless the ticket is resolved or closed and not archived.
     ///
     /// - Parameter dimensions: optional scores 1–5 per feedback dimension (R7.2), stored on the rating entry.
     package func rate(
@@ -365,6 +376,7 @@ extension ReplicaStore {
         let id = try await writer.write { db -> String in
             try self.authorize(.recordFeedback, actor: actor, in: db)
             let ticket = try self.ticket(key, in: db)
+            try Self.requireNotArchived(ticket)
             let state = try TicketState.parse(ticket.state)
             guard state == .resolved || state == .closed else {
                 throw DomainError(code: .illegalTransition, message: "cannot rate ticket \(ticket.number) in state '\(state.rawValue)': ratings are taken once a ticket is resolved or closed")
@@ -376,11 +388,10 @@ extension ReplicaStore {
             }
             edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "score", value: .int(Int64(score))))
             if Satisfaction.isDissatisfied(score: score) {
-                if state == .resolved {
-                    edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(TicketState.reopened.rawValue)))
-                    edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "dissatisfied", value: .text(ratingID)))
-                    edits += self.entryEdits(ticketID: ticket.id, kind: .event, body: "reopened: customer rated \(score)/5", score: nil, actor: actor)
-                }
+                // R5.2: a score of 1–2 reopens the ticket, resolved or closed (archived ones refuse ratings above).
+                edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(TicketState.reopened.rawValue)))
+                edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "dissatisfied", value: .text(ratingID)))
+                edits += self.entryEdits(ticketID: ticket.id, kind: .event, body: "reopened: customer rated \(score)/5", score: nil, actor: actor)
                 edits += self.notificationEdits(
                     ticketID: ticket.id, role: .supervisor, department: ticket.department, kind: "low-rating",
                     body: "\(ticket.number): customer rated \(score)/5\(text.isEmpty ? "" : ": \(text)") — reassign for second handling",
@@ -405,11 +416,16 @@ extension ReplicaStore {
     }
 
     static func requireEditable(_ ticket: Ticket) throws {
-        if ticket.archived {
-            throw DomainError(code: .illegalTransition, message: "ticket \(ticket.number) is archived: archived tickets are read-only")
-        }
+        try requireNotArchived(ticket)
         if ticket.state == TicketState.closed.rawValue {
             throw DomainError(code: .illegalTransition, message: "ticket \(ticket.number) is closed: closed tickets are read-only")
+        }
+    }
+
+    /// Archived tickets are read-only for every command (R6.1), feedback and approval included.
+    static func requireNotArchived(_ ticket: Ticket) throws {
+        if ticket.archived {
+            throw DomainError(code: .illegalTransition, message: "ticket \(ticket.number) is archived: archived tickets are read-only")
         }
     }
 

@@ -6,7 +6,7 @@ import TicketMeshStore
 struct CareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "care", abstract: "Scheduled customer care and churn warnings (R8.2, R8.3).",
-        subcommands: [CareSweep.self, CareList.self, CareDone.self])
+        subcommands: [CareSweep.self, CareList.self, CareDone.self, CareThresholds.self])
 }
 
 struct CareSweep: AsyncParsableCommand {
@@ -52,6 +52,55 @@ struct CareDone: AsyncParsableCommand {
         try await runReporting {
             try await options.openStore().completeCareTask(id, note: note, actor: options.actor)
             if options.json { try Output.json(["done": id]) } else { print("done \(id)") }
+        }
+    }
+}
+
+struct CareThresholds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thresholds", abstract: "The churn thresholds (R8.3): replicated settings, like SLA policies.",
+        subcommands: [CareThresholdsShow.self, CareThresholdsSet.self], defaultSubcommand: CareThresholdsShow.self)
+}
+
+/// Prints the churn thresholds as JSON or text.
+func printChurnPolicy(_ policy: CareRules.ChurnPolicy, options: GlobalOptions) throws {
+    if options.json {
+        return try Output.json([
+            "purchaseDropPercent": Int((policy.purchaseDrop * 100).rounded()), "satisfactionFloor": Int(policy.satisfactionFloor),
+            "windowDays": Int(policy.window / 86_400_000),
+        ])
+    }
+    print("purchase-drop       \(Int((policy.purchaseDrop * 100).rounded())) %  (last window against the one before)")
+    print("satisfaction-floor  \(Int(policy.satisfactionFloor))  (0–100 scale; a 1–5 score × 20)")
+    print("window              \(policy.window / 86_400_000)d")
+}
+
+struct CareThresholdsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the churn thresholds in force.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            try await store.authorize(.viewTickets, actor: options.actor)
+            try printChurnPolicy(try await store.churnPolicy(), options: options)
+        }
+    }
+}
+
+struct CareThresholdsSet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Change churn thresholds (managers and admins).",
+        discussion: """
+            Knobs: purchase-drop (percent, 1–100), satisfaction-floor (0–100 scale, 1–100), window (days, 1–365).
+            Example: ticketmesh care thresholds set purchase-drop=25 satisfaction-floor=70
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "KNOB=VALUE settings.") var settings: [String]
+
+    func run() async throws {
+        try await runReporting {
+            try printChurnPolicy(try await options.openStore().setChurnPolicy(settings, actor: options.actor), options: options)
         }
     }
 }

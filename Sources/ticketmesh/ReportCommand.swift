@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshServer
 import TicketMeshStore
 
 struct ReportCommand: AsyncParsableCommand {

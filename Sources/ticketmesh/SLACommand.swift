@@ -21,7 +21,7 @@ func printPolicy(_ policy: SLAPolicy, active: Bool, options: GlobalOptions) thro
     print("  calendar   \(policy.calendar?.summary ?? "around the clock (24×7)")")
     print("  pending-customer pauses clocks: \(policy.pauseOnPending ? "yes" : "no"); at risk from \(policy.atRiskPercent) %")
     print("  escalate complex \(d(policy.escalateComplex)); accept \(d(policy.accept)); severe plan \(d(policy.severePlan)), updates \(d(policy.severeUpdate))")
-    print("  reopen plan \(d(policy.reopenPlan)); follow-up \(d(policy.followUp))")
+    print("  reopen plan \(d(policy.reopenPlan)); follow-up \(d(policy.followUp)); registration within \(d(policy.registration)) of receipt")
     print("  resolution \(policy.resolution.sorted { $0.key < $1.key }.map { "\($0.key) \(d($0.value))" }.joined(separator: ", "))")
 }
 
@@ -63,7 +63,7 @@ struct SLASet: AsyncParsableCommand {
         discussion: """
             Knobs: first-response.LEVEL, update.LEVEL (LEVEL: urgent, important, normal), resolution.TYPE (or =none),
             at-risk (percent), escalate-complex, accept, severe-plan, severe-update, reopen-plan, follow-up,
-            pause-on-pending (true/false). Durations: 90m, 2h, 3d, 1h30m.
+            registration (R1.2, wall-clock time from receipt), pause-on-pending (true/false). Durations: 90m, 2h, 3d, 1h30m.
             Example: ticketmesh sla set standard first-response.urgent=90m at-risk=80
             """)
     @OptionGroup var options: GlobalOptions

@@ -22,6 +22,8 @@ struct TicketDetail: Encodable {
     var id: String
     var number: String
     var fields: Ticket
+    /// Whether it was registered within the policy's time of receipt (R1.2).
+    var registration: Registration
     var notes: [Entry]
     var sla: [SLAClockView]
     var escalations: [Escalation]
@@ -35,7 +37,8 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
         if detailed {
             try Output.json(
                 TicketDetail(
-                    id: ticket.id, number: ticket.number, fields: ticket, notes: try await store.entries(ticketID: ticket.id),
+                    id: ticket.id, number: ticket.number, fields: ticket, registration: try await store.registration(of: ticket),
+                    notes: try await store.entries(ticketID: ticket.id),
                     sla: try await store.slaClocks(ticket.id).clocks.map(SLAClockView.init),
                     escalations: try await store.escalations(ticketID: ticket.id),
                     exceptions: try await store.exceptions(ticketID: ticket.id),
@@ -53,6 +56,10 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     if let details = ticket.details { print("  details   \(details)") }
     if !ticket.refs.isEmpty { print("  refs      \(ticket.refs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
     print("  received  \(Timestamps.iso(ticket.receivedAt))   registered \(Timestamps.iso(ticket.registeredAt))")
+    if detailed {
+        let registration = try await store.registration(of: ticket)
+        print("  registration \(registration.minutes) min after receipt (target \(registration.targetMinutes) min): \(registration.met ? "met" : "late")")
+    }
     if let assignee = ticket.assignee { print("  assignee  \(assignee)\(ticket.tier.map { " tier \($0)" } ?? "")\(ticket.department.map { " dept \($0)" } ?? "")") }
     if let result = ticket.result { print("  result    \(result)") }
     print("  read back \(ticket.readBack ? "yes" : "no")")
@@ -139,12 +146,8 @@ struct TicketList: AsyncParsableCommand {
             try await store.authorize(.viewTickets, actor: options.actor)
             if breached || atRisk {
                 let filter: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
-                let stateFilter = try state.map { try TicketState.parse($0).rawValue }
-                let urgencyFilter = try urgency.map { try Urgency.parse($0).rawValue }
-                let items = try await store.slaBoard(filter, limit: .max).filter { item in
-                    (stateFilter == nil || item.ticket.state == stateFilter) && (urgencyFilter == nil || item.ticket.urgency == urgencyFilter)
-                        && (assignee == nil || item.ticket.assignee == assignee) && (customer == nil || item.ticket.customerId == customer)
-                }.prefix(limit)
+                let items = try await store.slaBoard(
+                    filter, matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
                 if options.json { return try Output.json(items.map(TicketSLAView.init)) }
                 for item in items {
                     let worst = item.clocks.filter { breached && $0.status == .breached || atRisk && $0.status == .atRisk }

@@ -103,3 +103,27 @@ import Testing
         #expect(Masking.phone(phone) == masked)
     }
 }
+
+/// Found by schemathesis (issue 18 item 18): the e-mail rule looked for "@" by character, so an "@"
+/// followed by a combining mark or an emoji modifier was no "@".
+@Test(arguments: ["@\u{AA43}Zd", "놯@🏻", "li@example.com"])
+func emailRuleReadsUnicodeScalars(email: String) throws {
+    #expect(try Customer(id: "C0001", name: "Acme", email: email).validated().email == email)
+}
+
+@Test func emailRuleRefusesSpacesAndAddressesWithoutAt() {
+    #expect(throws: DomainError.self) { try Customer(id: "C0001", name: "Acme", email: "li example.com").validated() }
+    #expect(throws: DomainError.self) { try Customer(id: "C0001", name: "Acme", email: "li @x").validated() }
+}
+
+/// Found by schemathesis (issue 18 item 18): ISO8601DateFormatter ignored what followed a date.
+@Test(arguments: ["2033-12-14*", "2033-12-14 junk", "2033-12-14T10:00:00Zx", "14.12.2033"])
+func timestampsRefuseTrailingText(text: String) {
+    #expect(throws: DomainError.self) { try Timestamps.parse(text, field: "expected-by") }
+}
+
+@Test func timestampsReadDatesAndTimes() throws {
+    #expect(try Timestamps.parse("2026-11-28", field: "at") == 1_795_824_000_000)
+    #expect(try Timestamps.parse("2026-11-28T09:40:00Z", field: "at") == 1_795_858_800_000)
+    #expect(try Timestamps.parse("2026-11-28T17:40:00.500+08:00", field: "at") == 1_795_858_800_500)
+}

@@ -1,14 +1,9 @@
 import Foundation
-import PropertyBased
 import Testing
 
 @testable import TicketMeshDomain
 
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
-
-/// Report computation, rendering and charts without a store (R7, R10.1).
+/// Report computation without a store (R7); rendering is tested with the server (ReportRenderingTests).
 @Suite struct ReportDomainTests {
   static let utc = TimeZone(identifier: "UTC")!
   static let period = ReportPeriod(from: 0, to: 7 * 86_400_000, timeZone: utc)
@@ -26,9 +21,6 @@ import Testing
     #expect(ReportMath.average(10, count: 3, places: 2) == 3.33)
     #expect(ReportMath.average(10, count: 0, places: 2) == nil)
     #expect(ReportBuilder.format(24) == "24" && ReportBuilder.format(42.86) == "42.9")
-    #expect(
-      ReportBuilder.format2(3.333) == "3.33" && ReportBuilder.format2(4.5) == "4.5"
-        && ReportBuilder.format2(7.04) == "7.04")
   }
 
   @Test func firstContactResolutionNeedsOneReplyNoEscalationNoReopen() {
@@ -73,7 +65,7 @@ import Testing
     var backward = Self.builder(.monthly)
     for row in rows { forward.add(row) }
     for row in rows.reversed() { backward.add(row) }
-    #expect(ReportRenderer.json(forward.finish()) == ReportRenderer.json(backward.finish()))
+    #expect(forward.finish() == backward.finish())
   }
 
   @Test func keywordsSplitEnglishWordsAndChinesePairs() {
@@ -120,7 +112,6 @@ import Testing
         kind: .weekly, from: "last week", to: nil, now: now, timeZone: Self.utc)
     }
     #expect(throws: DomainError.self) { try ReportKind.parse("daily") }
-    #expect(throws: DomainError.self) { try ReportRenderer.Format.parse("pdf") }
   }
 
   @Test func dimensionRatingsParseAndRefuseBadInput() throws {
@@ -149,85 +140,5 @@ import Testing
     let report = builder.finish(targets: ["satisfaction": "4", "complaint-rate": "50"])
     #expect(report.targets?.map(\.metric) == ["complaint-rate", "satisfaction"])
     #expect(report.targets?.map(\.met) == [false, true])
-  }
-
-  /// Feeds XML to Foundation's parser; true when it is well-formed.
-  static func wellFormed(_ xml: String) -> Bool {
-    let parser = XMLParser(data: Data(xml.utf8))
-    return parser.parse()
-  }
-
-  @Test func chartsAreWellFormedSVG() {
-    let bars = [
-      SVGChart.Bar(label: "complaint/<service> & \"more\" 'x'", value: 3),
-      SVGChart.Bar(label: "物流延误 \u{1}", value: 0.5),
-      SVGChart.Bar(label: "card 6222021234567894", value: 0),
-    ]
-    let svg = SVGChart.bars(title: "Type <distribution> & 类型", bars: bars, unit: "%")
-    #expect(Self.wellFormed(svg))
-    #expect(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-    #expect(svg.components(separatedBy: "<rect ").count - 1 == 3)
-    #expect(!svg.contains("6222021234567894"))
-    #expect(Self.wellFormed(SVGChart.bars(title: "empty", bars: [])))
-    var builder = Self.builder()
-    builder.add(
-      ReportRow(
-        number: "1", type: "complaint/service", urgency: "urgent", state: "new", summary: "x",
-        receivedAt: 0, score: 2))
-    let html = ReportRenderer.html(builder.finish())
-    let charts = html.components(separatedBy: "<svg ").dropFirst().map {
-      "<svg " + $0.components(separatedBy: "</svg>")[0] + "</svg>"
-    }
-    #expect(charts.count == 3)
-    #expect(charts.allSatisfy(Self.wellFormed))
-    #expect(
-      html.hasPrefix("<!DOCTYPE html>") && !html.contains("<script") && !html.contains("src=")
-        && !html.contains("href="))
-  }
-
-  @Test func csvQuotesAndDefusesFormulas() {
-    #expect(ReportRenderer.csvCell("a,b") == "\"a,b\"")
-    #expect(ReportRenderer.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
-    #expect(ReportRenderer.csvCell("=SUM(A1)") == "'=SUM(A1)")
-    #expect(ReportRenderer.csvCell("-12.5") == "-12.5")
-    #expect(ReportRenderer.csvCell("+15%") == "'+15%")
-  }
-
-  /// R10.1: whatever free text the tickets, agents, departments and ratings carry, no valid ID-card or
-  /// bank-card number reaches any report format.
-  @Test func noValidCardOrIDNumberSurvivesIntoAnyFormat() async {
-    let id = Gen.int(in: 0...9).array(of: 17)
-    let card = Gen.int(in: 0...9).array(of: 12...18)
-    let filler = Gen.letterOrNumber.string(of: 0...8)
-    await propertyCheck(count: 60, input: id, card, filler, Gen.int(in: 0...3)) {
-      idDigits, cardDigits, text, place in
-      let idNumber = RedactionTests.idCard(idDigits)
-      let cardNumber = RedactionTests.bankCard(cardDigits)
-      let secret = place % 2 == 0 ? "\(text) 身份证 \(idNumber)" : "\(text)卡号\(cardNumber) "
-      var builder = Self.builder(.quarterly)
-      for index in 0..<3 {
-        builder.add(
-          ReportRow(
-            number: "CS-20261102-HQ-000\(index)", type: "complaint/service", urgency: "urgent",
-            state: "resolved",
-            assignee: place == 1 ? secret : "alice", department: place == 2 ? secret : "CS",
-            leadDepartment: place == 3 ? secret : nil, collaborators: "QA",
-            summary: "物流延误 delay \(secret)",
-            receivedAt: 0, resolvedAt: 90_000_000, firstReplyAt: 60_000, replies: 1, score: 4,
-            firstResponseMet: true))
-        builder.add(
-          RatingRow(
-            number: "N\(index)", score: 2, dimensions: ["attitude": 3],
-            comment: "comment \(secret)", at: 1_000))
-      }
-      let report = builder.finish(targets: ["satisfaction": "4"])
-      for format in ReportRenderer.Format.allCases {
-        let output = ReportRenderer.render(report, as: format)
-        #expect(
-          Redaction.redact(output) == output, "\(format) output still holds a number to redact")
-        #expect(
-          !output.contains(idNumber) && !output.contains(cardNumber), "\(format) leaks the number")
-      }
-    }
   }
 }

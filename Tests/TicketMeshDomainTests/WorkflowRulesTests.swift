@@ -47,6 +47,7 @@ import Testing
         (.reopen, [.supervisor, .manager, .admin]),
         (.approve, [.supervisor, .manager, .admin]),
         (.manageSLA, [.manager, .admin]),
+        (.manageChurnPolicy, [.manager, .admin]),
         (.manageUsers, [.admin]),
     ]
 

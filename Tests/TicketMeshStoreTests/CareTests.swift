@@ -40,6 +40,37 @@ import TicketMeshReplication
         #expect(try await sh.sweepCare(actor: nil).isEmpty)
     }
 
+    /// Issue 18 item 6: the churn thresholds are replicated settings, set by managers and admins
+    /// on one site and used by every site's sweep.
+    @Test func churnThresholdsAreReplicatedSettings() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let sh = try ReplicaStore.inMemory(site: SiteCode("SH"), configuration: clock.configuration)
+        _ = try await hq.saveUser(User(name: "root", role: .admin), actor: nil)
+        _ = try await hq.saveUser(User(name: "li", role: .agent), actor: "root")
+        _ = try await hq.addCustomer(Customer(id: "C202405002", name: "Northwind"), generateID: false, actor: "root")
+        // 10 purchases in the window before, 6 in the last one: down 40 %.
+        for offset in [100, 110, 120, 130, 140, 150, 160, 170, 175, 178] + [10, 20, 30, 40, 50, 60] {
+            try await hq.addPurchase(customer: "C202405002", amountCents: 9_900, item: "耗材", at: clock.now - Int64(offset) * 86_400_000, actor: "root")
+        }
+        #expect(try await hq.churnPolicy() == CareRules.ChurnPolicy())
+        let refused = await #expect(throws: DomainError.self) { try await hq.setChurnPolicy(["purchase-drop=50"], actor: "li") }
+        #expect(refused?.code == .forbidden)
+        let bad = await #expect(throws: DomainError.self) { try await hq.setChurnPolicy(["purchase-drop=150%"], actor: "root") }
+        #expect(bad?.message == "invalid purchase-drop '150%': must be a percentage from 1 to 100")
+        let unknown = await #expect(throws: DomainError.self) { try await hq.setChurnPolicy(["drop=5"], actor: "root") }
+        #expect(unknown?.message == "invalid setting 'drop': knobs are purchase-drop, satisfaction-floor, window")
+        let policy = try await hq.setChurnPolicy(["purchase-drop=50%", "satisfaction-floor=60"], actor: "root")
+        #expect(policy.purchaseDrop == 0.5 && policy.satisfactionFloor == 60 && policy.window == 90 * 86_400_000)
+        try await deliverAll(from: hq, to: sh)
+        #expect(try await sh.churnPolicy() == policy)
+        // A 40 % drop no longer warns on the other site; with the defaults it would.
+        #expect(try await sh.sweepCare(actor: "root").filter { $0.kind == "churn" }.isEmpty)
+        _ = try await hq.setChurnPolicy(["purchase-drop=40"], actor: "root")
+        try await deliverAll(from: hq, to: sh)
+        let raised = try await sh.sweepCare(actor: "root").filter { $0.kind == "churn" }
+        #expect(raised.map(\.customerId) == ["C202405002"] && raised.first?.reason.contains("40 %") == true)
+    }
+
     @Test func profileUpdatesAreValidated() async throws {
         let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
         _ = try await hq.addCustomer(Customer(id: "C202405001", name: "Acme"), generateID: false, actor: nil)

@@ -24,6 +24,15 @@ import TicketMeshReplication
         await #expect(throws: DomainError.self) { try await store.addArticle(title: "x", body: "y", category: "物流", actor: nil) }
     }
 
+    /// Found by schemathesis (issue 18 item 18): a NUL in the query was a full-text syntax error, a 500.
+    @Test func aNULInTheQuerySeparatesWordsInsteadOfFailing() async throws {
+        let store = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let delay = try await store.addArticle(title: "物流延误怎么办", body: "Courier delayed the parcel.", category: "logistics", actor: nil)
+        #expect(try await store.searchArticles("courier\0parcel").map(\.id) == [delay.id])
+        #expect(try await store.searchArticles("ßW¸r\u{0B}\u{9C}ú\0", category: "logistics").isEmpty)
+        await #expect(throws: DomainError.self) { try await store.searchArticles("\0 \0") }
+    }
+
     @Test func hitCountsFromThreeOfflineSitesSum() async throws {
         let sites = try ["HQ", "SH", "BJ"].map { try ReplicaStore.inMemory(site: SiteCode($0), configuration: clock.configuration) }
         let article = try await sites[0].addArticle(title: "物流延误怎么办", body: "联系承运商", category: "logistics", actor: "alice")

@@ -10,6 +10,13 @@ import TicketMeshReplication
 /// The week is 2026-11-02T00:00Z … 2026-11-09T00:00Z (UTC). Tickets A–G fall in it; H is the week
 /// before (it makes A a repeat complaint) and I the week after. Docs/reports.md has the definitions.
 @Suite struct ReportFixtureTests {
+  /// The report as pretty JSON with sorted keys: byte-identical for equal reports.
+  static func json(_ report: ServiceReport) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(report), as: UTF8.self)
+  }
+
   static let t0: Int64 = 1_793_577_600_000  // 2026-11-02T00:00:00Z, a Monday
   static let hour: Int64 = 3_600_000
   static let minute: Int64 = 60_000
@@ -330,7 +337,7 @@ import TicketMeshReplication
     #expect(try await hq.digest() == bj.digest())
     for kind in ReportKind.allCases {
       let outputs = try await [hq, sh, bj].asyncMap { store in
-        ReportRenderer.json(
+        try Self.json(
           try await store.report(.init(kind: kind, period: Self.week), actor: nil))
       }
       #expect(
@@ -344,10 +351,10 @@ import TicketMeshReplication
 
   @Test func rebuildingFromTheLogGivesTheSameReport() async throws {
     let (store, _) = try await Self.fixture()
-    let before = ReportRenderer.json(
+    let before = try Self.json(
       try await store.report(.init(kind: .quarterly, period: Self.week), actor: nil))
     try await store.rebuildFromLog()
-    let after = ReportRenderer.json(
+    let after = try Self.json(
       try await store.report(.init(kind: .quarterly, period: Self.week), actor: nil))
     #expect(before == after)
   }

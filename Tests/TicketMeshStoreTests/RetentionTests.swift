@@ -37,6 +37,23 @@ import TicketMeshReplication
         #expect(try await hq.entries(ticketID: ticket.id).isEmpty)
     }
 
+    /// Issue 18 item 3: follow-up, approval and rating are writes too, so an archived ticket refuses them.
+    @Test func archivedTicketsRefuseFollowUpApprovalAndRating() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let ticket = try await closedTicket(on: hq)
+        _ = try await hq.archive(ticket.id, actor: nil)
+        let before = try await hq.entries(ticketID: ticket.id).count
+        let followUp = await #expect(throws: DomainError.self) { try await hq.followUp(ticket.id, result: "called back", actor: nil) }
+        let approve = await #expect(throws: DomainError.self) { try await hq.approve(ticket.id, comment: "ok", actor: nil) }
+        let rate = await #expect(throws: DomainError.self) { try await hq.rate(ticket.id, score: 1, comment: "bad", actor: nil) }
+        for error in [followUp, approve, rate] {
+            #expect(error?.code == .illegalTransition)
+            #expect(error?.message.contains("archived tickets are read-only") == true)
+        }
+        #expect(try await hq.ticket(ticket.id).state == TicketState.closed.rawValue)
+        #expect(try await hq.entries(ticketID: ticket.id).count == before)
+    }
+
     @Test func aPurgedTicketNeverReturnsFromASiteThatWasOffline() async throws {
         let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
         let laptop = try ReplicaStore.inMemory(site: SiteCode("LAPTOP"), configuration: clock.configuration)

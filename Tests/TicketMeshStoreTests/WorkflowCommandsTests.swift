@@ -61,6 +61,27 @@ import TicketMeshStore
         #expect(try await store.slaClocks(ticket.id).clocks.first { $0.kind == .reopenPlan }?.status == .met)
     }
 
+    /// Issue 18 item 5: R5.2 says a score of 1–2 reopens the ticket, and ratings are taken on closed
+    /// tickets too (R5.1), so a closed (not archived) ticket rated 1–2 reopens for second handling.
+    @Test func lowRatingReopensAClosedTicket() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        let ticket = try await WorkflowFixture.ticket(on: store)
+        _ = try await store.addEntry(ticket.id, kind: .reply, body: "on it", actor: nil)
+        _ = try await store.resolve(ticket.id, result: "done", actor: nil)
+        _ = try await store.close(ticket.id, actor: nil)
+        clock.advance(minutes: 60)
+        let rated = try await store.rate(ticket.id, score: 2, comment: "still broken", actor: nil)
+        #expect(rated.state == "reopened")
+        #expect(try await store.inbox(for: "x", role: .supervisor).contains { $0.kind == "low-rating" })
+        #expect(try await store.entries(ticketID: ticket.id).contains { $0.body == "reopened: customer rated 2/5" })
+        #expect(try await store.slaClocks(ticket.id).clocks.contains { $0.kind == .reopenPlan })
+        // Second handling can resolve and close it again; that close saw the complaint, so it stands.
+        _ = try await store.resolve(ticket.id, result: "replaced", actor: nil)
+        #expect(try await store.close(ticket.id, actor: nil).state == "closed")
+        // A satisfied rating on a closed ticket leaves it closed.
+        #expect(try await store.rate(ticket.id, score: 4, comment: nil, actor: nil).state == "closed")
+    }
+
     @Test func exceptionsNotifyWhoHandlesTheirGrade() async throws {
         let store = try WorkflowFixture.site("SH", clock: clock)
         let ticket = try await WorkflowFixture.ticket(on: store, type: "complaint/product")
@@ -116,6 +137,60 @@ import TicketMeshStore
         #expect(try await store.slaBoard(.atRisk).map(\.ticket.id) == [important.id])
         clock.advance(minutes: 5 * 60)
         #expect(try await store.slaBoard(.breached).map(\.ticket.id) == [urgent.id, important.id, normal.id])
+    }
+
+    /// Issue 18 item 8: the breach board filters by state, urgency, assignee and customer in its
+    /// query, and the limit counts matching tickets only.
+    @Test func breachedListFiltersAndLimitsInTheStore() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        let first = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let second = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let third = try await WorkflowFixture.ticket(on: store, urgency: "urgent")
+        let calm = try await WorkflowFixture.ticket(on: store, urgency: "normal")
+        _ = try await store.assign(second.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.assign(third.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.assign(calm.id, to: "li", tier: nil, department: nil, actor: nil)
+        _ = try await store.transition(third.id, to: .inProgress, event: "work started", actor: nil)
+        clock.advance(minutes: 6 * 60 + 30)  // urgent first responses breached, the normal one at risk
+        #expect(try await store.slaBoard(.breached).map(\.ticket.id) == [first.id, second.id, third.id])
+        // The limit applies to li's tickets, not to the whole board.
+        #expect(try await store.slaBoard(.breached, matching: .init(assignee: "li", limit: 1)).map(\.ticket.id) == [second.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(state: "in-progress")).map(\.ticket.id) == [third.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(urgency: "normal")).isEmpty)
+        #expect(try await store.slaBoard(.atRisk, matching: .init(urgency: "normal")).map(\.ticket.id) == [calm.id])
+        #expect(try await store.slaBoard(.breached, matching: .init(customerId: "nobody")).isEmpty)
+        let bad = await #expect(throws: DomainError.self) { try await store.slaBoard(.breached, matching: .init(urgency: "asap")) }
+        #expect(bad?.message == "invalid urgency 'asap': must be one of urgent, important, normal")
+    }
+
+    /// Issue 18 item 7: R1.2 registration within 30 min of receipt is shown per ticket and counted
+    /// in the weekly report; the target is the SLA policy's `registration` knob.
+    @Test func registrationWithinTheTargetIsShownAndCountedInTheWeeklyReport() async throws {
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        _ = try await store.addCustomer(Customer(id: "C0001", name: "Acme"), generateID: false, actor: nil)
+        func register(receivedMinutesAgo minutes: Int64) async throws -> Ticket {
+            try await store.createTicket(
+                TicketDraft(
+                    customerId: "C0001", channel: "phone", type: "consultation/product", urgency: "normal", summary: "parcel lost",
+                    receivedAt: clock.now - minutes * 60_000),
+                actor: nil)
+        }
+        let prompt = try await register(receivedMinutesAgo: 30)
+        let late = try await register(receivedMinutesAgo: 41)
+        #expect(try await store.registration(of: prompt) == Registration(receivedAt: prompt.receivedAt, registeredAt: prompt.registeredAt, targetMinutes: 30))
+        let promptRegistration = try await store.registration(of: prompt)
+        #expect(promptRegistration.met && promptRegistration.minutes == 30)
+        let lateRegistration = try await store.registration(of: late)
+        #expect(!lateRegistration.met && lateRegistration.minutes == 41 && lateRegistration.targetMinutes == 30)
+        let week = ReportPeriod(from: clock.now - 86_400_000, to: clock.now + 86_400_000, timeZone: TimeZone(identifier: "UTC")!)
+        let report = try await store.report(.init(kind: .weekly, period: week), actor: nil)
+        #expect(report.registration.onTime == 1 && report.registration.late == 1 && report.registration.targetMinutes == 30)
+        #expect(report.registration.onTimeRate == 50 && report.registration.averageMinutes == 35.5)
+        _ = try await store.setSLA("standard", settings: ["registration=45m"], actor: nil)
+        #expect(try await store.registration(of: late).met)
+        #expect(try await store.report(.init(kind: .weekly, period: week), actor: nil).registration.onTime == 2)
+        let bad = await #expect(throws: DomainError.self) { try await store.setSLA("standard", settings: ["registration=soon"], actor: nil) }
+        #expect(bad?.message.hasPrefix("invalid registration 'soon': must be a duration") == true)
     }
 
     @Test func resolvingAConflictRecordsThePersonsChoice() async throws {

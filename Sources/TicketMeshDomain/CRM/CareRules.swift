@@ -26,8 +26,11 @@ package enum CareRules {
     }
 
     /// The churn thresholds (R8.3); configuration, not code.
-    package struct ChurnPolicy: Sendable, Equatable {
-        /// A drop of at least this share of purchases, last 3 months against the 3 before.
+    ///
+    /// Stored as the replicated `setting` record `churn`, one field per knob (`fieldNames`), laid
+    /// over these defaults, like SLA policies: two sites changing different knobs offline keep both.
+    package struct ChurnPolicy: Sendable, Equatable, Codable {
+        /// A drop of at least this share of purchases, last window against the one before.
         package var purchaseDrop: Double = 0.30
         /// Satisfaction below this on a 0–100 scale (a 1–5 score × 20).
         package var satisfactionFloor: Double = 80
@@ -35,6 +38,59 @@ package enum CareRules {
         package var window: Int64 = 90 * 86_400_000
 
         package init() {}
+
+        /// The replicated field of each knob as typed (`purchase-drop=30`), with its value's unit.
+        package static let knobs: [String: String] = [
+            "purchase-drop": "purchaseDropPercent", "satisfaction-floor": "satisfactionFloor", "window": "windowDays",
+        ]
+
+        /// The policy with one replicated field applied; unknown fields and values out of range are
+        /// ignored, so a newer site's knobs never break an older one.
+        package func applying(field: String, int: Int64?) -> ChurnPolicy {
+            var copy = self
+            guard let int else { return copy }
+            switch field {
+            case "purchaseDropPercent": if (1...100).contains(int) { copy.purchaseDrop = Double(int) / 100 }
+            case "satisfactionFloor": if (1...100).contains(int) { copy.satisfactionFloor = Double(int) }
+            case "windowDays": if (1...365).contains(int) { copy.window = int * 86_400_000 }
+            default: break
+            }
+            return copy
+        }
+
+        /// Turns a knob as typed (`purchase-drop=30%`, `satisfaction-floor=80`, `window=90d`) into
+        /// the replicated field and value.
+        ///
+        /// - Throws: `DomainError.invalidValue` naming the knob and its rule.
+        package static func field(forSetting setting: String) throws(DomainError) -> (field: String, value: Int64) {
+            guard let eq = setting.firstIndex(of: "=") else {
+                throw .invalidValue(field: "setting", value: setting, rule: "must be KNOB=VALUE, e.g. purchase-drop=30")
+            }
+            let key = setting[..<eq].lowercased()
+            let raw = setting[setting.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            guard let field = knobs[key] else {
+                throw .invalidValue(field: "setting", value: key, rule: "knobs are \(knobs.keys.sorted().joined(separator: ", "))")
+            }
+            switch key {
+            case "purchase-drop":
+                guard let value = Int64(raw.hasSuffix("%") ? String(raw.dropLast()).trimmingCharacters(in: .whitespaces) : raw),
+                    (1...100).contains(value)
+                else {
+                    throw .invalidValue(field: "purchase-drop", value: raw, rule: "must be a percentage from 1 to 100")
+                }
+                return (field, value)
+            case "satisfaction-floor":
+                guard let value = Int64(raw), (1...100).contains(value) else {
+                    throw .invalidValue(field: "satisfaction-floor", value: raw, rule: "must be an integer from 1 to 100 (0–100 scale)")
+                }
+                return (field, value)
+            default:
+                guard let value = Int64(raw.hasSuffix("d") ? String(raw.dropLast()) : raw), (1...365).contains(value) else {
+                    throw .invalidValue(field: "window", value: raw, rule: "must be a number of days from 1 to 365, e.g. 90d")
+                }
+                return (field, value)
+            }
+        }
     }
 
     static let hour: Int64 = 3_600_000
@@ -75,7 +131,7 @@ package enum CareRules {
             let drop = Double(before - recent) / Double(before)
             // Compare in whole per-mille so 30 % exactly is not lost to floating point.
             if (drop * 1000).rounded() >= (policy.purchaseDrop * 1000).rounded() {
-                reasons.append("purchases down \(Int((drop * 100).rounded())) % (\(before) → \(recent) in 3 months)")
+                reasons.append("purchases down \(Int((drop * 100).rounded())) % (\(before) → \(recent) in \(policy.window == 90 * day ? "3 months" : "\(policy.window / day) days"))")
             }
         }
         if !scores.isEmpty {

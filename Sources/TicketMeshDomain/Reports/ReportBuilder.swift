@@ -86,12 +86,21 @@ package struct ReportBuilder: Sendable {
   private var grades: [Int: Int] = [:]
   private var dimensions: [String: [Int: Int]] = [:]
   private var comments: [ServiceReport.Comment] = []
+  private var registeredOnTime = 0
+  private var registeredLate = 0
+  private var registrationSum: Int64 = 0
 
   package init(_ request: Request) { self.request = request }
 
   /// Adds one ticket of the period.
   package mutating func add(_ row: ReportRow) {
     all.add(row)
+    if let registeredAt = row.registeredAt {
+      let registration = Registration(
+        receivedAt: row.receivedAt, registeredAt: registeredAt, targetMinutes: request.policy.registration)
+      if registration.met { registeredOnTime += 1 } else { registeredLate += 1 }
+      registrationSum += max(0, registeredAt - row.receivedAt)
+    }
     byType[ByteKey(row.type), default: 0] += 1
     if row.isFirstContactResolution { firstContact += 1 }
     if let score = row.score { scores[score, default: 0] += 1 }
@@ -197,6 +206,11 @@ package struct ReportBuilder: Sendable {
       to: request.period.format(request.period.to),
       timeZone: request.period.timeZone.identifier, site: request.site ?? "all",
       slaPolicy: request.policy.name, tickets: total,
+      registration: .init(
+        targetMinutes: request.policy.registration, onTime: registeredOnTime, late: registeredLate,
+        onTimeRate: ReportMath.percent(registeredOnTime, of: registeredOnTime + registeredLate),
+        averageMinutes: ReportMath.average(
+          registrationSum, count: registeredOnTime + registeredLate, unit: 60_000, places: 1)),
       typeDistribution: types, categoryDistribution: categoryShares,
       firstResponse: .init(
         count: all.firstResponseCount,

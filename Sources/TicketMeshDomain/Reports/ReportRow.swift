@@ -28,6 +28,8 @@ package struct ReportRow: Sendable, Equatable {
   package var repeatComplaint: Bool
   /// The first-response SLA clock as of the period's end: met, breached, or nil while running.
   package var firstResponseMet: Bool?
+  /// When the ticket was registered, ms; nil when unknown (R1.2).
+  package var registeredAt: Int64?
 
   package init(
     number: String, type: String, urgency: String, state: String, assignee: String? = nil,
@@ -36,7 +38,7 @@ package struct ReportRow: Sendable, Equatable {
     resolvedAt: Int64? = nil,
     firstReplyAt: Int64? = nil, replies: Int = 0, score: Int? = nil, tier: Int? = nil,
     reopenedOrEscalated: Bool = false,
-    repeatComplaint: Bool = false, firstResponseMet: Bool? = nil
+    repeatComplaint: Bool = false, firstResponseMet: Bool? = nil, registeredAt: Int64? = nil
   ) {
     self.number = number
     self.type = type
@@ -56,6 +58,7 @@ package struct ReportRow: Sendable, Equatable {
     self.reopenedOrEscalated = reopenedOrEscalated
     self.repeatComplaint = repeatComplaint
     self.firstResponseMet = firstResponseMet
+    self.registeredAt = registeredAt
   }
 
   /// Whether the ticket is resolved or closed now.

@@ -107,6 +107,18 @@ package struct ServiceReport: Sendable, Equatable, Codable {
     package var met: Bool?
   }
 
+  /// Registration within the policy's time of receipt (R1.2).
+  package struct RegistrationFigures: Sendable, Equatable, Codable {
+    package var targetMinutes: Int
+    /// Tickets registered within the target.
+    package var onTime: Int
+    /// Tickets registered later.
+    package var late: Int
+    /// `onTime` as a share of the tickets whose registration time is known; 0 when none.
+    package var onTimeRate: Double
+    package var averageMinutes: Double?
+  }
+
   package var kind: String
   package var from: String
   package var to: String
@@ -115,6 +127,7 @@ package struct ServiceReport: Sendable, Equatable, Codable {
   package var site: String
   package var slaPolicy: String
   package var tickets: Int
+  package var registration: RegistrationFigures
   package var typeDistribution: [Share]
   package var categoryDistribution: [Share]
   package var firstResponse: Average

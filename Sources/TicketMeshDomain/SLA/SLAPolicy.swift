@@ -44,6 +44,8 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
     package var reopenPlan: Int
     /// Follow-up contact within (minutes since resolution).
     package var followUp: Int
+    /// A ticket is registered within (wall-clock minutes since the request was received, R1.2).
+    package var registration: Int = 30
 
     /// The first standard: urgent 2 h / every 2 h, important 4 h / 4 h, normal 8 h / 4 h; around the clock.
     package static let standard = SLAPolicy(
@@ -80,7 +82,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
     package init(
         name: String, label: String, levels: [String: Level], calendar: BusinessCalendar?, pauseOnPending: Bool,
         atRiskPercent: Int, escalateComplex: Int, accept: Int, resolution: [String: Int], severePlan: Int,
-        severeUpdate: Int, reopenPlan: Int, followUp: Int
+        severeUpdate: Int, reopenPlan: Int, followUp: Int, registration: Int = 30
     ) {
         self.name = name
         self.label = label
@@ -95,6 +97,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
         self.severeUpdate = severeUpdate
         self.reopenPlan = reopenPlan
         self.followUp = followUp
+        self.registration = registration
     }
 
     /// Checks a policy name: 1–32 of a–z, 0–9, `-`.
@@ -124,7 +127,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
     /// `resolution.TYPE` are open-ended.
     package static let scalarFields = [
         "label", "calendar", "pauseOnPending", "atRiskPercent", "escalateComplex", "accept", "severePlan",
-        "severeUpdate", "reopenPlan", "followUp",
+        "severeUpdate", "reopenPlan", "followUp", "registration",
     ]
 
     /// The policy with one replicated field applied; unknown or malformed fields are ignored, so a
@@ -153,6 +156,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
         case "severeUpdate": if let value = positive(minutes) { copy.severeUpdate = value }
         case "reopenPlan": if let value = positive(minutes) { copy.reopenPlan = value }
         case "followUp": if let value = positive(minutes) { copy.followUp = value }
+        case "registration": if let value = positive(minutes) { copy.registration = value }
         default:
             let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { break }
@@ -184,7 +188,7 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
             "first-response": "firstResponse", "update": "update", "resolution": "resolution", "at-risk": "atRiskPercent",
             "escalate-complex": "escalateComplex", "accept": "accept", "severe-plan": "severePlan",
             "severe-update": "severeUpdate", "reopen-plan": "reopenPlan", "follow-up": "followUp",
-            "pause-on-pending": "pauseOnPending",
+            "pause-on-pending": "pauseOnPending", "registration": "registration",
         ]
         guard let name = knobs[parts[0]] else {
             throw .invalidValue(field: "setting", value: String(key), rule: "knobs are \(knobs.keys.sorted().joined(separator: ", "))")

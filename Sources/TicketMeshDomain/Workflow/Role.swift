@@ -38,6 +38,7 @@ package enum Permission: String, CaseIterable, Sendable {
     case raiseException = "raise a service exception"
     case manageCustomers = "manage customers"
     case manageSLA = "change SLA policies"
+    case manageChurnPolicy = "change churn thresholds"
     case sweepSLA = "escalate SLA breaches"
     case resolveConflicts = "resolve a conflict"
     case manageUsers = "manage users"
@@ -59,7 +60,7 @@ package enum Permission: String, CaseIterable, Sendable {
         case .accept: return [.specialist, .supervisor, .manager, .admin]
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
-        case .manageSLA: return [.manager, .admin]
+        case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
         case .manageUsers, .seed: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
         case .setReportTargets: return [.manager, .admin]

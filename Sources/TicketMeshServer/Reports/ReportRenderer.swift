@@ -1,4 +1,5 @@
 import Foundation
+import TicketMeshDomain
 
 /// Writes a `ServiceReport` as JSON, CSV, a text table or a self-contained HTML page (R7.3).
 ///
@@ -49,7 +50,7 @@ package enum ReportRenderer {
     package var value: String
   }
 
-  static func number(_ value: Double?) -> String { value.map(ReportBuilder.format2) ?? "" }
+  static func number(_ value: Double?) -> String { value.map(format2) ?? "" }
 
   /// Every figure of the report as lines, in report order.
   package static func lines(_ report: ServiceReport) -> [Line] {
@@ -66,6 +67,11 @@ package enum ReportRenderer {
     add("period", report.kind, "site", report.site)
     add("period", report.kind, "sla-policy", report.slaPolicy)
     add("summary", "", "tickets", String(report.tickets))
+    add("summary", "", "registration-target-minutes", String(report.registration.targetMinutes))
+    add("summary", "", "registered-on-time", String(report.registration.onTime))
+    add("summary", "", "registered-late", String(report.registration.late))
+    add("summary", "", "registered-on-time-percent", number(report.registration.onTimeRate))
+    add("summary", "", "average-registration-minutes", number(report.registration.averageMinutes))
     add("summary", "", "average-first-response-minutes", number(report.firstResponse.average))
     add("summary", "", "average-handling-hours", number(report.handling.average))
     add("summary", "", "resolved", String(report.resolved))
@@ -260,7 +266,7 @@ package enum ReportRenderer {
   }
 }
 
-extension ReportBuilder {
+extension ReportRenderer {
   /// A figure as text with at most two decimals and no trailing zeros (`4.25`, `42.9`, `24`).
   package static func format2(_ value: Double) -> String {
     let hundredths = Int64((abs(value) * 100).rounded(.toNearestOrAwayFromZero))

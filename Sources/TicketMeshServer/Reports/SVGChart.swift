@@ -1,3 +1,5 @@
+import TicketMeshDomain
+
 /// Hand-written SVG bar charts for reports and the web UI: self-contained, no scripts, well-formed XML.
 package enum SVGChart {
   /// One bar: its label and value.
