@@ -575,7 +575,7 @@ components:
         active: {type: boolean}
     Ticket:
       type: object
-      required: [id, number, customerId, channel, type, urgency, summary, refs, receivedAt, registeredAt, state, readBack, originSite, archived]
+      required: [id, number, customerId, channel, type, urgency, summary, refs, receivedAt, registeredAt, state, readBack, originSite, archived, aliases]
       properties:
         id: {type: string}
         number: {type: string}
@@ -601,6 +601,10 @@ components:
         originSite: {type: string}
         createdBy: {type: string}
         archived: {type: boolean}
+        aliases:
+          type: array
+          description: Numbers this ticket was also given (a site restored from a backup gave one out twice); each still finds it.
+          items: {type: string}
     TicketListItem:
       type: object
       required: [ticket, breached, atRisk]

@@ -29,7 +29,7 @@ enum Templates {
         """
 
     static let ticket = """
-        {{#ticket}}<h1 id="ticket-number">{{number}}</h1>
+        {{#ticket}}<h1 id="ticket-number">{{number}}</h1>{{#hasAliases}}<p id="ticket-aliases">{{t.aliases}}: {{aliases}}</p>{{/hasAliases}}
         <p class="summary" id="ticket-summary">{{summary}}</p>
         <dl class="facts"><dt>{{t.state}}</dt><dd id="ticket-state" class="state">{{state}}</dd><dt>{{t.urgency}}</dt><dd>{{urgency}}</dd>
         <dt>{{t.customer}}</dt><dd><a href="/customers/{{customerId}}">{{customerId}}</a></dd><dt>{{t.channel}}</dt><dd>{{channel}}</dd>
@@ -77,6 +77,8 @@ enum Templates {
         <h2>{{t.vector}}</h2><table id="vector"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th></tr></thead><tbody>{{#vector}}<tr><td>{{site}}</td><td>{{seq}}</td></tr>{{/vector}}</tbody></table>
         <h2>{{t.peers}}</h2><table id="peers"><thead><tr><th>{{t.peer}}</th><th>{{t.lastSync}}</th><th>{{t.lag}}</th><th>{{t.lastError}}</th></tr></thead>
         <tbody>{{#peers}}<tr><td>{{peerSite}} ({{peer}})</td><td>{{lastSync}}</td><td>{{lag}}</td><td>{{lastError}}</td></tr>{{/peers}}{{^peers}}<tr><td colspan="4">{{t.noPeers}}</td></tr>{{/peers}}</tbody></table>
+        {{#hasForks}}<h2>{{t.forks}}</h2><p>{{t.forksHelp}}</p><table id="forks"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th><th>{{t.refused}}</th><th>{{t.kept}}</th><th>{{t.state}}</th></tr></thead>
+        <tbody>{{#forks}}<tr><td>{{origin}}</td><td>{{seqs}}</td><td><code>{{refused}}</code></td><td><code>{{kept}}</code></td><td>{{state}}</td></tr>{{/forks}}</tbody></table>{{/hasForks}}
         """
 
     /// A report with its SVG charts (from `ReportRenderer.charts`, already escaped SVG) and every figure.

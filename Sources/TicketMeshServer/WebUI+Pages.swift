@@ -170,6 +170,7 @@ extension WebUI {
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
                     "urgency": ticket.urgency,
+                    "aliases": ticket.aliases.joined(separator: " "), "hasAliases": !ticket.aliases.isEmpty,
                     "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type,
                     "assignee": ticket.assignee ?? "",
                     "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil,
@@ -324,10 +325,18 @@ extension WebUI {
             let vector = try await store.vector()
             let encoded = try JSONEncoder().encode(vector)
             let entries = (try JSONDecoder().decode([String: Int64].self, from: encoded)).sorted { $0.key < $1.key }
+            let forks = try await store.forks()
             let values: [String: Any] = [
                 "site": store.site.rawValue, "name": try await store.siteName(), "digest": try await store.digest(),
                 "changes": String(try await store.changeCount()), "tickets": String(try await store.ticketCount()),
                 "vector": entries.map { ["site": $0.key, "seq": String($0.value)] },
+                "hasForks": !forks.isEmpty,
+                "forks": forks.map {
+                    [
+                        "origin": $0.origin, "seqs": "\($0.firstSeq)–\($0.lastSeq)", "refused": String($0.refused.prefix(12)),
+                        "kept": String($0.kept.prefix(12)), "state": $0.state,
+                    ]
+                },
                 "peers": await backend.peers().map { peer in
                     [
                         "peer": peer.peer, "peerSite": peer.site ?? "?", "lastSync": peer.lastSync ?? "—",

@@ -23,7 +23,7 @@ import TicketMeshStore
 
     static func summary(peer: String, vector: VersionVector) -> SyncSummary {
         SyncSummary(
-            peer: peer, address: "127.0.0.1:1", sent: 2, received: 3, duplicatesReceived: 0, duplicatesSent: 0,
+            peer: peer, address: "127.0.0.1:1", sent: 2, received: 3, duplicatesReceived: 0, refusedReceived: 0, duplicatesSent: 0,
             bytesSent: 10, bytesReceived: 20, seconds: 0.1, peerVector: vector)
     }
 
