@@ -56,7 +56,6 @@ let package = Package(
             name: "TicketMeshSync",
             dependencies: [
                 "TicketMeshReplication",
-                "TicketMeshStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

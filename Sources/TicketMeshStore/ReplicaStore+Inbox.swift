@@ -64,7 +64,36 @@ extension ReplicaStore {
                     ORDER BY at DESC, id LIMIT ?
                     """,
                 arguments: [user, role?.rawValue, department, department, limit])
-            return rows.map(Self.notification(from:))
+            var notifications = rows.map(Self.notification(from:))
+            if role == .admin {
+                // Forks seen here are this site's own observation, not replicated: admins see them beside the rest.
+                notifications += try self.forkNotices(in: db)
+                notifications.sort { ($0.at, $1.id) > ($1.at, $0.id) }
+            }
+            return Array(notifications.prefix(limit))
+        }
+    }
+
+    /// One notice per origin and fork point seen here, for admins (Docs/replication.md, "Forks").
+    func forkNotices(in db: Database) throws -> [Notification] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT origin, MIN(firstSeq), MAX(lastSeq), keptHash, MIN(detectedAt), MAX(reissue) FROM forkBlock
+                GROUP BY origin, keptHash ORDER BY MIN(detectedAt) DESC
+                """
+        ).map { row in
+            let origin: String = row[0]
+            let kept = BlockHash(unchecked: [UInt8](row[3] as Data))
+            let reissue: Int = row[5]
+            let outcome =
+                origin != site.rawValue
+                ? "the earlier history is kept; \(origin) re-issues its own lost work when it next syncs"
+                : reissue == 1 ? "this site's own work from the refused side waits to be re-issued" : "this site's own work from the refused side was re-issued"
+            return Notification(
+                id: "fork-\(origin)-\(kept.short)", ticketId: nil, recipient: nil, role: Role.admin.rawValue, department: nil, kind: "fork",
+                body: "fork of \(origin)'s history at seqs \(row[1] as Int64)–\(row[2] as Int64) (a restored backup or a copied data directory): \(outcome)",
+                at: row[4], sourceId: nil)
         }
     }
 

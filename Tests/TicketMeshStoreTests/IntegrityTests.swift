@@ -92,7 +92,11 @@ import TicketMeshReplication
         #expect(try await hq.heads()[sh.site]!.seq > hqHeld[sh.site]!.seq)
         let forks = try await sh.forks()
         #expect(forks.contains { $0.origin == "SH" && $0.state == "reissued" })
-        #expect(try await hq.forks().allSatisfy { $0.state == "proof" })
+        // SH took HQ's history first and re-issued on top, so HQ never saw the restored branch.
+        #expect(try await hq.forks().isEmpty)
+        // Admins see the fork in their inbox; other roles do not.
+        #expect(try await sh.inbox(for: "boss", role: .admin).contains { $0.kind == "fork" && $0.body.contains("re-issued") })
+        #expect(try await sh.inbox(for: "li", role: .agent).allSatisfy { $0.kind != "fork" })
     }
 
     @Test func aForkThatReachedSeveralSitesIsDecidedTheSameEverywhere() async throws {
@@ -123,6 +127,7 @@ import TicketMeshReplication
         let refusedOnHQ = try await hq.forks().map(\.refused)
         let refusedOnBJ = try await bj.forks().map(\.refused)
         #expect(!refusedOnHQ.isEmpty && Set(refusedOnHQ) == Set(refusedOnBJ))
+        #expect(try await hq.inbox(for: "boss", role: .admin).contains { $0.kind == "fork" && $0.body.contains("fork of SH's history") })
     }
 
     @Test func aForkSeenAgainIsNotReappliedOrReissuedTwice() async throws {
