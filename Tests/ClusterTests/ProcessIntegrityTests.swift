@@ -239,8 +239,11 @@ struct ProcessIntegrityTests {
         #expect(applied?["refused"] == 0 && (applied?["applied"] ?? 0) > 0, "\(String(describing: applied))")
         let replayed = try await org.json("HQ", ["changes", "import", org.file("genuine.tmcs").path]) as? [String: Int]
         #expect(replayed?["applied"] == 0 && replayed?["duplicates"] == applied.map { $0["applied", default: 0] + $0["duplicates", default: 0] })
-        // Still serving, and the genuine ticket is there.
+        // Still serving, and the genuine ticket is there; a backup taken while serving is consistent.
         try await org.sync("SH", port: port)
+        try await org.run("HQ", ["backup", "--out", org.file("hq-backup").path])
+        #expect(try await CLI.status(org.file("hq-backup"), in: org.root).digest == org.digest("HQ"))
+        #expect(FileManager.default.fileExists(atPath: org.file("hq-backup").appendingPathComponent("identity/site.key").path))
         let shown = try await org.json("HQ", ["ticket", "show", ticket.id]) as? [String: Any]
         #expect((shown?["fields"] as? [String: Any])?["summary"] as? String == "refund 100 yuan")
         #expect(try await org.digest("HQ") == org.digest("SH"))
