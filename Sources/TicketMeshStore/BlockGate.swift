@@ -21,16 +21,17 @@ enum BlockGate {
         var hlc: HLC
         var signature: [UInt8]
         var checked: Bool
+        var certificate: [UInt8]
     }
 
-    static let heldColumns = "origin, firstSeq, lastSeq, hash, previous, hlcPhysical, hlcLogical, signature, checked"
+    static let heldColumns = "origin, firstSeq, lastSeq, hash, previous, hlcPhysical, hlcLogical, signature, checked, certificate"
 
     static func held(from row: Row) -> Held {
         Held(
             origin: SiteCode(trusted: row[0]), firstSeq: row[1], lastSeq: row[2],
             hash: BlockHash(unchecked: [UInt8](row[3] as Data)), previous: BlockHash(unchecked: [UInt8](row[4] as Data)),
             hlc: HLC(physical: row[5], logical: UInt32(clamping: row[6] as Int64)), signature: [UInt8](row[7] as Data),
-            checked: row[8] as Int64 != 0)
+            checked: row[8] as Int64 != 0, certificate: [UInt8](row[9] as Data))
     }
 
     /// The origin's last block held here, or nil if none.
@@ -74,13 +75,9 @@ enum BlockGate {
             db.cachedStatement(
                 sql: "SELECT \(ChangeLog.columns) FROM change WHERE origin = ? AND seq BETWEEN ? AND ? ORDER BY seq"),
             arguments: [held.origin.rawValue, held.firstSeq, held.lastSeq])
-        let certificate =
-            try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT certificate FROM block WHERE origin = ? AND lastSeq = ?"),
-                arguments: [held.origin.rawValue, held.lastSeq]) ?? Data()
         var block = try Block(
             previous: held.previous, changes: rows.map(ChangeLog.change(from:)), signature: held.signature,
-            certificate: [UInt8](certificate))
+            certificate: held.certificate)
         block.checked = held.checked
         return block
     }
@@ -138,7 +135,8 @@ enum BlockGate {
     /// Whether a block of `origin`'s chain carries `certificate`, so every peer learns the key before it needs it.
     static func chainCarries(certificate: [UInt8], origin: SiteCode, in db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM block WHERE origin = ? AND certificate = ?)"),
+            // The partial index `blockCertificate` holds only the few blocks that carry one: no scan per write.
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM block WHERE origin = ? AND length(certificate) > 0 AND certificate = ?)"),
             arguments: [origin.rawValue, Data(certificate)]) ?? false
     }
 
@@ -300,10 +298,7 @@ extension ReplicaStore {
             introduced[block.origin, default: []].append(key)
         }
         func keys(_ origin: SiteCode) throws -> [P256.Signing.PublicKey] {
-            guard let provenance = configuration.provenance else { return [] }
-            // Our own origin verifies only against our own key: no other certificate may write as us.
-            if origin == site { return [provenance.signer.publicKey] }
-            return (introduced[origin] ?? []) + (try BlockGate.signerKeys(origin: origin, in: db))
+            try signingKeys(origin, introduced: introduced[origin] ?? [], in: db)
         }
         func verify(_ block: Block) throws {
             guard configuration.provenance != nil else { return }
@@ -416,6 +411,14 @@ extension ReplicaStore {
         return report
     }
 
+    /// The keys that may sign for `origin` here: our own origin only our own key (no other certificate
+    /// may write as us); any other origin the keys its certificates introduced, in this batch or before.
+    func signingKeys(_ origin: SiteCode, introduced: [P256.Signing.PublicKey], in db: Database) throws -> [P256.Signing.PublicKey] {
+        guard let provenance = configuration.provenance else { return [] }
+        if origin == site { return [provenance.signer.publicKey] }
+        return introduced + (try BlockGate.signerKeys(origin: origin, in: db))
+    }
+
     /// Whether a block that does not continue the chain (a fork candidate) is the origin's own.
     private func isAuthentic(_ block: Block, keys: [P256.Signing.PublicKey]) throws -> Bool {
         guard configuration.provenance != nil else { return true }
@@ -425,10 +428,7 @@ extension ReplicaStore {
     /// Stores the origin's signature on a block held unsigned (signed later by `site enroll`).
     private func upgradeSignature(_ block: Block, in db: Database) throws {
         if configuration.provenance != nil {
-            let candidates: [P256.Signing.PublicKey] =
-                block.origin == site
-                ? [configuration.provenance!.signer.publicKey] : try BlockGate.signerKeys(origin: block.origin, in: db)
-            guard candidates.contains(where: { block.isSigned(by: $0) }) else { return }
+            guard try signingKeys(block.origin, introduced: [], in: db).contains(where: { block.isSigned(by: $0) }) else { return }
         }
         try db.execute(
             sql: "UPDATE block SET signature = ? WHERE origin = ? AND lastSeq = ? AND hash = ?",

@@ -106,9 +106,7 @@ extension ReplicaStore {
             let kept = try Row.fetchOne(
                 db, sql: "SELECT hlcPhysical, hlcLogical FROM change ORDER BY hlcPhysical DESC, hlcLogical DESC LIMIT 1")
             let last = kept.map { HLC(physical: $0[0], logical: UInt32(clamping: $0[1] as Int64)) } ?? .zero
-            try db.execute(
-                sql: "UPDATE meta SET value = CASE key WHEN 'hlcPhysical' THEN ? ELSE ? END WHERE key IN ('hlcPhysical', 'hlcLogical')",
-                arguments: [min(last.physical, wall), Int64(last.logical)])
+            try self.saveClock(HybridLogicalClock(last: HLC(physical: min(last.physical, wall), logical: last.logical)), db)
             try db.execute(sql: "DELETE FROM forkBlock WHERE origin = ? AND firstSeq >= ?", arguments: [self.site.rawValue, from])
             try ChangeLog.setVector(origin: self.site, seq: from - 1, in: db)
             try self.rebuildDerived(in: db)

@@ -137,6 +137,7 @@ enum Schema {
                         previous BLOB NOT NULL, keptHash BLOB NOT NULL, hlcPhysical INTEGER NOT NULL, hlcLogical INTEGER NOT NULL,
                         block BLOB NOT NULL, detectedAt INTEGER NOT NULL, reissue INTEGER NOT NULL) WITHOUT ROWID;
                     CREATE INDEX forkBlockOrigin ON forkBlock(origin, reissue);
+                    CREATE INDEX blockCertificate ON block(origin) WHERE length(certificate) > 0;
                     ALTER TABLE change ADD COLUMN scrubbed BLOB;
                     """)
             try LegacyBlocks.chain(in: db)

@@ -10,17 +10,8 @@ import TicketMeshSync
 /// files and handshakes go to the decoders, the handshake check and apply. None may trap; a refused
 /// apply changes nothing.
 struct FuzzTests {
-    /// SplitMix64, seeded, so a failure can be replayed.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// Seeded (the store's SplitMix64), so a failure can be replayed.
+    typealias Random = SplitMix
 
     /// One of the ways a byte string is damaged: flips, overwrites with extreme integers, cuts, splices.
     static func mutate(_ input: [UInt8], _ rng: inout Random) -> [UInt8] {
