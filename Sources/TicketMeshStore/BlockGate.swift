@@ -136,7 +136,7 @@ enum BlockGate {
     static func chainCarries(certificate: [UInt8], origin: SiteCode, in db: Database) throws -> Bool {
         try Bool.fetchOne(
             // The partial index `blockCertificate` holds only the few blocks that carry one: no scan per write.
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM block WHERE origin = ? AND length(certificate) > 0 AND certificate = ?)"),
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM block INDEXED BY blockCertificate WHERE origin = ? AND length(certificate) > 0 AND certificate = ?)"),
             arguments: [origin.rawValue, Data(certificate)]) ?? false
     }
 
