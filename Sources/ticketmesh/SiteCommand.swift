@@ -26,8 +26,7 @@ struct SiteEnroll: AsyncParsableCommand {
     func run() async throws {
         try await runSyncReporting {
             let store = try ReplicaStore.open(directory: options.dataDirectory)
-            _ = try SiteIdentity.install(from: URL(fileURLWithPath: tls), intoData: options.dataDirectory, site: store.site)
-            let signed = try await Self.signOwnHistory(data: options.dataDirectory)
+            let signed = try await Self.enroll(data: options.dataDirectory, tls: URL(fileURLWithPath: tls), site: store.site)
             if options.json {
                 try Output.json(["site": store.site.rawValue, "signedBlocks": String(signed)])
             } else {
@@ -36,12 +35,21 @@ struct SiteEnroll: AsyncParsableCommand {
         }
     }
 
-    /// Signs the replica's own unsigned blocks with the identity now in its data directory.
+    /// Enrols the replica in `data` with the identity in `tls`; returns how many earlier blocks it signed.
+    ///
+    /// Signs first, then installs: a process killed in between leaves signed blocks and no identity,
+    /// and the next enrolment finishes the job. The other order could leave an identity over unsigned
+    /// blocks, which no peer of the organisation accepts.
     @discardableResult
-    static func signOwnHistory(data: URL) async throws -> Int {
-        let provenance = try SiteIdentity.provenance(inData: data)
-        let store = try ReplicaStore.open(directory: data, configuration: .init(provenance: provenance))
-        return try await store.signOwnHistory()
+    static func enroll(data: URL, tls: URL, site: SiteCode) async throws -> Int {
+        let given = try SiteIdentity.load(directory: tls)
+        guard given.site == site else {
+            throw SyncError.configuration(field: "--tls", value: tls.path, rule: "must hold the certificate of site \(site) (it holds \(given.site)'s)")
+        }
+        let store = try ReplicaStore.open(directory: data, configuration: .init(provenance: try given.provenance()))
+        let signed = try await store.signOwnHistory()
+        _ = try SiteIdentity.install(from: tls, intoData: data, site: site)
+        return signed
     }
 }
 

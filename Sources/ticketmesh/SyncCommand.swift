@@ -86,8 +86,7 @@ struct SyncOptions: ParsableArguments {
         let given = try SiteIdentity.load(directory: URL(fileURLWithPath: tls))
         if !hasIdentity {
             let store = try ReplicaStore.open(directory: data)
-            _ = try SiteIdentity.install(from: given.directory, intoData: data, site: store.site)
-            try await SiteEnroll.signOwnHistory(data: data)
+            try await SiteEnroll.enroll(data: data, tls: given.directory, site: store.site)
         } else {
             let own = try SiteIdentity.load(directory: installed)
             guard own.site == given.site else {
