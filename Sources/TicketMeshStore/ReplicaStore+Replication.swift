@@ -186,7 +186,13 @@ extension ReplicaStore {
     func rebuildDerived(in db: Database) throws {
         try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
         for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
+        // Denied changes (`SiteRights`) stay in the log and out of the registers, as on arrival.
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT \(ChangeLog.columns) FROM change
+                WHERE NOT EXISTS (SELECT 1 FROM deniedChange d WHERE d.origin = change.origin AND d.seq = change.seq)
+                """)
         var batch: [Change] = []
         while let row = try rows.next() {
             batch.append(ChangeLog.change(from: row))

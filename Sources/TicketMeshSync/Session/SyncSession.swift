@@ -43,8 +43,11 @@ package struct SyncSession: Sendable {
             return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
 
-        var verifier: PeerVerifier {
-            PeerVerifier(ca: identity.ca, revocationDirectory: identity.directory, now: certificateTime)
+        /// The peer check for connections of `replica`: also refuses certificates its revocation records name.
+        func verifier(replica: (any Replica)?) -> PeerVerifier {
+            var revocations: (@Sendable () async throws -> [Revocation])?
+            if let replica { revocations = { try await replica.revocations() } }
+            return PeerVerifier(ca: identity.ca, revocationDirectory: identity.directory, now: certificateTime, revocations: revocations)
         }
     }
 
