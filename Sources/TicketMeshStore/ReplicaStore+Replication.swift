@@ -63,7 +63,8 @@ extension ReplicaStore {
 
     package func settle() async throws {
         try await writer.write { db in
-            if try self.hasPendingReissue(in: db) { try self.reissuePending(in: db) }
+            // A site whose certificate was revoked keeps its pending work until it enrols anew.
+            if try self.hasPendingReissue(in: db), try self.ownRevocation(in: db) == nil { try self.reissuePending(in: db) }
         }
     }
 

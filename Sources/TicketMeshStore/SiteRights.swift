@@ -116,6 +116,12 @@ extension ReplicaStore {
         }
     }
 
+    /// The revocation of our own certificate, if this replica holds one.
+    func ownRevocation(in db: Database) throws -> Revocation? {
+        guard case .success(let own) = ownCertificate else { return nil }
+        return try heldRevocations(in: db)[own.serial]
+    }
+
     /// Checks that this site may write `changes` (called by `appendLocal` before anything is written).
     ///
     /// A site with an organisation identity may not write once its own certificate is revoked,
@@ -124,7 +130,7 @@ extension ReplicaStore {
     func checkLocalRights(_ changes: [Change], in db: Database) throws {
         guard let provenance = configuration.provenance else { return }
         let own = try ownCertifiedKey()
-        if let revoked = try heldRevocations(in: db)[own.serial] {
+        if let revoked = try ownRevocation(in: db) {
             throw DomainError(
                 code: .forbidden,
                 message:
@@ -185,7 +191,18 @@ extension ReplicaStore {
         }
     }
 
-    static func isoTime(_ milliseconds: Int64) -> String {
+    /// `admin` or `branch` as this site's certificate makes it; nil for a lone replica or a certificate the organisation refuses.
+    package func siteRole() -> String? {
+        guard case .success(let own) = ownCertificate else { return nil }
+        return own.admin ? "admin" : "branch"
+    }
+
+    /// How many logged changes are never merged (`deniedChange`).
+    package func deniedCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deniedChange") ?? 0 }
+    }
+
+    package static func isoTime(_ milliseconds: Int64) -> String {
         ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }

@@ -50,13 +50,18 @@ package struct RevocationList: Codable, Hashable, Sendable {
     package static func load(from directory: URL) throws(SyncError) -> RevocationList {
         let url = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else { return RevocationList() }
+        return try decode(data, source: url.path)
+    }
+
+    /// Decodes a list read from `source` (named in the error).
+    package static func decode(_ data: Data, source: String) throws(SyncError) -> RevocationList {
         do {
             return try JSONDecoder().decode(RevocationList.self, from: data)
         } catch {
             throw SyncError(
                 code: .invalidConfiguration,
                 message:
-                    "invalid revocation list '\(url.path)': must be {\"revoked\": [{\"site\", \"serial\", \"revokedAt\"}]}"
+                    "invalid revocation list '\(source)': must be {\"revoked\": [{\"site\", \"serial\", \"revokedAt\", \"signature\"}]}"
             )
         }
     }

@@ -292,9 +292,13 @@ package struct SyncSession: Sendable {
                 let ack = Frame.ack(state.applied(report)).encoded()
                 bytesSent += ack.readableBytes
                 try await outbound.write(ack)
+                for notice in report.notices {
+                    // Revoked signers and denied organisation records: named one by one for the operator.
+                    logger.warning("\(notice)", metadata: ["peer.site": "\(hello.site)"])
+                }
                 if report.refused > 0 {
                     logger.warning(
-                        "Refused blocks of a fork (kept as proof; see 'ticketmesh status')",
+                        "Refused blocks of a fork or of a revoked certificate (see 'ticketmesh status')",
                         metadata: ["peer.site": "\(hello.site)", "batch.refused": "\(report.refused)"]
                     )
                 }
