@@ -333,8 +333,16 @@ extension ReplicaStore {
         var notices: [String] = []
         /// The revocation of the key that signed `block`, if it signed it after being revoked.
         func revocation(ofSigner block: Block) throws -> Revocation? {
-            guard organised, !revoked.isEmpty else { return nil }
-            for signer in try certified(block.origin) {
+            guard let trust = configuration.provenance?.trust, !revoked.isEmpty else { return nil }
+            var candidates = try certified(block.origin)
+            // The block that introduces a key: a site that never held it learns the key here.
+            if !block.certificate.isEmpty,
+                let key = try? trust.signingKey(
+                    certificate: block.certificate, origin: block.origin, at: Date(timeIntervalSince1970: Double(block.hlc.physical) / 1000))
+            {
+                candidates.append(SiteRights.Signer(key: key.key, serial: key.serial, admin: key.admin))
+            }
+            for signer in candidates {
                 guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
                 if block.isSigned(by: signer.key) { return revocation }
             }

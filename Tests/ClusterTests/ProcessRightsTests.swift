@@ -72,7 +72,7 @@ struct ProcessRightsTests {
         try await org.sync("BR", port: port)
         try await org.run("BR", ["changes", "export", "--out", org.file("br.tmcs").path])
         let imported = try await org.run("BJ", ["changes", "import", org.file("br.tmcs").path])
-        #expect(imported.stdout.contains("logged but not merged"), imported.stdout)
+        #expect(imported.stdout.contains("logged but not merged"), "\(imported.stdout)")
         try await org.sync("BJ", port: port)
         for site in ["HQ", "BR", "BJ"] {
             #expect(try await users(site, in: org).contains("mallory") == false, "mallory on \(site)")
@@ -118,7 +118,7 @@ struct ProcessRightsTests {
 
         // The record reaches BR by file, HQ by sync.
         let carried = try await org.run("BR", ["changes", "import", org.ca.appendingPathComponent("revoked.json").path])
-        #expect(carried.stdout.contains("Recorded 1 new revocation"), carried.stdout)
+        #expect(carried.stdout.contains("Recorded 1 new revocation"), "\(carried.stdout)")
         try await org.sync("BR", port: port)
         // The laptop's own connection is refused, with the reason in HQ's log.
         let refused = try await org.sync("LT", port: port, check: false)

@@ -176,6 +176,41 @@ import TicketMeshReplication
         #expect(own?.message.contains("was revoked by the CA") == true)
     }
 
+    /// Two-way exchanges, as a sync session makes them.
+    func exchange(_ a: ReplicaStore, _ b: ReplicaStore) async throws {
+        try await deliverAll(from: a, to: b)
+        try await deliverAll(from: b, to: a)
+    }
+
+    @Test func sitesThatHeldARevokedKeysBlocksAndSitesThatNeverDidConvergeOverTwoWayExchanges() async throws {
+        let (hq, carrier, relay, laptop) = (try site("HQ"), try site("BR"), try site("BJ"), try site("LT"))
+        _ = try await hq.addCustomer(Customer(id: "C0001", name: "Acme"), generateID: false, actor: nil)
+        for store in [hq, carrier, relay] { try await exchange(store, laptop) }
+        // Revoked at a time before work HQ already holds. The laptop's first block (the one that
+        // carries its certificate) is among the revoked ones, so a site that never held it learns
+        // the key from the refused block itself.
+        let revokedAt = clock.now - 1
+        clock.advance(1_000)
+        let held = try await laptop.createTicket(draft("held by HQ when the record arrives"), actor: nil)
+        try await exchange(laptop, hq)
+        let relayed = try await laptop.createTicket(draft("held by the relay only"), actor: nil)
+        try await deliverAll(from: laptop, to: relay)
+        _ = try await carrier.importRevocations(
+            [try organisation.revocation(site: "LT", serial: try organisation.serial("LT"), at: revokedAt)], actor: nil)
+        // Both directions of a session run at once: HQ sends the laptop's blocks while the record is on its way.
+        try await exchange(hq, carrier)
+        try await exchange(relay, hq)
+        try await exchange(relay, hq)
+        try await exchange(carrier, hq)
+        let digests = try await [hq, carrier, relay].asyncMap { try await $0.digest() }
+        #expect(Set(digests).count == 1, "digests \(digests)")
+        for store in [hq, carrier, relay] {
+            #expect((try? await store.ticket(held.id)) == nil, "\(store.site)")
+            #expect((try? await store.ticket(relayed.id)) == nil, "\(store.site)")
+            #expect(try await store.verifyIntegrity().problems.isEmpty)
+        }
+    }
+
     @Test func aForgedRevocationIsRefusedLocallyAndNotMergedWhenABlockCarriesIt() async throws {
         let hq = try site("HQ")
         let branch = try site("BR")

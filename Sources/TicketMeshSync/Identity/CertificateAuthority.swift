@@ -199,7 +199,8 @@ package struct CertificateAuthority: Sendable {
             )
         }
         var list = try RevocationList.load(from: directory)
-        let stamp = ISO8601DateFormatter().string(from: now)
+        // Milliseconds: blocks are compared with this time, and work of the same second before it must stay.
+        let stamp = RevocationList.timeFormatter(fractional: true).string(from: now)
         let fresh = serials.filter { !list.contains(serial: $0) }
         list.revoked += fresh.map { RevocationList.Entry(site: site.rawValue, serial: $0, revokedAt: stamp) }
         // Every entry is signed, older unsigned ones too, so the file can travel to sites as records.

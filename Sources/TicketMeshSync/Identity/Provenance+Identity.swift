@@ -49,7 +49,7 @@ package struct OrganisationTrust: CertificateTrust {
         else {
             throw SyncError(code: .untrustedPeer, message: "the revocation of serial \(entry.serial) is not signed by our CA '\(ca.subject)'")
         }
-        guard SiteCode.isValid(entry.site), let date = ISO8601DateFormatter().date(from: entry.revokedAt),
+        guard SiteCode.isValid(entry.site), let date = RevocationList.time(entry.revokedAt),
             !entry.serial.isEmpty, entry.serial.count <= 64, entry.serial.allSatisfy(\.isHexDigit)
         else {
             throw SyncError(code: .untrustedPeer, message: "the revocation of serial \(entry.serial) names no valid site, serial or time")

@@ -43,6 +43,18 @@ package struct RevocationList: Codable, Hashable, Sendable {
 
     package init(revoked: [Entry] = []) { self.revoked = revoked }
 
+    /// The ISO 8601 form of `revokedAt`: with milliseconds as `certs revoke` writes it, or whole seconds (older lists).
+    package static func timeFormatter(fractional: Bool) -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        if fractional { formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
+        return formatter
+    }
+
+    /// Reads `revokedAt` in either form.
+    package static func time(_ text: String) -> Date? {
+        timeFormatter(fractional: true).date(from: text) ?? timeFormatter(fractional: false).date(from: text)
+    }
+
     /// Whether the certificate with this serial (lowercase hex) is revoked.
     package func contains(serial: String) -> Bool { revoked.contains { $0.serial == serial } }
 
