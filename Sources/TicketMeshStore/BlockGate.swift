@@ -425,8 +425,10 @@ extension ReplicaStore {
                 // The losing branch goes on: more proof, and for our own origin more work to re-issue.
                 if try isAuthentic(block, keys: keys(block.origin)) {
                     try BlockGate.keepProof(block, kept: current.hash, reissue: block.origin == site, at: wall, in: db)
-                    losers.insert(block.hash)
                 }
+                // Its descendants in this batch are refused with it (a revoked key's chain whose
+                // certificate this site never took in cannot be checked, but cannot link either).
+                losers.insert(block.hash)
                 report.refused += block.changes.count
                 continue
             }
@@ -453,27 +455,22 @@ extension ReplicaStore {
 
         // A revocation new here takes off the chain what its key signed after the revocation time,
         // so a site that held those blocks ends where one that got the record first began.
-        for revocation in incoming.values.sorted(by: { $0.serial < $1.serial }) {
-            let keys = try certified(revocation.site).filter { $0.serial == revocation.serial }.map(\.key)
-            guard !keys.isEmpty else { continue }
-            let acceptedHashes = Set(accepted.map(\.hash))
-            let candidates = try Row.fetchAll(
-                db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND hlcPhysical > ? ORDER BY lastSeq",
-                arguments: [revocation.site.rawValue, revocation.time]
-            ).map(BlockGate.held(from:))
-            for held in candidates where !acceptedHashes.contains(held.hash) {
-                let block = try BlockGate.load(held, in: db)
-                guard keys.contains(where: { block.isSigned(by: $0) }) else { continue }
-                let removed = try takeOffChain(
-                    origin: revocation.site, from: held.firstSeq, kept: held.previous, skipping: acceptedHashes, at: wall, in: db)
-                accepted.removeAll { removed.contains($0.hash) }
-                if verifyLast[revocation.site].map({ removed.contains($0.hash) }) == true { verifyLast[revocation.site] = nil }
-                heads[revocation.site] = ChainHead(seq: held.firstSeq - 1, hash: held.previous)
-                rebuild = true
-                notices.append(
-                    "took \(removed.count) block(s) of \(revocation.site) from seq \(held.firstSeq) off the chain: signed by certificate \(revocation.serial) after the CA revoked it at \(Self.isoTime(revocation.time))")
-                break
+        let introducedSigners = introduced.mapValues { $0.map { SiteRights.Signer(key: $0.key, serial: $0.serial, admin: $0.admin) } }
+        // Only records this batch keeps count for that: what a site takes off its chain, every site will.
+        let keptRecords = Set(
+            accepted.flatMap(\.changes).filter { $0.entity == SiteRights.revocationEntity && $0.field == "record" }.compactMap(\.value.text))
+        let kept = try incoming.values.filter { revocation in
+            try keptRecords.contains { text in
+                (try? revocationCache.revocation(record: text, trust: configuration.provenance!.trust)) == revocation
             }
+        }
+        for cut in try takeOffRevoked(kept, introduced: introducedSigners, batch: Set(accepted.map(\.hash)), at: wall, in: db)
+        {
+            accepted.removeAll { cut.removed.contains($0.hash) }
+            if verifyLast[cut.origin].map({ cut.removed.contains($0.hash) }) == true { verifyLast[cut.origin] = nil }
+            heads[cut.origin] = cut.head
+            rebuild = true
+            notices.append(cut.notice)
         }
 
         // Site roles (Docs/workflow.md, "Site roles"): organisation records count only from blocks
@@ -530,6 +527,47 @@ extension ReplicaStore {
     private func isAuthentic(_ block: Block, keys: [P256.Signing.PublicKey]) throws -> Bool {
         guard configuration.provenance != nil else { return true }
         return keys.contains { block.isSigned(by: $0) }
+    }
+
+    /// What `takeOffRevoked` took off one origin's chain.
+    struct RevokedCut {
+        var origin: SiteCode
+        var removed: Set<BlockHash>
+        /// The origin's head after the cut.
+        var head: ChainHead
+        var notice: String
+    }
+
+    /// Takes off the chain, per revocation, the held blocks its key signed after the revocation
+    /// time and everything after them (`introduced`: keys learnt in the running batch; `batch`: its
+    /// blocks, whose changes are not logged yet). The caller rebuilds the derived tables.
+    func takeOffRevoked(
+        _ revocations: [Revocation], introduced: [SiteCode: [SiteRights.Signer]], batch: Set<BlockHash>, at wall: Int64, in db: Database
+    ) throws -> [RevokedCut] {
+        var cuts: [RevokedCut] = []
+        for revocation in revocations.sorted(by: { $0.serial < $1.serial }) {
+            let signers = (introduced[revocation.site] ?? []) + (try SiteRights.signers(origin: revocation.site, in: db))
+            let keys = signers.filter { $0.serial == revocation.serial }.map(\.key)
+            guard !keys.isEmpty else { continue }
+            let candidates = try Row.fetchAll(
+                db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND hlcPhysical > ? ORDER BY lastSeq",
+                arguments: [revocation.site.rawValue, revocation.time]
+            ).map(BlockGate.held(from:))
+            for held in candidates where !batch.contains(held.hash) {
+                let block = try BlockGate.load(held, in: db)
+                guard keys.contains(where: { block.isSigned(by: $0) }) else { continue }
+                let removed = try takeOffChain(origin: revocation.site, from: held.firstSeq, kept: held.previous, skipping: batch, at: wall, in: db)
+                cuts.append(
+                    RevokedCut(
+                        origin: revocation.site, removed: removed, head: ChainHead(seq: held.firstSeq - 1, hash: held.previous),
+                        notice:
+                            "took \(removed.count) block(s) of \(revocation.site) from seq \(held.firstSeq) off the chain: signed by certificate \(revocation.serial) after the CA revoked it at \(Self.isoTime(revocation.time))"
+                    ))
+                try ChangeLog.setVector(origin: revocation.site, seq: held.firstSeq - 1, in: db)
+                break
+            }
+        }
+        return cuts
     }
 
     /// Takes `origin`'s blocks from `seq` on off the chain, keeping the ones held before this

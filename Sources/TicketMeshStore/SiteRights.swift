@@ -95,23 +95,36 @@ extension ReplicaStore {
                 message: "this replica has no organisation identity to check revocation records against: run 'ticketmesh site enroll --tls DIR' first")
         }
         var edits: [FieldEdit] = []
+        var revocations: [Revocation] = []
         for record in records {
             do {
-                _ = try revocationCache.revocation(record: record, trust: trust)
+                revocations.append(try revocationCache.revocation(record: record, trust: trust))
             } catch {
                 throw DomainError.invalidValue(field: "revocation record", value: String(record.prefix(80)), rule: "must be signed by this organisation's CA (\(error))")
             }
             let id = SHA256.hash(data: Data(record.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
             edits.append(FieldEdit(entity: SiteRights.revocationEntity, rowID: id, field: "record", value: .text(record)))
         }
-        let proposed = edits
+        if case .success(let own) = ownCertificate, let mine = revocations.first(where: { $0.serial == own.serial }) {
+            throw DomainError(
+                code: .forbidden,
+                message: "forbidden: this record revokes this site's own certificate (serial \(mine.serial)): import it at another site, which carries it to every site")
+        }
+        let (proposed, stated) = (edits, revocations)
         return try await writer.write { db in
+            let held = try self.heldRevocations(in: db)
             let fresh = try proposed.filter { edit in
                 try !(Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM register WHERE entity = ? AND rowId = ? AND field = 'record')",
                     arguments: [edit.entity, edit.rowID]) ?? false)
             }
-            if !fresh.isEmpty { _ = try self.stamp(fresh, actor: actor, in: db) }
+            guard !fresh.isEmpty else { return 0 }
+            _ = try self.stamp(fresh, actor: actor, in: db)
+            // As on receipt: what the revoked keys signed after their revocation leaves the chain here too.
+            let new = stated.filter { revocation in held[revocation.serial].map { $0.time > revocation.time } ?? true }
+            if try !self.takeOffRevoked(new, introduced: [:], batch: [], at: self.configuration.now(), in: db).isEmpty {
+                try self.rebuildDerived(in: db)
+            }
             return fresh.count
         }
     }
