@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync"), help: "Address to accept sync peers on, HOST:PORT.") var listen: String?
     @Option(help: "A peer to sync with, HOST:PORT (repeatable).") var peer: [String] = []
     @Option(help: "Address for the HTTP API and web UI, HOST:PORT.") var http: String?
+    @Flag(help: "Serve the --http listener as HTTPS with the site's certificate (the data directory's identity/, or --tls).")
+    var https = false
     @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
     @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
 
@@ -80,8 +82,18 @@ struct ServeCommand: AsyncParsableCommand {
                     )
                 )
             }
+            guard !https || http != nil else {
+                throw SyncError(code: .invalidConfiguration, message: "invalid --https: needs --http HOST:PORT to serve on")
+            }
             if let http {
                 let (host, port) = try SyncClient.parseAddress(http, field: "--http")
+                // The data directory's identity (the sync configuration above installs --tls there on first use).
+                let identity = SiteIdentity.directory(inData: options.dataDirectory)
+                let tlsDirectory =
+                    FileManager.default.fileExists(atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path)
+                    ? identity.path : sync.tls
+                let tls = try https ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory) : nil
+                let scheme = https ? "https" : "http"
                 services.append(
                     WebServer(
                         store: store,
@@ -89,14 +101,15 @@ struct ServeCommand: AsyncParsableCommand {
                             host: host,
                             port: port,
                             onListening: { host, port in
-                                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                                FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
                             },
                             peers: { [directory = options.dataDirectory] in
                                 let vector = (try? await store.vector()) ?? VersionVector()
                                 return PeerBook.status(directory: directory, vector: vector).map {
                                     PeerView(peer: $0.peer, site: $0.site, lastSync: $0.lastSync, lastError: $0.lastError, lag: $0.lag)
                                 }
-                            }
+                            },
+                            tls: tls
                         ),
                         logger: logger
                     )

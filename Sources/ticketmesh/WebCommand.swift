@@ -4,9 +4,10 @@ import Logging
 import ServiceLifecycle
 import TicketMeshServer
 import TicketMeshStore
+import TicketMeshSync
 import UnixSignals
 
-/// `ticketmesh web --http HOST:PORT`: the HTTP API and web UI alone, without sync (tests, manual runs).
+/// `ticketmesh web --http HOST:PORT [--https [--tls DIR]]`: the HTTP API and web UI alone, without sync.
 ///
 /// `serve --http` runs the same `WebServer` next to the sync listener.
 struct WebCommand: AsyncParsableCommand {
@@ -14,11 +15,19 @@ struct WebCommand: AsyncParsableCommand {
         commandName: "web",
         abstract: "Serve the HTTP API and web UI of this site (no sync).",
         discussion:
-            "Prints 'listening on http://HOST:PORT' once bound (port 0 picks a free one); stops on SIGINT/SIGTERM."
+            """
+            Prints 'listening on http://HOST:PORT' (or https://) once bound (port 0 picks a free one); stops on \
+            SIGINT/SIGTERM. --https serves TLS with the site's certificate: the data directory's identity/ \
+            (written by 'init --tls' or 'site enroll'), or --tls DIR.
+            """
     )
 
     @OptionGroup var options: GlobalOptions
     @Option(help: "Address to listen on, HOST:PORT.") var http: String = "127.0.0.1:8080"
+    @Flag(help: "Serve HTTPS with the site's certificate (the data directory's identity/, or --tls DIR).")
+    var https = false
+    @Option(help: "With --https: a site identity directory (site.pem, site.key, ca.pem) instead of the data directory's.")
+    var tls: String?
 
     func run() async throws {
         try await runReporting {
@@ -29,6 +38,11 @@ struct WebCommand: AsyncParsableCommand {
                 throw ValidationError("invalid --http '\(http)': must be HOST:PORT with a port from 0 to 65535")
             }
             let host = String(http[..<colon])
+            guard https || tls == nil else {
+                throw ValidationError("invalid --tls '\(tls!)': needs --https (the web server serves plain HTTP without it)")
+            }
+            let tlsConfiguration = try https ? Self.tlsConfiguration(tls: tls, data: options.dataDirectory) : nil
+            let scheme = https ? "https" : "http"
             let store = try options.openStore()
             var logger = Logger(label: "ticketmesh.web")
             logger.logLevel = .info
@@ -38,8 +52,9 @@ struct WebCommand: AsyncParsableCommand {
                     host: host,
                     port: port,
                     onListening: { host, port in
-                        FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
-                    }
+                        FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
+                    },
+                    tls: tlsConfiguration
                 ),
                 logger: logger
             )
@@ -47,6 +62,18 @@ struct WebCommand: AsyncParsableCommand {
                 configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
+        }
+    }
+
+    /// The TLS configuration for `--https`: `--tls DIR` when given, else the data directory's identity.
+    ///
+    /// - Throws: `ValidationError` naming the directory and the missing file.
+    static func tlsConfiguration(tls: String?, data: URL) throws -> WebServer.TLS {
+        let directory = tls.map { URL(fileURLWithPath: $0) } ?? SiteIdentity.directory(inData: data)
+        do {
+            return try WebServer.TLS.load(directory: directory)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 }
