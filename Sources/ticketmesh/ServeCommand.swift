@@ -14,8 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve sync to peers and sync with the named peers in the background (stops on SIGINT/SIGTERM).",
         discussion: """
-            Prints 'sync listening on HOST:PORT' and 'listening on http://HOST:PORT' on stdout once bound \
-            (port 0 picks a free port).
+            Prints 'sync listening on HOST:PORT' and 'listening on http://HOST:PORT' (https:// with --https) \
+            on stdout once bound (port 0 picks a free port).
             """
     )
 
@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
                     message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
                 )
             }
+            guard !https || http != nil else {
+                throw SyncError(code: .invalidConfiguration, message: "invalid --https: needs --http HOST:PORT to serve on")
+            }
             guard interval > 0, maxBackoff >= 0.5 else {
                 throw SyncError(
                     code: .invalidConfiguration,
@@ -49,6 +52,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let configuration = try await sync.sessionConfiguration(data: options.dataDirectory)
             let store = try options.openStore(maxSkew: configuration.maxClockSkew)
+            // HTTPS with the data directory's identity (the sync configuration above installs --tls
+            // there on first use), loaded before anything listens so a bad one stops serve at once.
+            let identity = SiteIdentity.directory(inData: options.dataDirectory)
+            let tlsDirectory =
+                FileManager.default.fileExists(atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path)
+                ? identity.path : sync.tls
+            let tls = try https ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory) : nil
             let logger = sync.logger()
             let book = PeerBook(directory: options.dataDirectory)
             var services: [any Service] = []
@@ -82,17 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
                     )
                 )
             }
-            guard !https || http != nil else {
-                throw SyncError(code: .invalidConfiguration, message: "invalid --https: needs --http HOST:PORT to serve on")
-            }
             if let http {
                 let (host, port) = try SyncClient.parseAddress(http, field: "--http")
-                // The data directory's identity (the sync configuration above installs --tls there on first use).
-                let identity = SiteIdentity.directory(inData: options.dataDirectory)
-                let tlsDirectory =
-                    FileManager.default.fileExists(atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path)
-                    ? identity.path : sync.tls
-                let tls = try https ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory) : nil
                 let scheme = https ? "https" : "http"
                 services.append(
                     WebServer(

@@ -67,13 +67,9 @@ struct WebCommand: AsyncParsableCommand {
 
     /// The TLS configuration for `--https`: `--tls DIR` when given, else the data directory's identity.
     ///
-    /// - Throws: `ValidationError` naming the directory and the missing file.
+    /// - Throws: `WebServer.ConfigurationError` naming the directory, the missing file and the commands that make one.
     static func tlsConfiguration(tls: String?, data: URL) throws -> WebServer.TLS {
         let directory = tls.map { URL(fileURLWithPath: $0) } ?? SiteIdentity.directory(inData: data)
-        do {
-            return try WebServer.TLS.load(directory: directory)
-        } catch {
-            throw ValidationError(error.message)
-        }
+        return try WebServer.TLS.load(directory: directory)
     }
 }
