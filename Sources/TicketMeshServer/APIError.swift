@@ -23,7 +23,8 @@ struct APIError: HTTPResponseError {
     static func tooManyAttempts(_ refusal: LoginThrottle.Refusal, limits: LoginThrottle.Limits) -> APIError {
         let minutes = Int(limits.window / 60)
         return APIError(
-            status: .tooManyRequests, code: "too-many-attempts",
+            status: .tooManyRequests,
+            code: "too-many-attempts",
             message:
                 "too many failed logins for \(refusal.subject): \(refusal.failures) within \(minutes) minutes; try again in \(refusal.retryAfter) seconds",
             retryAfter: refusal.retryAfter

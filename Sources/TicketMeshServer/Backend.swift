@@ -54,7 +54,8 @@ struct Backend: Sendable {
     /// - Throws: 401 as `authenticate`.
     func login(of request: Request) async throws -> Login {
         let bearer = request.headers[.authorization].flatMap { header in
-            header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
+            header.lowercased().hasPrefix("bearer ")
+                ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
         }
         let token = bearer ?? request.cookies[Self.sessionCookie]?.value
         let byCookie = bearer == nil
@@ -73,7 +74,8 @@ struct Backend: Sendable {
         guard try await store.passwordHash(of: session.user) == session.passwordHash else {
             sessions.revoke(token)
             throw APIError.unauthorized(
-                "unauthorized: the password of user '\(session.user)' was changed after this login: log in again")
+                "unauthorized: the password of user '\(session.user)' was changed after this login: log in again"
+            )
         }
         return Login(user: user, session: session, token: token, byCookie: byCookie)
     }

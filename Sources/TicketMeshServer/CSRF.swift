@@ -40,7 +40,8 @@ enum CSRF {
     /// The refusal of a write without its token: 403, code `csrf-token`; nothing was changed.
     static func refusal() -> APIError {
         APIError(
-            status: .forbidden, code: "csrf-token",
+            status: .forbidden,
+            code: "csrf-token",
             message:
                 "forbidden: this request came with the session cookie but without this session's CSRF token (form field '\(field)' or header 'X-CSRF-Token'), as a page of another site would send it; nothing was changed: reload the page and try again"
         )
@@ -49,7 +50,8 @@ enum CSRF {
     /// The refusal of a login form post without the login token of its `tm_login` cookie.
     static func loginRefusal() -> APIError {
         APIError(
-            status: .forbidden, code: "csrf-token",
+            status: .forbidden,
+            code: "csrf-token",
             message:
                 "forbidden: this login form did not come from this site's login page (its hidden field '\(field)' does not match the '\(loginCookie)' cookie); nobody was logged in: reload the login page and try again"
         )
@@ -58,7 +60,10 @@ enum CSRF {
     /// The login form's token: the request's `tm_login` cookie when it holds one, else a new one.
     static func loginToken(_ request: Request) -> String {
         if let value = request.cookies[loginCookie]?.value, value.utf8.count == 64,
-            value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+            value.utf8.allSatisfy({
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            })
         {
             return value
         }

@@ -99,7 +99,11 @@ package final class LoginThrottle: Sendable {
     }
 
     private static func record(
-        _ time: Date, key: String, in table: inout [String: [Date]], limit: Int, limits: Limits
+        _ time: Date,
+        key: String,
+        in table: inout [String: [Date]],
+        limit: Int,
+        limits: Limits
     ) {
         if table[key] == nil, table.count >= limits.capacity {
             table = table.filter { time.timeIntervalSince($0.value.last ?? .distantPast) < limits.window }

@@ -37,8 +37,11 @@ final class Sessions: Sendable {
         let token = Self.randomToken()
         let current = now()
         let session = Session(
-            user: user, expiresAt: current.addingTimeInterval(lifetime), passwordHash: passwordHash,
-            csrf: Self.randomToken())
+            user: user,
+            expiresAt: current.addingTimeInterval(lifetime),
+            passwordHash: passwordHash,
+            csrf: Self.randomToken()
+        )
         sessions.withLock { sessions in
             sessions = sessions.filter { $0.value.expiresAt > current }
             sessions[token] = session

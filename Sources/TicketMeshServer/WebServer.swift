@@ -72,9 +72,14 @@ package struct WebServer: Service {
         _ = Passwords.dummyHash
         let https = configuration.tls != nil
         let backend = Backend(
-            store: store, sessions: Sessions(lifetime: configuration.sessionLifetime), logger: logger,
-            peers: configuration.peers, throttle: LoginThrottle(limits: configuration.loginLimits),
-            verifyPassword: configuration.verifyPassword, https: https)
+            store: store,
+            sessions: Sessions(lifetime: configuration.sessionLifetime),
+            logger: logger,
+            peers: configuration.peers,
+            throttle: LoginThrottle(limits: configuration.loginLimits),
+            verifyPassword: configuration.verifyPassword,
+            https: https
+        )
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware(https: https))
         router.add(middleware: MethodNotAllowedMiddleware())

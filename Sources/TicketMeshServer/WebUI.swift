@@ -7,8 +7,9 @@ import TicketMeshStore
 
 /// The agents' web UI: server-rendered mustache pages with plain forms, zh-CN by default.
 ///
-/// Pages share the API's login (the token travels in an HttpOnly, SameSite=Strict cookie, so a
-/// cross-site form cannot post with it). Form errors come back as the page with a message.
+/// Pages share the API's login (the token travels in an HttpOnly, SameSite=Strict cookie); every
+/// post form carries the session's CSRF token (`CSRF`), checked by `route` before the handler
+/// runs. Form errors come back as the page with a message.
 struct WebUI: Sendable {
     let backend: Backend
     let library: MustacheLibrary
@@ -51,7 +52,9 @@ struct WebUI: Sendable {
         context["lang"] = lang
         if context["csrf"] == nil { context["csrf"] = CSRF.current ?? "" }
         let content = library.render(context, withTemplate: template) ?? ""
-        return Self.page(title: title, request: request, user: user, status: status, flash: flash) { html, _ in html.raw(content) }
+        return Self.page(title: title, request: request, user: user, status: status, flash: flash) { html, _ in
+            html.raw(content)
+        }
     }
 
     /// An HTML response: the layout (header, navigation, language switch, flash message) around
@@ -69,7 +72,9 @@ struct WebUI: Sendable {
         var html = HTML(capacity: 32 * 1024)
         html.raw("<!doctype html>\n<html lang=\"")
         html.text(lang)
-        html.raw("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+        html.raw(
+            "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+        )
         html.text(t[title] ?? title)
         html.raw(" · ")
         html.text(t["app"] ?? "")
@@ -127,7 +132,8 @@ struct WebUI: Sendable {
 
     /// The header's links for a logged-in user: element id, target, string key.
     static let navigation = [
-        ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"), ("nav-customers", "/customers", "customers"),
+        ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"),
+        ("nav-customers", "/customers", "customers"),
         ("nav-kb", "/kb", "kb"), ("nav-reports", "/reports", "reports"), ("nav-site", "/site", "site"),
     ]
 
@@ -155,8 +161,13 @@ struct WebUI: Sendable {
                 // The body is read here once and kept, so the handler reads it again.
                 _ = try? await request.collectBody(upTo: 4 << 20)
                 guard CSRF.matches(await Self.csrfToken(of: request), login.session.csrf) else {
-                    backend.logger.notice("Form refused without CSRF token", metadata: ["user": "\(user.name)", "path": "\(request.uri.path)"])
-                    return CSRF.$current.withValue(login.session.csrf) { failurePage(CSRF.refusal(), request: request, user: user) }
+                    backend.logger.notice(
+                        "Form refused without CSRF token",
+                        metadata: ["user": "\(user.name)", "path": "\(request.uri.path)"]
+                    )
+                    return CSRF.$current.withValue(login.session.csrf) {
+                        failurePage(CSRF.refusal(), request: request, user: user)
+                    }
                 }
             }
             return await CSRF.$current.withValue(login.session.csrf) { [request] in
@@ -191,23 +202,46 @@ struct WebUI: Sendable {
     /// The session cookie: HttpOnly, SameSite=Strict, and Secure over HTTPS.
     func sessionCookie(_ value: String, maxAge: Int? = nil) -> String {
         Cookie(
-            name: Backend.sessionCookie, value: value, maxAge: maxAge, path: "/", secure: backend.https, httpOnly: true,
+            name: Backend.sessionCookie,
+            value: value,
+            maxAge: maxAge,
+            path: "/",
+            secure: backend.https,
+            httpOnly: true,
             sameSite: .strict
         ).description
     }
 
     /// The login page with its double-submit token (`CSRF.loginToken`) in the form and the `tm_login` cookie.
     func loginPage(
-        _ request: Request, status: HTTPResponse.Status = .ok, flash: String? = nil, retryAfter: Int? = nil
+        _ request: Request,
+        status: HTTPResponse.Status = .ok,
+        flash: String? = nil,
+        retryAfter: Int? = nil
     ) -> Response {
         let token = CSRF.loginToken(request)
-        var response = page("login", title: "login", ["csrf": token], request: request, user: nil, status: status, flash: flash)
+        var response = page(
+            "login",
+            title: "login",
+            ["csrf": token],
+            request: request,
+            user: nil,
+            status: status,
+            flash: flash
+        )
         response.headers.append(
             HTTPFields.Element(
                 name: .setCookie,
                 value: Cookie(
-                    name: CSRF.loginCookie, value: token, path: "/", secure: backend.https, httpOnly: true, sameSite: .strict
-                ).description))
+                    name: CSRF.loginCookie,
+                    value: token,
+                    path: "/",
+                    secure: backend.https,
+                    httpOnly: true,
+                    sameSite: .strict
+                ).description
+            )
+        )
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
@@ -234,7 +268,8 @@ struct WebUI: Sendable {
         router.post("login") { request, _ in
             do {
                 let fields = try await Fields.read(request)
-                guard let cookie = request.cookies[CSRF.loginCookie]?.value, CSRF.matches(try fields.text(CSRF.field), cookie)
+                guard let cookie = request.cookies[CSRF.loginCookie]?.value,
+                    CSRF.matches(try fields.text(CSRF.field), cookie)
                 else {
                     backend.logger.notice("Login form refused without CSRF token")
                     throw CSRF.loginRefusal()
@@ -249,12 +284,19 @@ struct WebUI: Sendable {
                 return response
             } catch {
                 let failure = APIError.from(error)
-                return loginPage(request, status: failure.status, flash: failure.message, retryAfter: failure.retryAfter)
+                return loginPage(
+                    request,
+                    status: failure.status,
+                    flash: failure.message,
+                    retryAfter: failure.retryAfter
+                )
             }
         }
         router.post("logout") { request, _ in
             var request = request
-            if let token = request.cookies[Backend.sessionCookie]?.value, let session = backend.sessions.session(for: token) {
+            if let token = request.cookies[Backend.sessionCookie]?.value,
+                let session = backend.sessions.session(for: token)
+            {
                 _ = try? await request.collectBody(upTo: 1 << 16)
                 guard CSRF.matches(await Self.csrfToken(of: request), session.csrf) else {
                     return failurePage(CSRF.refusal(), request: request, user: nil)

@@ -24,7 +24,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync"), help: "Address to accept sync peers on, HOST:PORT.") var listen: String?
     @Option(help: "A peer to sync with, HOST:PORT (repeatable).") var peer: [String] = []
     @Option(help: "Address for the HTTP API and web UI, HOST:PORT.") var http: String?
-    @Flag(help: "Serve the --http listener as HTTPS with the site's certificate (the data directory's identity/, or --tls).")
+    @Flag(
+        help:
+            "Serve the --http listener as HTTPS with the site's certificate (the data directory's identity/, or --tls)."
+    )
     var https = false
     @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
     @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
@@ -34,11 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
             guard listen != nil || !peer.isEmpty || http != nil else {
                 throw SyncError(
                     code: .invalidConfiguration,
-                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
+                    message:
+                        "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
                 )
             }
             guard !https || http != nil else {
-                throw SyncError(code: .invalidConfiguration, message: "invalid --https: needs --http HOST:PORT to serve on")
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid --https: needs --http HOST:PORT to serve on"
+                )
             }
             guard interval > 0, maxBackoff >= 0.5 else {
                 throw SyncError(
@@ -56,7 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
             // there on first use), loaded before anything listens so a bad one stops serve at once.
             let identity = SiteIdentity.directory(inData: options.dataDirectory)
             let tlsDirectory =
-                FileManager.default.fileExists(atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path)
+                FileManager.default.fileExists(
+                    atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path
+                )
                 ? identity.path : sync.tls
             let tls = try https ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory) : nil
             let logger = sync.logger()
@@ -107,7 +116,13 @@ struct ServeCommand: AsyncParsableCommand {
                             peers: { [directory = options.dataDirectory] in
                                 let vector = (try? await store.vector()) ?? VersionVector()
                                 return PeerBook.status(directory: directory, vector: vector).map {
-                                    PeerView(peer: $0.peer, site: $0.site, lastSync: $0.lastSync, lastError: $0.lastError, lag: $0.lag)
+                                    PeerView(
+                                        peer: $0.peer,
+                                        site: $0.site,
+                                        lastSync: $0.lastSync,
+                                        lastError: $0.lastError,
+                                        lag: $0.lag
+                                    )
                                 }
                             },
                             tls: tls

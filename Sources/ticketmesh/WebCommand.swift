@@ -26,7 +26,9 @@ struct WebCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT.") var http: String = "127.0.0.1:8080"
     @Flag(help: "Serve HTTPS with the site's certificate (the data directory's identity/, or --tls DIR).")
     var https = false
-    @Option(help: "With --https: a site identity directory (site.pem, site.key, ca.pem) instead of the data directory's.")
+    @Option(
+        help: "With --https: a site identity directory (site.pem, site.key, ca.pem) instead of the data directory's."
+    )
     var tls: String?
 
     func run() async throws {
@@ -39,7 +41,9 @@ struct WebCommand: AsyncParsableCommand {
             }
             let host = String(http[..<colon])
             guard https || tls == nil else {
-                throw ValidationError("invalid --tls '\(tls!)': needs --https (the web server serves plain HTTP without it)")
+                throw ValidationError(
+                    "invalid --tls '\(tls!)': needs --https (the web server serves plain HTTP without it)"
+                )
             }
             let tlsConfiguration = try https ? Self.tlsConfiguration(tls: tls, data: options.dataDirectory) : nil
             let scheme = https ? "https" : "http"

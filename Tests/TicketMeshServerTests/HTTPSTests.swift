@@ -15,7 +15,10 @@ struct HTTPSTests {
     /// A CA and a site identity directory (`site.pem`, `site.key`, `ca.pem`) written by it.
     static func identity() throws -> (tls: URL, ca: URL) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tm-https-\(UUID().uuidString)")
-        let ca = try CertificateAuthority.create(organization: "TicketMesh Test", directory: root.appendingPathComponent("ca"))
+        let ca = try CertificateAuthority.create(
+            organization: "TicketMesh Test",
+            directory: root.appendingPathComponent("ca")
+        )
         let tls = root.appendingPathComponent("tls")
         try ca.writeSite(try SiteCode("HQ"), to: tls)
         return (tls, root.appendingPathComponent("ca/ca.pem"))
@@ -37,12 +40,15 @@ struct HTTPSTests {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: nil)
+                    )
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let text = try await channel.executeThenClose { inbound, outbound in
-            let request = head + "Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            let request =
+                head + "Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
             try await outbound.write(ByteBuffer(string: request))
             var received = ByteBuffer()
             do {
@@ -76,16 +82,21 @@ struct HTTPSTests {
             let token = try #require(loginCookie.split(separator: ";").first?.dropFirst("tm_login=".count))
 
             let login = try await Self.exchange(
-                port: server.port, trusting: ca,
+                port: server.port,
+                trusting: ca,
                 "POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nCookie: tm_login=\(token)\r\n",
-                body: "user=agent&password=password-agent&csrf=\(token)")
+                body: "user=agent&password=password-agent&csrf=\(token)"
+            )
             #expect(login.status == 303)
             let session = try #require(login.header("set-cookie").first { $0.hasPrefix("tm_session=") })
             #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"))
 
             let api = try await Self.exchange(
-                port: server.port, trusting: ca, "POST /api/login HTTP/1.1\r\nContent-Type: application/json\r\n",
-                body: #"{"user":"agent","password":"password-agent"}"#)
+                port: server.port,
+                trusting: ca,
+                "POST /api/login HTTP/1.1\r\nContent-Type: application/json\r\n",
+                body: #"{"user":"agent","password":"password-agent"}"#
+            )
             #expect(api.status == 200)
             #expect(api.body.contains("\"token\""))
         }

@@ -1,13 +1,13 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Testing
 import TicketMeshDomain
 import TicketMeshServer
 import TicketMeshStore
-import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A `WebServer` listening on 127.0.0.1, port 0, over a replica file (as `serve` runs, so the read
@@ -22,7 +22,8 @@ struct TestServer {
 
     /// A fresh replica with a customer, one user per role (with passwords) unless `users` is false.
     static func makeStore(
-        users: Bool = true, directory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
+        users: Bool = true,
+        directory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
     ) async throws -> ReplicaStore {
         let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
         guard users else { return store }
@@ -47,7 +48,8 @@ struct TestServer {
 
     /// Runs `body` against a live server over `store`, then shuts it down gracefully.
     static func with(
-        _ store: ReplicaStore, peers: @escaping @Sendable () async -> [PeerView] = { [] },
+        _ store: ReplicaStore,
+        peers: @escaping @Sendable () async -> [PeerView] = { [] },
         configure: (inout WebServer.Configuration) -> Void = { _ in },
         _ body: (TestServer) async throws -> Void
     ) async throws {
@@ -55,7 +57,11 @@ struct TestServer {
         var logger = Logger(label: "test.web")
         logger.logLevel = .warning
         var configuration = WebServer.Configuration(
-            host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }, peers: peers)
+            host: "127.0.0.1",
+            port: 0,
+            onListening: { _, port in continuation.yield(port) },
+            peers: peers
+        )
         configure(&configuration)
         let server = WebServer(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
@@ -96,8 +102,11 @@ struct TestServer {
     /// Refuses every redirect, so the response is the 3xx itself.
     final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
         func urlSession(
-            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-            newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+            _ session: URLSession,
+            task: URLSessionTask,
+            willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest,
+            completionHandler: @escaping @Sendable (URLRequest?) -> Void
         ) {
             completionHandler(nil)
         }
@@ -190,8 +199,13 @@ struct TestServer {
         #expect(page.csrfField == token)
         let form = "user=\(user)&password=\(password)&csrf=\(token)"
         return try await request(
-            "POST", "/login", raw: form, cookie: "tm_login=\(token)", contentType: "application/x-www-form-urlencoded",
-            followRedirects: false)
+            "POST",
+            "/login",
+            raw: form,
+            cookie: "tm_login=\(token)",
+            contentType: "application/x-www-form-urlencoded",
+            followRedirects: false
+        )
     }
 
     /// The CSRF token of the session `token` as a page shows it.

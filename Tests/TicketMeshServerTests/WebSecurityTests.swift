@@ -26,7 +26,12 @@ struct WebSecurityTests {
             let before = try await server.store.entries(ticketID: id).count
             for body in ["body=forged", "body=forged&csrf=", "body=forged&csrf=\(String(repeating: "0", count: 64))"] {
                 let refused = try await server.request(
-                    "POST", "/tickets/\(id)/note", raw: body, cookie: cookie, contentType: Self.form)
+                    "POST",
+                    "/tickets/\(id)/note",
+                    raw: body,
+                    cookie: cookie,
+                    contentType: Self.form
+                )
                 #expect(refused.status == 403)
                 #expect(refused.text.contains("CSRF token"))
                 #expect(refused.text.contains("nothing was changed"))
@@ -34,14 +39,23 @@ struct WebSecurityTests {
             // Another session's token is not this one's.
             let other = try await server.login(.agent)
             let foreign = try await server.request(
-                "POST", "/tickets/\(id)/note", raw: "body=forged&csrf=\(try await server.csrfToken(other))", cookie: cookie,
-                contentType: Self.form)
+                "POST",
+                "/tickets/\(id)/note",
+                raw: "body=forged&csrf=\(try await server.csrfToken(other))",
+                cookie: cookie,
+                contentType: Self.form
+            )
             #expect(foreign.status == 403)
             #expect(try await server.store.entries(ticketID: id).count == before)
 
             let accepted = try await server.request(
-                "POST", "/tickets/\(id)/note", raw: "body=genuine&csrf=\(csrf)", cookie: cookie, contentType: Self.form,
-                followRedirects: false)
+                "POST",
+                "/tickets/\(id)/note",
+                raw: "body=genuine&csrf=\(csrf)",
+                cookie: cookie,
+                contentType: Self.form,
+                followRedirects: false
+            )
             #expect(accepted.status == 303)
             let entries = try await server.store.entries(ticketID: id)
             #expect(entries.count == before + 1)
@@ -53,7 +67,13 @@ struct WebSecurityTests {
             #expect(logout.status == 403)
             #expect(try await server.request("GET", "/api/me", token: agent).status == 200)
             let out = try await server.request(
-                "POST", "/logout", raw: "csrf=\(csrf)", cookie: cookie, contentType: Self.form, followRedirects: false)
+                "POST",
+                "/logout",
+                raw: "csrf=\(csrf)",
+                cookie: cookie,
+                contentType: Self.form,
+                followRedirects: false
+            )
             #expect(out.status == 303)
             #expect(try await server.request("GET", "/api/me", token: agent).status == 401)
         }
@@ -64,7 +84,12 @@ struct WebSecurityTests {
             let agent = try await server.login(.agent)
             let id = try #require(try await server.createTicket(agent)["id"] as? String)
             let cookie = "tm_session=\(agent)"
-            let refused = try await server.request("POST", "/api/tickets/\(id)/notes", json: ["body": "forged"], cookie: cookie)
+            let refused = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/notes",
+                json: ["body": "forged"],
+                cookie: cookie
+            )
             #expect(refused.status == 403)
             #expect(refused.code == "csrf-token")
             #expect(refused.message.contains("X-CSRF-Token"))
@@ -74,10 +99,19 @@ struct WebSecurityTests {
 
             let csrf = try await server.csrfToken(agent)
             let byCookie = try await server.request(
-                "POST", "/api/tickets/\(id)/notes", json: ["body": "by page script"], cookie: cookie,
-                headers: ["X-CSRF-Token": csrf])
+                "POST",
+                "/api/tickets/\(id)/notes",
+                json: ["body": "by page script"],
+                cookie: cookie,
+                headers: ["X-CSRF-Token": csrf]
+            )
             #expect(byCookie.status == 201)
-            let byBearer = try await server.request("POST", "/api/tickets/\(id)/notes", token: agent, json: ["body": "by client"])
+            let byBearer = try await server.request(
+                "POST",
+                "/api/tickets/\(id)/notes",
+                token: agent,
+                json: ["body": "by client"]
+            )
             #expect(byBearer.status == 201)
             let bodies = try await server.store.entries(ticketID: id).map(\.body)
             #expect(bodies.contains("by page script") && bodies.contains("by client"))
@@ -87,13 +121,23 @@ struct WebSecurityTests {
     @Test func loginFormNeedsTheTokenOfItsOwnLoginPage() async throws {
         try await TestServer.with(try await TestServer.makeStore()) { server in
             let forged = try await server.request(
-                "POST", "/login", raw: "user=agent&password=password-agent", contentType: Self.form, followRedirects: false)
+                "POST",
+                "/login",
+                raw: "user=agent&password=password-agent",
+                contentType: Self.form,
+                followRedirects: false
+            )
             #expect(forged.status == 403)
             #expect(forged.text.contains("did not come from this site"))
             #expect(forged.cookie("tm_session") == nil)
             let mismatched = try await server.request(
-                "POST", "/login", raw: "user=agent&password=password-agent&csrf=\(String(repeating: "a", count: 64))",
-                cookie: "tm_login=\(String(repeating: "b", count: 64))", contentType: Self.form, followRedirects: false)
+                "POST",
+                "/login",
+                raw: "user=agent&password=password-agent&csrf=\(String(repeating: "a", count: 64))",
+                cookie: "tm_login=\(String(repeating: "b", count: 64))",
+                contentType: Self.form,
+                followRedirects: false
+            )
             #expect(mismatched.status == 403)
 
             let login = try await server.formLogin(user: "agent", password: "password-agent")
@@ -136,13 +180,22 @@ struct WebSecurityTests {
 
     @Test func failedLoginsAreThrottledPerClientAddress() async throws {
         try await TestServer.with(
-            try await TestServer.makeStore(), configure: { $0.loginLimits = .init(perUser: 100, perAddress: 3) }
+            try await TestServer.makeStore(),
+            configure: { $0.loginLimits = .init(perUser: 100, perAddress: 3) }
         ) { server in
             for name in ["x1", "x2", "agent"] {
-                let reply = try await server.request("POST", "/api/login", json: ["user": name, "password": "wrong-password"])
+                let reply = try await server.request(
+                    "POST",
+                    "/api/login",
+                    json: ["user": name, "password": "wrong-password"]
+                )
                 #expect(reply.status == 401)
             }
-            let throttled = try await server.request("POST", "/api/login", json: ["user": "admin", "password": "password-admin"])
+            let throttled = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "admin", "password": "password-admin"]
+            )
             #expect(throttled.status == 429)
             #expect(throttled.message.contains("address 127.0.0.1"))
             #expect(throttled.headers["retry-after"] != nil)
@@ -152,7 +205,9 @@ struct WebSecurityTests {
     @Test func throttleForgetsAfterTheWindowAndKeepsItsTablesWithinCapacity() throws {
         let clock = Mutex(Date(timeIntervalSince1970: 1_000_000))
         let throttle = LoginThrottle(
-            limits: .init(perUser: 2, perAddress: 100, window: 60, capacity: 3), now: { clock.withLock { $0 } })
+            limits: .init(perUser: 2, perAddress: 100, window: 60, capacity: 3),
+            now: { clock.withLock { $0 } }
+        )
         throttle.recordFailure(user: "a", address: "10.0.0.1")
         clock.withLock { $0 += 10 }
         throttle.recordFailure(user: "a", address: "10.0.0.1")
@@ -181,7 +236,11 @@ struct WebSecurityTests {
                 return Passwords.verify(password, hash: hash)
             }
         }
-        func take() -> [String] { hashes.withLock { hashes in defer { hashes = [] }; return hashes } }
+        func take() -> [String] {
+            hashes.withLock { hashes in
+                defer { hashes = [] }; return hashes
+            }
+        }
     }
 
     @Test func everyLoginRunsOneBcryptVerificationWhetherTheUserExistsOrNot() async throws {
@@ -202,7 +261,11 @@ struct WebSecurityTests {
                 messages.insert(reply.message)
                 #expect(verifier.take() == [Passwords.dummyHash], "login as \(user)")
             }
-            let wrong = try await server.request("POST", "/api/login", json: ["user": "agent", "password": "wrong-password"])
+            let wrong = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "agent", "password": "wrong-password"]
+            )
             #expect(wrong.status == 401)
             messages.insert(wrong.message)
             let used = verifier.take()
@@ -221,7 +284,9 @@ struct WebSecurityTests {
             let other = try ReplicaStore.open(directory: directory)
             let first = try await server.login(.agent), second = try await server.login(.agent)
             let supervisor = try await server.login(.supervisor)
-            for token in [first, second, supervisor] { #expect(try await server.request("GET", "/api/me", token: token).status == 200) }
+            for token in [first, second, supervisor] {
+                #expect(try await server.request("GET", "/api/me", token: token).status == 200)
+            }
 
             try await other.setPasswordHash("agent", hash: Passwords.hash("password-new-1", rounds: 4), actor: "admin")
             for token in [first, second] {
@@ -232,7 +297,11 @@ struct WebSecurityTests {
             let page = try await server.request("GET", "/queue", cookie: "tm_session=\(second)")
             #expect(page.text.contains("id=\"login-form\""))
             #expect(try await server.request("GET", "/api/me", token: supervisor).status == 200)
-            let again = try await server.request("POST", "/api/login", json: ["user": "agent", "password": "password-new-1"])
+            let again = try await server.request(
+                "POST",
+                "/api/login",
+                json: ["user": "agent", "password": "password-new-1"]
+            )
             #expect(again.status == 200)
             let fresh = try #require(again.object["token"] as? String)
             #expect(try await server.request("GET", "/api/me", token: fresh).status == 200)
@@ -277,7 +346,9 @@ struct WebSecurityTests {
             }
             // The policy holds because pages have no inline script or style.
             for page in [replies[0], replies[1]] {
-                #expect(!page.text.contains("<script>") && !page.text.contains("<style") && !page.text.contains("style="))
+                #expect(
+                    !page.text.contains("<script>") && !page.text.contains("<style") && !page.text.contains("style=")
+                )
                 #expect(page.text.contains("<script src=\"/static/app.js\"></script>"))
             }
         }
