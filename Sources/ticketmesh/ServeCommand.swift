@@ -67,7 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
                     atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path
                 )
                 ? identity.path : sync.tls
-            let tls = try https ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory) : nil
+            let tls =
+                try https
+                ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory, site: store.site) : nil
             let logger = sync.logger()
             let book = PeerBook(directory: options.dataDirectory)
             var services: [any Service] = []

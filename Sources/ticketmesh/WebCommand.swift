@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TicketMeshDomain
 import TicketMeshServer
 import TicketMeshStore
 import TicketMeshSync
@@ -45,9 +46,10 @@ struct WebCommand: AsyncParsableCommand {
                     "invalid --tls '\(tls!)': needs --https (the web server serves plain HTTP without it)"
                 )
             }
-            let tlsConfiguration = try https ? Self.tlsConfiguration(tls: tls, data: options.dataDirectory) : nil
-            let scheme = https ? "https" : "http"
             let store = try options.openStore()
+            let tlsConfiguration =
+                try https ? Self.tlsConfiguration(tls: tls, data: options.dataDirectory, site: store.site) : nil
+            let scheme = https ? "https" : "http"
             var logger = Logger(label: "ticketmesh.web")
             logger.logLevel = .info
             let server = WebServer(
@@ -69,11 +71,22 @@ struct WebCommand: AsyncParsableCommand {
         }
     }
 
-    /// The TLS configuration for `--https`: `--tls DIR` when given, else the data directory's identity.
+    /// The TLS configuration for `--https`: `--tls DIR` when given, else the data directory's identity;
+    /// its certificate must be `site`'s, from its CA (as `SiteIdentity.load` checks it for sync).
     ///
-    /// - Throws: `WebServer.ConfigurationError` naming the directory, the missing file and the commands that make one.
-    static func tlsConfiguration(tls: String?, data: URL) throws -> WebServer.TLS {
+    /// - Throws: `WebServer.ConfigurationError` naming the directory, the missing file and the commands
+    ///   that make one; `SyncError` for a certificate that is unusable or another site's.
+    static func tlsConfiguration(tls: String?, data: URL, site: SiteCode) throws -> WebServer.TLS {
         let directory = tls.map { URL(fileURLWithPath: $0) } ?? SiteIdentity.directory(inData: data)
-        return try WebServer.TLS.load(directory: directory)
+        let configuration = try WebServer.TLS.load(directory: directory)
+        let identity = try SiteIdentity.load(directory: directory)
+        guard identity.site == site else {
+            throw SyncError.configuration(
+                field: tls == nil ? "--https" : "--tls",
+                value: directory.path,
+                rule: "holds the certificate of site \(identity.site), but this replica is site \(site)"
+            )
+        }
+        return configuration
     }
 }
