@@ -139,6 +139,12 @@ def test_security_headers_are_sent_and_pages_keep_to_the_policy(sites, browser):
     for path in ("/queue", f"/tickets/{ticket['id']}", "/customers", "/kb?q=物流", "/site", "/tickets/new"):
         browser.get(url + path)
         wait(browser).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
+    # The reports page, with its SVG charts, as a role that may read it.
+    browser.delete_all_cookies()
+    login(browser, url, user="boss", password="boss-secret-1")
+    browser.get(url + "/reports?kind=weekly")
+    wait(browser).until(EC.presence_of_element_located((By.ID, "report-charts")))
+    assert browser.find_elements(By.CSS_SELECTOR, "#report-charts svg")
     violations = [entry for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
     assert violations == []
     # The stylesheet still applies (it is served, not inline).
