@@ -10,10 +10,16 @@ import TicketMeshSync
 /// Cut links resume where they stopped; bad frames close the session and apply nothing of their batch.
 @Suite(.timeLimit(.minutes(3)))
 struct FaultTests {
-    @Test func resumesAfterCutsAtManyPoints() async throws {
+    /// Issue 18 items 10 and 11: every retry sends only what the other side still lacks (it
+    /// resumes from the heads in the hello, not from acknowledgements lost in the cut), in memory
+    /// and on real replica files.
+    @Test(arguments: [false, true])
+    func resumesAfterCutsAtManyPoints(onFiles: Bool) async throws {
         let pki = try TestPKI()
-        let hq = try await TestNode.make("HQ", pki: pki, batch: 100)
-        let sh = try await TestNode.make("SH", pki: pki, listen: false, batch: 100)
+        let root = temporaryDirectory("cuts")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let hq = try await TestNode.make("HQ", pki: pki, batch: 100, directory: onFiles ? root.appendingPathComponent("hq") : nil)
+        let sh = try await TestNode.make("SH", pki: pki, listen: false, batch: 100, directory: onFiles ? root.appendingPathComponent("sh") : nil)
         try await hq.write(2_000)
         try await sh.write(3_000)
         let proxy = try await FaultProxy(targetPort: hq.port)
@@ -24,12 +30,16 @@ struct FaultTests {
         for cut in cutPoints {
             proxy.update { $0.cutAfterBytes = cut }
             let ended = hq.sessionsEnded
+            let before = (hq.replica.applied, sh.replica.applied)
             do {
                 try await sh.sync(with: hq, port: proxy.port)
             } catch {
                 failures += 1
             }
             try await hq.waitIdle(after: ended)
+            let (atHQ, atSH) = (hq.replica.applied, sh.replica.applied)
+            #expect(atHQ.duplicates == before.0.duplicates && atSH.duplicates == before.1.duplicates, "cut at \(cut): a retry re-sent changes already held")
+            #expect(atHQ.refused == 0 && atSH.refused == 0)
         }
         #expect(failures >= cutPoints.count - 3, "most cut points must interrupt the session")
         #expect(proxy.cutCount >= failures)
@@ -37,9 +47,21 @@ struct FaultTests {
         proxy.update { $0.cutAfterBytes = nil }
         let healed = try await sh.sync(with: hq, port: proxy.port)
         #expect(healed.duplicatesReceived == 0 && healed.duplicatesSent == 0)
+        // Everything that moved, moved once: each side applied exactly the other's changes.
+        #expect(hq.replica.applied.applied == 3_000 && sh.replica.applied.applied == 2_000)
+        #expect(hq.replica.applied.duplicates == 0 && sh.replica.applied.duplicates == 0)
         let (h, s) = (try await Snapshot(hq), try await Snapshot(sh))
         #expect(h == s)
         #expect(h.changes == 5_000)
+        if onFiles {
+            // What the sessions committed is on disk: a second connection to each file sees it.
+            for (node, name) in [(hq, "hq"), (sh, "sh")] {
+                let reopened = try ReplicaStore.open(
+                    directory: root.appendingPathComponent(name),
+                    configuration: .init(provenance: try pki.configuration(node.store.site.rawValue).identity.provenance()))
+                #expect(try await reopened.digest() == (try await node.store.digest()))
+            }
+        }
         await proxy.stop()
         await hq.stop()
     }

@@ -8,11 +8,16 @@ import TicketMeshSync
 /// Topologies of in-process sites syncing over real mutual TLS on 127.0.0.1.
 @Suite(.timeLimit(.minutes(3)))
 struct InProcessClusterTests {
-    @Test func hubAndTwoBranchesConverge() async throws {
+    /// In memory, and on real replica files (WAL, a pool of readers) as `serve` runs them.
+    @Test(arguments: [false, true])
+    func hubAndTwoBranchesConverge(onFiles: Bool) async throws {
         let pki = try TestPKI()
-        let hq = try await TestNode.make("HQ", pki: pki)
-        let sh = try await TestNode.make("SH", pki: pki, listen: false)
-        let bj = try await TestNode.make("BJ", pki: pki, listen: false)
+        let root = temporaryDirectory("hub")
+        defer { try? FileManager.default.removeItem(at: root) }
+        func directory(_ name: String) -> URL? { onFiles ? root.appendingPathComponent(name) : nil }
+        let hq = try await TestNode.make("HQ", pki: pki, directory: directory("hq"))
+        let sh = try await TestNode.make("SH", pki: pki, listen: false, directory: directory("sh"))
+        let bj = try await TestNode.make("BJ", pki: pki, listen: false, directory: directory("bj"))
         try await hq.write(700)
         try await sh.write(1_200)
         try await bj.write(900)

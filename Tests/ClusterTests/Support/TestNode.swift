@@ -1,14 +1,46 @@
 import Foundation
 import InMemoryLogging
 import Logging
+import Synchronization
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
 import TicketMeshSync
 
+/// A replica that counts what sessions apply to it: what each sync attempt really moved.
+final class CountingReplica: Replica {
+    let store: ReplicaStore
+    private let totals = Mutex<ApplyReport>(ApplyReport())
+
+    init(_ store: ReplicaStore) { self.store = store }
+
+    /// Every change applied, already held, or refused since the node started.
+    var applied: ApplyReport { totals.withLock { $0 } }
+
+    var site: SiteCode { store.site }
+    func heads() async throws -> ChainHeads { try await store.heads() }
+    func blocks(after heads: ChainHeads, cursor: ChangeCursor?, limit: Int) async throws -> [Block] {
+        try await store.blocks(after: heads, cursor: cursor, limit: limit)
+    }
+    func apply(_ blocks: [Block]) async throws -> ApplyReport {
+        let report = try await store.apply(blocks)
+        totals.withLock {
+            $0.applied += report.applied
+            $0.duplicates += report.duplicates
+            $0.refused += report.refused
+        }
+        return report
+    }
+    func settle() async throws { try await store.settle() }
+    func proofs(of origin: SiteCode) async throws -> [Block] { try await store.proofs(of: origin) }
+    func revocations() async throws -> [Revocation] { try await store.revocations() }
+}
+
 /// One in-process site: a replica, optionally a sync listener on 127.0.0.1:0, and captured logs.
 final class TestNode: Sendable {
     let store: ReplicaStore
+    /// The store as sessions see it, counting what they apply.
+    let replica: CountingReplica
     let configuration: SyncSession.Configuration
     let logs: InMemoryLogHandler
     let logger: Logger
@@ -17,6 +49,7 @@ final class TestNode: Sendable {
 
     init(store: ReplicaStore, configuration: SyncSession.Configuration, listen: Bool) async throws {
         self.store = store
+        self.replica = CountingReplica(store)
         self.configuration = configuration
         let logs = InMemoryLogHandler()
         self.logs = logs
@@ -27,7 +60,7 @@ final class TestNode: Sendable {
             let server = try await SyncServer.bind(
                 host: "127.0.0.1",
                 port: 0,
-                replica: store,
+                replica: replica,
                 configuration: configuration,
                 logger: logger
             )
@@ -79,7 +112,7 @@ final class TestNode: Sendable {
     @discardableResult
     func sync(with peer: TestNode, port: Int? = nil) async throws -> SyncSummary {
         try await SyncClient.sync(
-            replica: store,
+            replica: replica,
             host: "127.0.0.1",
             port: port ?? peer.port,
             configuration: configuration,
