@@ -142,6 +142,11 @@ enum Schema {
                     """)
             try LegacyBlocks.chain(in: db)
         }
+        migrator.registerMigration("v6-reveals") { db in
+            // Reveals of personal data (Docs/workflow.md, "Read rights"), listed per record by the audit.
+            try ensureQueryTables(db)
+            try db.execute(sql: "CREATE INDEX revealRecord ON reveal(recordId, at)")
+        }
         return migrator
     }
 
