@@ -72,6 +72,15 @@ package struct Disclosure: Sendable, Hashable {
         return copy
     }
 
+    /// A knowledge-base article with its title and body disclosed.
+    package func article(_ article: Article) -> Article {
+        guard !reveals else { return article }
+        var copy = article
+        copy.title = text(article.title)
+        copy.body = text(article.body)
+        return copy
+    }
+
     /// A customer with the phone masked and free text disclosed.
     package func customer(_ customer: Customer) -> Customer {
         guard !reveals else { return customer }

@@ -145,7 +145,9 @@ package enum Redaction {
                     }
                     span -= 1
                 }
-                let nextStart = { (group: Int) in group < groups.count ? groups[group].start : groups[groups.count - 1].end }
+                let nextStart = { (group: Int) in
+                    group < groups.count ? groups[group].start : groups[groups.count - 1].end
+                }
                 if let matched {
                     let digits = String(groups[first..<matched.end].flatMap { chars[$0.start..<$0.end] })
                     switch matched.kind {

@@ -108,12 +108,8 @@ struct API: Sendable {
             let query = parameters["q"] ?? ""
             let category = parameters["category"].map(Fields.droppingFinalNewline).flatMap { $0.isEmpty ? nil : $0 }
             return try JSON.response(
-                try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20)).map {
-                    var article = $0
-                    article.title = disclosure.text(article.title)
-                    article.body = disclosure.text(article.body)
-                    return article
-                }
+                try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20))
+                    .map(disclosure.article)
             )
         }
         route(api, .get, "conflicts") { _, _, user in

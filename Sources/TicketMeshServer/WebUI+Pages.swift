@@ -294,11 +294,8 @@ extension WebUI {
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             var values: [String: Any] = ["query": query, "searched": false]
             if !query.trimmingCharacters(in: .whitespaces).isEmpty {
-                let articles = try await store.searchArticles(query).map {
-                    [
-                        "title": disclosure.text($0.title), "body": disclosure.text($0.body), "category": $0.category,
-                        "hits": String($0.hits),
-                    ]
+                let articles = try await store.searchArticles(query).map(disclosure.article).map {
+                    ["title": $0.title, "body": $0.body, "category": $0.category, "hits": String($0.hits)]
                 }
                 values["searched"] = true
                 values["articles"] = articles

@@ -49,7 +49,12 @@ extension ReplicaStore {
             let recordID: String
             switch target {
             case .customer(let id):
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ? AND name IS NOT NULL)", arguments: [id]) == true
+                guard
+                    try Bool.fetchOne(
+                        db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM customer WHERE id = ? AND name IS NOT NULL)",
+                        arguments: [id]
+                    ) == true
                 else { throw DomainError.notFound("customer", id) }
                 entity = "customer"
                 recordID = id
@@ -58,13 +63,18 @@ extension ReplicaStore {
                 recordID = try self.ticket(key, in: db).id
             }
             var fields: [(String, FieldValue)] = [
-                ("entity", .text(entity)), ("recordId", .text(recordID)), ("at", .int(now)), ("site", .text(self.site.rawValue)),
+                ("entity", .text(entity)), ("recordId", .text(recordID)), ("at", .int(now)),
+                ("site", .text(self.site.rawValue)),
             ]
             // Tickets' audits list their children by `ticketId`.
             if entity == "ticket" { fields.append(("ticketId", .text(recordID))) }
             if let actor { fields.append(("by", .text(actor))) }
             let id = RecordID.make(at: now)
-            try self.commit(fields.map { FieldEdit(entity: "reveal", rowID: id, field: $0.0, value: $0.1) }, actor: actor, in: db)
+            try self.commit(
+                fields.map { FieldEdit(entity: "reveal", rowID: id, field: $0.0, value: $0.1) },
+                actor: actor,
+                in: db
+            )
         }
         return .revealed
     }
@@ -73,10 +83,19 @@ extension ReplicaStore {
     package func reveals(of recordID: String) async throws -> [RevealRecord] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM reveal WHERE recordId = ? AND entity IS NOT NULL AND at IS NOT NULL ORDER BY at, id",
+                db,
+                sql:
+                    "SELECT * FROM reveal WHERE recordId = ? AND entity IS NOT NULL AND at IS NOT NULL ORDER BY at, id",
                 arguments: [recordID]
             ).map { row in
-                RevealRecord(id: row["id"], entity: row["entity"], recordId: recordID, by: row["by"], at: row["at"], site: row["site"] ?? "")
+                RevealRecord(
+                    id: row["id"],
+                    entity: row["entity"],
+                    recordId: recordID,
+                    by: row["by"],
+                    at: row["at"],
+                    site: row["site"] ?? ""
+                )
             }
         }
     }

@@ -133,8 +133,8 @@ struct CustomerUpdate: AsyncParsableCommand {
             fields["first-cooperation"] = firstCooperation
             fields["tags"] = tags
             fields["special-needs"] = specialNeeds
-            var customer = try await options.openStore().updateCustomer(id, fields: fields, actor: options.actor)
-            customer.phone = customer.phone.map(Masking.phone)
+            let customer = Disclosure.masked.customer(
+                try await options.openStore().updateCustomer(id, fields: fields, actor: options.actor))
             if options.json { try Output.json(customer) } else { print("Updated customer \(customer.id)") }
         }
     }

@@ -12,8 +12,10 @@ import Testing
         let ticket = try cli.ok(
             [
                 "ticket", "create", "--customer", "C0001", "--channel", "phone", "--type", "complaint/product",
-                "--urgency", "urgent", "--summary", "我的身份证号是11010519491231002X谢谢", "--details", "卡号 4111 1111 1111 1111", "--json",
-            ], site: "HQ"
+                "--urgency", "urgent", "--summary", "我的身份证号是11010519491231002X谢谢", "--details",
+                "卡号 4111 1111 1111 1111", "--json",
+            ],
+            site: "HQ"
         ).object
         try cli.ok(["user", "add", "root", "--role", "admin"], site: "HQ", user: "root")
         for (name, role) in [("ana", "analyst"), ("sue", "supervisor"), ("al", "agent")] {

@@ -29,7 +29,9 @@ struct PersonalText: CustomStringConvertible {
     }
 
     static let chinese = ["客户", "来电说", "我的身份证号是", "谢谢", "银行卡号", "订单号", "请回电", "快递单", "，", "。", "包裹延误"]
-    static let english = ["customer", "called about", "my ID is", "thanks", "card", "order", "please call", "tracking", ",", "."]
+    static let english = [
+        "customer", "called about", "my ID is", "thanks", "card", "order", "please call", "tracking", ",", ".",
+    ]
 
     /// One generated text from `seed`.
     static func make(seed: UInt64) -> PersonalText {
@@ -106,10 +108,15 @@ struct PersonalText: CustomStringConvertible {
             case let style:
                 let separator = style == 1 ? " " : "-"
                 let chars = Array(text)
-                return (stride(from: 0, to: chars.count, by: 4).map { String(chars[$0..<min($0 + 4, chars.count)]) }.joined(separator: separator), nil)
+                return (
+                    stride(from: 0, to: chars.count, by: 4).map { String(chars[$0..<min($0 + 4, chars.count)]) }.joined(
+                        separator: separator
+                    ), nil
+                )
             }
         case 3, 4:  // mobile, plain, 3-4-4, +86 or 0086
-            let number = "1" + String(Int.random(in: 3...9, using: &random)) + digits(9, &random).map(String.init).joined()
+            let number =
+                "1" + String(Int.random(in: 3...9, using: &random)) + digits(9, &random).map(String.init).joined()
             let chars = Array(number)
             let tail = String(chars[7...])
             let separator = Bool.random(using: &random) ? " " : "-"
@@ -122,10 +129,13 @@ struct PersonalText: CustomStringConvertible {
             }
         default:  // landline with area code apart
             if Bool.random(using: &random) {
-                let number = "010-" + String(Int.random(in: 2...8, using: &random)) + digits(7, &random).map(String.init).joined()
+                let number =
+                    "010-" + String(Int.random(in: 2...8, using: &random))
+                    + digits(7, &random).map(String.init).joined()
                 return (number, String(number.suffix(4)))
             }
-            let number = "0" + String(Int.random(in: 3...9, using: &random)) + digits(2, &random).map(String.init).joined() + "-"
+            let number =
+                "0" + String(Int.random(in: 3...9, using: &random)) + digits(2, &random).map(String.init).joined() + "-"
                 + String(Int.random(in: 2...8, using: &random)) + digits(6, &random).map(String.init).joined()
             return (number, String(number.suffix(4)))
         }

@@ -71,7 +71,9 @@ struct ReadRightsMatrixTests {
 
     /// How to exercise each operation: a new operation without an entry here fails the matrix.
     static let fixtures: [String: @Sendable (ReplicaStore) async throws -> Request] = [
-        "login": { _ in Request(path: "/api/login", body: ["user": "agent", "password": "password-agent"], success: 200) },
+        "login": { _ in
+            Request(path: "/api/login", body: ["user": "agent", "password": "password-agent"], success: 200)
+        },
         "logout": { _ in Request(path: "/api/logout", body: nil, success: 204) },
         "me": { _ in Request(path: "/api/me", success: 200) },
         "listTickets": { _ in Request(path: "/api/tickets", success: 200) },
@@ -82,24 +84,43 @@ struct ReadRightsMatrixTests {
                     "customerId": "C0001", "channel": "phone", "type": "complaint/service", "urgency": "normal",
                     "summary": summary, "details": details,
                 ],
-                success: 201)
+                success: 201
+            )
         },
         "showTicket": { store in Request(path: "/api/tickets/\(try await ticket(store))", success: 200) },
         "updateTicket": { store in
-            Request(path: "/api/tickets/\(try await ticket(store))", body: ["details": details + " again"], success: 200)
+            Request(
+                path: "/api/tickets/\(try await ticket(store))",
+                body: ["details": details + " again"],
+                success: 200
+            )
         },
         "assignTicket": { store in
             Request(path: "/api/tickets/\(try await ticket(store))/assign", body: ["to": "agent"], success: 200)
         },
         "escalateTicket": { store in
-            Request(path: "/api/tickets/\(try await ticket(store))/escalate", body: ["tier": 2, "reason": "电话\(mobile)"], success: 200)
+            Request(
+                path: "/api/tickets/\(try await ticket(store))/escalate",
+                body: ["tier": 2, "reason": "电话\(mobile)"],
+                success: 200
+            )
         },
         "resolveTicket": { store in
-            Request(path: "/api/tickets/\(try await ticket(store, .inProgress))/resolve", body: ["result": "done"], success: 200)
+            Request(
+                path: "/api/tickets/\(try await ticket(store, .inProgress))/resolve",
+                body: ["result": "done"],
+                success: 200
+            )
         },
-        "closeTicket": { store in Request(path: "/api/tickets/\(try await ticket(store, .resolved))/close", success: 200) },
+        "closeTicket": { store in
+            Request(path: "/api/tickets/\(try await ticket(store, .resolved))/close", success: 200)
+        },
         "reopenTicket": { store in
-            Request(path: "/api/tickets/\(try await ticket(store, .resolved))/reopen", body: ["reason": "again"], success: 200)
+            Request(
+                path: "/api/tickets/\(try await ticket(store, .resolved))/reopen",
+                body: ["reason": "again"],
+                success: 200
+            )
         },
         "setTicketState": { store in
             Request(path: "/api/tickets/\(try await ticket(store))/state", body: ["state": "in-progress"], success: 200)
@@ -108,14 +129,24 @@ struct ReadRightsMatrixTests {
             Request(path: "/api/tickets/\(try await ticket(store, .resolved))/rating", body: ["score": 4], success: 200)
         },
         "addNote": { store in
-            Request(path: "/api/tickets/\(try await ticket(store))/notes", body: ["body": "卡号\(bankCard)"], success: 201)
+            Request(
+                path: "/api/tickets/\(try await ticket(store))/notes",
+                body: ["body": "卡号\(bankCard)"],
+                success: 201
+            )
         },
         "addReply": { store in
-            Request(path: "/api/tickets/\(try await ticket(store))/replies", body: ["body": "回电 \(mobile)"], success: 201)
+            Request(
+                path: "/api/tickets/\(try await ticket(store))/replies",
+                body: ["body": "回电 \(mobile)"],
+                success: 201
+            )
         },
         "revealTicket": { store in Request(path: "/api/tickets/\(try await ticket(store))/reveal", success: 200) },
         "listCustomers": { _ in Request(path: "/api/customers", success: 200) },
-        "addCustomer": { _ in Request(path: "/api/customers", body: ["name": "新客户", "phone": "13712345678"], success: 201) },
+        "addCustomer": { _ in
+            Request(path: "/api/customers", body: ["name": "新客户", "phone": "13712345678"], success: 201)
+        },
         "showCustomer": { _ in Request(path: "/api/customers/C0001", success: 200) },
         "revealCustomer": { _ in Request(path: "/api/customers/C0001/reveal", success: 200) },
         "searchKnowledge": { _ in Request(path: "/api/kb?q=%E7%89%A9%E6%B5%81", success: 200) },
@@ -128,9 +159,15 @@ struct ReadRightsMatrixTests {
     static func ticket(_ store: ReplicaStore, _ state: TicketState = .new) async throws -> String {
         let ticket = try await store.createTicket(
             TicketDraft(
-                customerId: "C0001", channel: "phone", type: "complaint/service", urgency: "normal", summary: summary,
-                details: details),
-            actor: "admin")
+                customerId: "C0001",
+                channel: "phone",
+                type: "complaint/service",
+                urgency: "normal",
+                summary: summary,
+                details: details
+            ),
+            actor: "admin"
+        )
         _ = try await store.addEntry(ticket.id, kind: .note, body: "身份证 \(idCard)", actor: "admin")
         if state == .inProgress || state == .resolved {
             _ = try await store.transition(ticket.id, to: .inProgress, event: "work started", actor: "admin")
@@ -180,7 +217,8 @@ struct ReadRightsMatrixTests {
 
     /// The personal numbers of the fixture: only a permitted reveal may show them.
     static let personal = [
-        idCard, mobile, bankCard, bankCard.filter { $0 != " " }, customerPhone, "13512345678", "13612345678", "13312345678",
+        idCard, mobile, bankCard, bankCard.filter { $0 != " " }, customerPhone, "13512345678", "13612345678",
+        "13312345678",
         "13712345678",
     ]
 
@@ -189,7 +227,12 @@ struct ReadRightsMatrixTests {
         #expect(operations.count >= 25)
         let store = try await TestServer.makeStore()
         _ = try await Self.plantConflicts(store)
-        _ = try await store.addArticle(title: "物流查询", body: "如何查询快递物流状态, 热线 \(Self.mobile)", category: "logistics", actor: "admin")
+        _ = try await store.addArticle(
+            title: "物流查询",
+            body: "如何查询快递物流状态, 热线 \(Self.mobile)",
+            category: "logistics",
+            actor: "admin"
+        )
         #expect(try await store.unresolvedConflicts().count >= 3, "the fixture has conflicts to mask")
         let hashes = try await Self.hashes(store)
         try await TestServer.with(store) { server in
@@ -205,7 +248,9 @@ struct ReadRightsMatrixTests {
                     continue
                 }
                 guard let fixture = Self.fixtures[operation.id] else {
-                    Issue.record("\(operation) has no fixture in ReadRightsMatrixTests: add one with its expected success")
+                    Issue.record(
+                        "\(operation) has no fixture in ReadRightsMatrixTests: add one with its expected success"
+                    )
                     continue
                 }
                 for role in [Role?.none] + TestServer.roles.map(Optional.some) {
@@ -213,13 +258,19 @@ struct ReadRightsMatrixTests {
                     let template = operation.path.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
                     let concrete = request.path.split(separator: "?")[0].split(separator: "/")
                     #expect(
-                        template.count == concrete.count && zip(template, concrete).allSatisfy { $0 == nil || $0 == $1 },
-                        "\(operation): fixture path \(request.path)")
+                        template.count == concrete.count
+                            && zip(template, concrete).allSatisfy { $0 == nil || $0 == $1 },
+                        "\(operation): fixture path \(request.path)"
+                    )
                     var token: String?
                     if let role { token = try await server.login(role) }
                     let before = try await store.changeCount()
                     let reply = try await server.request(
-                        operation.method.uppercased(), request.path, token: token, json: request.body ?? [String: Any]())
+                        operation.method.uppercased(),
+                        request.path,
+                        token: token,
+                        json: request.body ?? [String: Any]()
+                    )
                     let label = "\(operation) as \(role?.rawValue ?? "no token")"
                     let expected: Int =
                         if operation.permission == "none" {
@@ -251,7 +302,10 @@ struct ReadRightsMatrixTests {
                     }
                 }
             }
-            #expect(Set(Self.fixtures.keys) == Set(operations.map(\.id)), "fixtures for operations the document no longer has")
+            #expect(
+                Set(Self.fixtures.keys) == Set(operations.map(\.id)),
+                "fixtures for operations the document no longer has"
+            )
         }
     }
 

@@ -42,17 +42,26 @@ struct RedactionEverywhereTests {
     @Test func everyOutputPathMasksGeneratedTexts() async throws {
         let store = try await TestServer.makeStore()
         let now = store.configuration.now()
-        let day = String(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000)).prefix(10))
+        let day = String(
+            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000)).prefix(10)
+        )
         let next = String(
-            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000 + 86_400)).prefix(10))
+            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now) / 1000 + 86_400)).prefix(10)
+        )
         var samples: [(PersonalText, String)] = []
         for seed in Self.seeds {
             let sample = PersonalText.make(seed: seed)
             let ticket = try await store.createTicket(
                 TicketDraft(
-                    customerId: "C0001", channel: "phone", type: "complaint/service", urgency: "urgent",
-                    summary: String(sample.text.prefix(2_000)), details: sample.text),
-                actor: "agent")
+                    customerId: "C0001",
+                    channel: "phone",
+                    type: "complaint/service",
+                    urgency: "urgent",
+                    summary: String(sample.text.prefix(2_000)),
+                    details: sample.text
+                ),
+                actor: "agent"
+            )
             _ = try await store.addEntry(ticket.id, kind: .reply, body: sample.text, actor: "agent")
             _ = try await store.resolve(ticket.id, result: sample.text, actor: "agent")
             _ = try await store.rate(ticket.id, score: 2, comment: sample.text, actor: "agent")
@@ -75,7 +84,12 @@ struct RedactionEverywhereTests {
             #expect(audit.writes.contains { $0.field == "details" })
             for write in audit.writes where write.isText {
                 // The ticket's details are the text whole; entries and events may quote part of it.
-                Self.expectMasked(write.value ?? "", sample, whole: write.field == "details", "audit \(write.field), \(label)")
+                Self.expectMasked(
+                    write.value ?? "",
+                    sample,
+                    whole: write.field == "details",
+                    "audit \(write.field), \(label)"
+                )
             }
             // The stored value is intact: a reveal shows it.
             let revealed = try await store.reveal(.ticket(id), actor: "admin")
@@ -83,7 +97,13 @@ struct RedactionEverywhereTests {
         }
         // Reports and CSV exports, as the analyst reads them.
         for kind in [ReportKind.weekly, .monthly] {
-            let period = try ReportPeriod.resolve(kind: kind, from: day, to: next, now: now, timeZone: TimeZone(identifier: "UTC")!)
+            let period = try ReportPeriod.resolve(
+                kind: kind,
+                from: day,
+                to: next,
+                now: now,
+                timeZone: TimeZone(identifier: "UTC")!
+            )
             let report = try await store.report(.init(kind: kind, period: period), actor: "analyst")
             for format in ReportRenderer.Format.allCases {
                 let text = ReportRenderer.render(report, as: format)
@@ -110,13 +130,21 @@ struct RedactionEverywhereTests {
                 let detail = try await server.request("GET", "/api/tickets/\(id)", token: token)
                 #expect(detail.status == 200)
                 let fields = try #require(detail.object["fields"] as? [String: Any])
-                Self.expectMasked(fields["details"] as? String ?? "", sample, whole: true, "API details, \(sample.text)")
+                Self.expectMasked(
+                    fields["details"] as? String ?? "",
+                    sample,
+                    whole: true,
+                    "API details, \(sample.text)"
+                )
                 Self.expectMasked(detail.text, sample, whole: false, "API detail")
                 let page = try await server.request("GET", "/tickets/\(id)", cookie: "tm_session=\(token)")
                 #expect(page.status == 200)
                 Self.expectMasked(page.text, sample, whole: false, "ticket page")
                 for lookalike in sample.lookalikes {
-                    #expect(page.text.contains(lookalike), "ticket page ate look-alike '\(lookalike)' of \(sample.text)")
+                    #expect(
+                        page.text.contains(lookalike),
+                        "ticket page ate look-alike '\(lookalike)' of \(sample.text)"
+                    )
                 }
             }
         }

@@ -9,7 +9,11 @@ import TicketMeshStore
 @Suite struct ReadRightsTests {
     func staffedSite() async throws -> ReplicaStore {
         let store = try WorkflowFixture.site("SH", clock: WorkflowFixture.Clock(WorkflowFixture.start))
-        _ = try await store.addCustomer(Customer(id: "C0001", name: "Acme", phone: "13800138000"), generateID: false, actor: nil)
+        _ = try await store.addCustomer(
+            Customer(id: "C0001", name: "Acme", phone: "13800138000"),
+            generateID: false,
+            actor: nil
+        )
         _ = try await store.saveUser(User(name: "root", role: .admin), actor: nil)
         for role in Role.allCases where role != .admin {
             _ = try await store.saveUser(User(name: role.rawValue, role: role), actor: "root")
@@ -33,7 +37,9 @@ import TicketMeshStore
             if roles.contains(role) {
                 #expect(try await store.disclosure(for: permission, actor: actor) == .masked, "\(role) \(permission)")
             } else {
-                let refused = await #expect(throws: DomainError.self) { try await store.disclosure(for: permission, actor: actor) }
+                let refused = await #expect(throws: DomainError.self) {
+                    try await store.disclosure(for: permission, actor: actor)
+                }
                 #expect(refused?.code == .forbidden && refused?.message.contains("role \(role.rawValue)") == true)
             }
         }
@@ -53,7 +59,10 @@ import TicketMeshStore
         #expect(try await store.reveal(.customer("C0001"), actor: "supervisor") == .revealed)
         let reveals = try await store.reveals(of: "C0001")
         #expect(reveals.count == 1)
-        #expect(reveals.first?.by == "supervisor" && reveals.first?.site == "SH" && reveals.first?.at == WorkflowFixture.start)
+        #expect(
+            reveals.first?.by == "supervisor" && reveals.first?.site == "SH"
+                && reveals.first?.at == WorkflowFixture.start
+        )
         let audit = try await store.audit("C0001", actor: "manager")
         #expect(audit.writes.contains { $0.entity == "reveal" && $0.actor == "supervisor" })
         #expect(audit.writes.contains { $0.field == "phone" && $0.value == "*******8000" })
@@ -62,7 +71,11 @@ import TicketMeshStore
 
     @Test func openModeReadsAndRevealsAsToday() async throws {
         let store = try WorkflowFixture.site("SH", clock: WorkflowFixture.Clock(WorkflowFixture.start))
-        _ = try await store.addCustomer(Customer(id: "C0001", name: "Acme", phone: "13800138000"), generateID: false, actor: nil)
+        _ = try await store.addCustomer(
+            Customer(id: "C0001", name: "Acme", phone: "13800138000"),
+            generateID: false,
+            actor: nil
+        )
         #expect(try await store.disclosure(for: .readAudit, actor: nil) == .masked)
         #expect(try await store.reveal(.customer("C0001"), actor: nil) == .revealed)
         #expect(try await store.reveals(of: "C0001").count == 1)
