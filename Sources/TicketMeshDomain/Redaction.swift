@@ -132,16 +132,22 @@ package enum Redaction {
             index = last
             while first < groups.count {
                 var matched: (end: Int, kind: Kind, x: Bool)? = nil
-                var span = groups.count
+                // Candidate spans hold at most 19 digits (the longest card), so a long run costs
+                // linear time, not quadratic.
+                var limit = first
+                var total = 0
+                while limit < groups.count, total + groups[limit].end - groups[limit].start <= 19 {
+                    total += groups[limit].end - groups[limit].start
+                    limit += 1
+                }
+                var span = limit
                 while span > first, matched == nil {
                     let digits = String(groups[first..<span].flatMap { chars[$0.start..<$0.end] })
-                    if digits.count <= 19 {
-                        let lengths = groups[first..<span].map { $0.end - $0.start }
-                        if span == groups.count, trailingX, let kind = classify(digits, groups: lengths, checkX: true) {
-                            matched = (span, kind, true)
-                        } else if let kind = classify(digits, groups: lengths, checkX: false) {
-                            matched = (span, kind, false)
-                        }
+                    let lengths = groups[first..<span].map { $0.end - $0.start }
+                    if span == groups.count, trailingX, let kind = classify(digits, groups: lengths, checkX: true) {
+                        matched = (span, kind, true)
+                    } else if let kind = classify(digits, groups: lengths, checkX: false) {
+                        matched = (span, kind, false)
                     }
                     span -= 1
                 }

@@ -93,6 +93,14 @@ import Testing
         #expect(Redaction.redact(input) == expected)
     }
 
+    /// A long run of separated digits (a pasted table, a hostile body) costs linear time.
+    @Test(.timeLimit(.minutes(1))) func longRunsOfGroupsStayCheap() {
+        let run = Array(repeating: "12", count: 20_000).joined(separator: " ")
+        #expect(Redaction.redact("表 " + run + " 完") == "表 " + run + " 完")
+        let cards = Array(repeating: "4111 1111 1111 1111", count: 2_000).joined(separator: " ")
+        #expect(Redaction.redact(cards).components(separatedBy: Redaction.bankCardMark).count - 1 == 2_000)
+    }
+
     @Test func oldIDCardsNeedARealDate() {
         #expect(Redaction.isOldIDCard("110105491231002"))
         #expect(Redaction.isOldIDCard("110105040229002"))  // 29 February 1904
