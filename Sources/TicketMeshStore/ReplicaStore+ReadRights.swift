@@ -150,6 +150,14 @@ extension Disclosure {
         return copy
     }
 
+    /// A care task with its reason and note disclosed.
+    package func careTask(_ record: CareTaskRecord) -> CareTaskRecord {
+        var copy = record
+        copy.task.reason = text(record.task.reason)
+        copy.note = text(record.note)
+        return copy
+    }
+
     /// A queue item with its ticket disclosed.
     package func item(_ item: QueueItem) -> QueueItem {
         var copy = item

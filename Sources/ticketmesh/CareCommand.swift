@@ -31,7 +31,9 @@ struct CareList: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let tasks = try await options.openStore().careTasks(includeDone: all, customer: customer)
+            let store = try options.openStore()
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
+            let tasks = try await store.careTasks(includeDone: all, customer: customer).map(disclosure.careTask)
             if options.json { return try Output.json(tasks) }
             for record in tasks {
                 let done = record.doneAt.map { "  done \(Timestamps.iso($0)) by \(record.doneBy ?? "-")" } ?? ""
