@@ -336,13 +336,57 @@ package struct P256BlockSigner: BlockSigner {
     }
 }
 
-/// Decides whether a certificate attached to a block may sign for its origin.
+/// A signing key the organisation certified for a site, with what the certificate grants.
+package struct CertifiedKey: Sendable {
+    /// The certified public key, X9.63 (swift-crypto's key types are not `Sendable`).
+    package let keyBytes: [UInt8]
+    /// The certificate's serial number, lowercase hex (as revocation records name it).
+    package var serial: String
+    /// Whether the certificate makes its site an admin site: one whose blocks may write the
+    /// organisation's configuration (users, SLA policies, settings, purges; `SiteRights`).
+    package var admin: Bool
+
+    package init(key: P256.Signing.PublicKey, serial: String, admin: Bool) {
+        self.keyBytes = Array(key.x963Representation)
+        self.serial = serial
+        self.admin = admin
+    }
+
+    /// The certified public key.
+    package var key: P256.Signing.PublicKey {
+        // Made from a key's own bytes, so it always parses.
+        try! P256.Signing.PublicKey(x963Representation: keyBytes)
+    }
+}
+
+/// A revocation record verified as the organisation CA's: from `time` on, blocks signed with
+/// the certificate `serial` of `site` are refused, and so are its connections.
+package struct Revocation: Hashable, Sendable {
+    package var site: SiteCode
+    package var serial: String
+    /// Milliseconds since 1970, comparable with a block's HLC.
+    package var time: Int64
+
+    package init(site: SiteCode, serial: String, time: Int64) {
+        self.site = site
+        self.serial = serial
+        self.time = time
+    }
+}
+
+/// Decides whether a certificate attached to a block may sign for its origin, and whether a
+/// revocation record is the organisation CA's.
 package protocol CertificateTrust: Sendable {
-    /// The certificate's public key, if it was issued by the organisation CA to `origin` and was
-    /// valid at `time` (the block's HLC).
+    /// The certificate's key, serial and role, if it was issued by the organisation CA to
+    /// `origin` and was valid at `time` (the block's HLC).
     ///
-    /// - Throws: `ReplicationError.untrusted` naming what failed.
-    func signingKey(certificate: [UInt8], origin: SiteCode, at time: Date) throws -> P256.Signing.PublicKey
+    /// - Throws: naming what failed.
+    func signingKey(certificate: [UInt8], origin: SiteCode, at time: Date) throws -> CertifiedKey
+
+    /// The revocation a record states, if the organisation CA signed it.
+    ///
+    /// - Throws: naming what failed (not a record, not signed by the CA).
+    func revocation(record: String) throws -> Revocation
 }
 
 /// What a replica that belongs to an organisation needs: its own signer and the CA's rule.

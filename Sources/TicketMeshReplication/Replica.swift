@@ -24,6 +24,9 @@ package protocol Replica: Sendable {
     /// Blocks of `origin` this replica keeps as the losing side of a fork: sent to that origin, which
     /// re-issues its own work from them (it may have lost them, restored from a backup).
     func proofs(of origin: SiteCode) async throws -> [Block]
+    /// The CA's revocation records this replica holds (carried like any change): their
+    /// certificates' connections are refused, and their blocks after the revocation time.
+    func revocations() async throws -> [Revocation]
 }
 
 /// One origin's last block as a replica holds it.
@@ -73,10 +76,17 @@ package struct ApplyReport: Hashable, Sendable {
     /// Changes of blocks refused without failing the batch: the losing side of a fork (kept as
     /// proof), or blocks that do not link to the history held here.
     package var refused: Int
+    /// Of the applied changes, those logged but never merged: organisation records from a block
+    /// no admin site signed, revocation records the CA did not sign (Docs/workflow.md, "Site roles").
+    package var denied: Int
+    /// One line per refusal an operator should see (revoked signers, denied changes), for the log.
+    package var notices: [String]
 
-    package init(applied: Int = 0, duplicates: Int = 0, refused: Int = 0) {
+    package init(applied: Int = 0, duplicates: Int = 0, refused: Int = 0, denied: Int = 0, notices: [String] = []) {
         self.applied = applied
         self.duplicates = duplicates
         self.refused = refused
+        self.denied = denied
+        self.notices = notices
     }
 }

@@ -49,7 +49,7 @@ struct API: Sendable {
         try fields.allowOnly(["user", "password"])
         let name = try fields.text("user", required: true)!
         let password = try fields.text("password", required: true)!
-        let session = try await backend.login(user: name, password: password)
+        let session = try await backend.login(user: name, password: password, address: ClientAddress.current)
         struct Body: Encodable {
             let token: String
             let user: User

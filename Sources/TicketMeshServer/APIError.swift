@@ -10,12 +10,25 @@ struct APIError: HTTPResponseError {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// Seconds for `Retry-After` (429).
+    var retryAfter: Int? = nil
 
     static func unauthorized(_ message: String) -> APIError {
         APIError(status: .unauthorized, code: "unauthorized", message: message)
     }
     static func badRequest(_ message: String) -> APIError {
         APIError(status: .badRequest, code: "invalid-value", message: message)
+    }
+    /// 429 `too-many-attempts`: names what is throttled, the rule, and when to try again.
+    static func tooManyAttempts(_ refusal: LoginThrottle.Refusal, limits: LoginThrottle.Limits) -> APIError {
+        let minutes = Int(limits.window / 60)
+        return APIError(
+            status: .tooManyRequests,
+            code: "too-many-attempts",
+            message:
+                "too many failed logins for \(refusal.subject): \(refusal.failures) within \(minutes) minutes; try again in \(refusal.retryAfter) seconds",
+            retryAfter: refusal.retryAfter
+        )
     }
     static func notFound(_ message: String) -> APIError {
         APIError(status: .notFound, code: "not-found", message: message)
@@ -57,6 +70,7 @@ struct APIError: HTTPResponseError {
         let data = try JSONEncoder().encode(Envelope(error: .init(status: status.code, code: code, message: message)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"ticketmesh\"" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

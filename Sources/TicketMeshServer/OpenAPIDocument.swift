@@ -11,7 +11,10 @@ info:
     `{"error": {"status", "code", "message"}}`: 400 bad input (the message names the field and
     the rule), 401 no or bad token, 403 the role may not, 404 unknown record (a customer, a
     ticket, a request type), 405 a method the path does not declare (with `Allow`), 409 illegal
-    transition or conflict with the record's data. Nothing is written on any error.
+    transition or conflict with the record's data, 429 too many failed logins (with
+    `Retry-After`). Nothing is written on any error. The web UI's session cookie also
+    authenticates these routes; a write authenticated by it must carry the session's CSRF
+    token in `X-CSRF-Token` (403 `csrf-token` otherwise); bearer-token clients need none.
 
     Read rights (Docs/workflow.md, "Read rights"): each operation's `x-permission` names the
     permission its role must hold (`none`: no token; `any user`: any logged-in user). Every
@@ -89,6 +92,7 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "413": {$ref: "#/components/responses/TooLarge"}
+        "429": {$ref: "#/components/responses/TooManyAttempts"}
   /api/logout:
     post:
       operationId: logout
@@ -612,12 +616,23 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
     Forbidden:
-      description: The user's role may not do this.
+      description: The user's role may not do this (or a write by session cookie lacks its CSRF token).
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
     NotFound:
       description: No such record on this site.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    TooManyAttempts:
+      description: >-
+        Too many failed logins for this user name (5 in 15 minutes) or from this client address
+        (50 in 15 minutes); the message names which, `Retry-After` says when to try again.
+      headers:
+        Retry-After:
+          description: Seconds until the next attempt is taken.
+          schema: {type: integer, minimum: 1}
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}

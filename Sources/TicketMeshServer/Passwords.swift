@@ -22,6 +22,15 @@ package enum Passwords {
         Bcrypt.hash(password, cost: rounds)
     }
 
+    /// The password of `dummyHash`. Knowing it opens nothing: a login succeeds only against a user's own hash.
+    package static let dummyPassword = "ticketmesh-no-such-user"
+
+    /// A well-formed hash at `cost`, made once per process (`WebServer.run` makes it before it
+    /// listens): a login for an unknown user, an inactive one or one without a password is checked
+    /// against it, so it costs the same bcrypt work as a real one and its time does not tell which
+    /// names exist (Docs/web.md, "Logins").
+    package static let dummyHash = hash(dummyPassword)
+
     /// Whether `password` matches `hash`; false for a malformed hash.
     package static func verify(_ password: String, hash: String) -> Bool {
         Bcrypt.verify(password, hash: hash)

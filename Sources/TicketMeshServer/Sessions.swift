@@ -10,6 +10,11 @@ final class Sessions: Sendable {
     struct Session: Sendable {
         let user: String
         let expiresAt: Date
+        /// The password hash the login was checked against: a request whose user's current hash
+        /// differs (changed here, by a CLI command or by sync) ends the session (Docs/web.md).
+        let passwordHash: String
+        /// The session's CSRF token: cookie-authenticated writes must carry it (`CSRF`).
+        let csrf: String
     }
 
     private let sessions = Mutex<[String: Session]>([:])
@@ -21,12 +26,22 @@ final class Sessions: Sendable {
         self.now = now
     }
 
-    /// Issues a new token for `user`: 32 random bytes, hex.
-    func issue(for user: String) -> (token: String, session: Session) {
+    /// 32 random bytes as hex: tokens, CSRF tokens.
+    static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// Issues a new token for `user`, whose password was checked against `passwordHash`.
+    func issue(for user: String, passwordHash: String) -> (token: String, session: Session) {
+        let token = Self.randomToken()
         let current = now()
-        let session = Session(user: user, expiresAt: current.addingTimeInterval(lifetime))
+        let session = Session(
+            user: user,
+            expiresAt: current.addingTimeInterval(lifetime),
+            passwordHash: passwordHash,
+            csrf: Self.randomToken()
+        )
         sessions.withLock { sessions in
             sessions = sessions.filter { $0.value.expiresAt > current }
             sessions[token] = session

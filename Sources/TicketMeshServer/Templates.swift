@@ -1,5 +1,6 @@
 /// The UI's mustache templates, each a page's content; `WebUI.page` wraps it in the layout.
 /// The queue page is written in Swift (`WebUI.queueTable`): it is the page agents reload all day.
+/// Every `method="post"` form carries the hidden `csrf` field (`CSRF`); a test checks that none lacks it.
 enum Templates {
     static let all: [String: String] = [
         "login": login, "ticket": ticket, "newTicket": newTicket,
@@ -9,7 +10,7 @@ enum Templates {
 
     static let login = """
         <h1>{{t.login}}</h1>
-        <form method="post" action="/login" id="login-form" class="card">
+        <form method="post" action="/login" id="login-form" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
         <label>{{t.user}} <input name="user" id="login-user" autocomplete="username" required></label>
         <label>{{t.password}} <input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
         <button type="submit" id="login-submit">{{t.login}}</button></form>
@@ -17,7 +18,7 @@ enum Templates {
 
     static let newTicket = """
         <h1>{{t.newTicket}}</h1>
-        <form method="post" action="/tickets" id="new-ticket" class="card">
+        <form method="post" action="/tickets" id="new-ticket" class="card"><input type="hidden" name="csrf" value="{{csrf}}">
         <label>{{t.customer}} <select name="customerId" id="new-customer">{{#customers}}<option value="{{id}}">{{id}} {{name}}</option>{{/customers}}</select></label>
         <label>{{t.channel}} <select name="channel" id="new-channel">{{#channels}}<option>{{.}}</option>{{/channels}}</select></label>
         <label>{{t.type}} <select name="type" id="new-type">{{#types}}<option>{{.}}</option>{{/types}}</select></label>
@@ -42,14 +43,14 @@ enum Templates {
         <section><h2>{{t.progress}}</h2><ol id="progress">{{#entries}}<li class="entry {{kind}}"><time>{{at}}</time> <b>{{author}}</b> <span class="kind">{{kind}}</span>{{#hasScore}} <span class="score">{{score}}/5</span>{{/hasScore}} <span class="body">{{body}}</span></li>{{/entries}}</ol></section>
         <section><h2>{{t.conflicts}}</h2>{{#conflicts}}<div class="conflict"><b>{{field}}</b>: {{t.winner}} “{{winner}}” ({{winnerSite}}) · {{t.loser}} “{{loser}}” ({{loserSite}})</div>{{/conflicts}}{{^conflicts}}<p>{{t.noConflicts}}</p>{{/conflicts}}</section>
         <section class="actions"><h2>{{t.actions}}</h2>
-        <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>
-        <form method="post" action="/tickets/{{id}}/note" id="note-form"><label>{{t.note}} <textarea name="body" id="note-body" required></textarea></label><button id="note-submit">{{t.add}}</button></form>
-        <form method="post" action="/tickets/{{id}}/escalate" id="escalate-form"><label>{{t.tier}} <select name="tier" id="escalate-tier"><option>2</option><option>3</option></select></label>
+        <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>
+        <form method="post" action="/tickets/{{id}}/note" id="note-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.note}} <textarea name="body" id="note-body" required></textarea></label><button id="note-submit">{{t.add}}</button></form>
+        <form method="post" action="/tickets/{{id}}/escalate" id="escalate-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.tier}} <select name="tier" id="escalate-tier"><option>2</option><option>3</option></select></label>
         <label>{{t.reason}} <input name="reason" id="escalate-reason" required></label><button id="escalate-submit">{{t.escalate}}</button></form>
-        <form method="post" action="/tickets/{{id}}/resolve" id="resolve-form"><label>{{t.result}} <input name="result" id="resolve-result" required></label><button id="resolve-submit">{{t.resolve}}</button></form>
-        <form method="post" action="/tickets/{{id}}/rate" id="rate-form"><label>{{t.score}} <input name="score" id="rate-score" type="number" min="1" max="5" required></label>
+        <form method="post" action="/tickets/{{id}}/resolve" id="resolve-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.result}} <input name="result" id="resolve-result" required></label><button id="resolve-submit">{{t.resolve}}</button></form>
+        <form method="post" action="/tickets/{{id}}/rate" id="rate-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.score}} <input name="score" id="rate-score" type="number" min="1" max="5" required></label>
         <label>{{t.comment}} <input name="comment" id="rate-comment"></label><button id="rate-submit">{{t.rate}}</button></form>
-        <form method="post" action="/tickets/{{id}}/close" id="close-form"><button id="close-submit">{{t.close}}</button></form>
+        <form method="post" action="/tickets/{{id}}/close" id="close-form"><input type="hidden" name="csrf" value="{{csrf}}"><button id="close-submit">{{t.close}}</button></form>
         </section>
         """
 

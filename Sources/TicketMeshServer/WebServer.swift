@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -21,19 +22,31 @@ package struct WebServer: Service {
         /// This site's sync peers for the site page; `serve` passes its peer book (the server
         /// does not import the sync module, DESIGN's module table).
         package var peers: @Sendable () async -> [PeerView]
+        /// HTTPS with this site identity (`WebServer.TLS.load(directory:)`); nil serves plain HTTP.
+        package var tls: TLS?
+        /// Failed logins allowed per user name and per client address (Docs/web.md, "Logins").
+        package var loginLimits: LoginThrottle.Limits
+        /// Checks a password against a bcrypt hash; tests pass one that counts.
+        package var verifyPassword: @Sendable (_ password: String, _ hash: String) -> Bool
 
         package init(
             host: String = "127.0.0.1",
             port: Int = 8080,
             sessionLifetime: TimeInterval = 12 * 3600,
             onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in },
-            peers: @escaping @Sendable () async -> [PeerView] = { [] }
+            peers: @escaping @Sendable () async -> [PeerView] = { [] },
+            tls: TLS? = nil,
+            loginLimits: LoginThrottle.Limits = .init(),
+            verifyPassword: @escaping @Sendable (String, String) -> Bool = Passwords.verify
         ) {
             self.host = host
             self.port = port
             self.sessionLifetime = sessionLifetime
             self.onListening = onListening
             self.peers = peers
+            self.tls = tls
+            self.loginLimits = loginLimits
+            self.verifyPassword = verifyPassword
         }
     }
 
@@ -55,10 +68,20 @@ package struct WebServer: Service {
 
     /// Serves until graceful shutdown.
     package func run() async throws {
+        // Made before the first login, so no login pays for it (`Passwords.dummyHash`).
+        _ = Passwords.dummyHash
+        let https = configuration.tls != nil
         let backend = Backend(
-            store: store, sessions: Sessions(lifetime: configuration.sessionLifetime), logger: logger,
-            peers: configuration.peers)
+            store: store,
+            sessions: Sessions(lifetime: configuration.sessionLifetime),
+            logger: logger,
+            peers: configuration.peers,
+            throttle: LoginThrottle(limits: configuration.loginLimits),
+            verifyPassword: configuration.verifyPassword,
+            https: https
+        )
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware(https: https))
         router.add(middleware: MethodNotAllowedMiddleware())
         API(backend: backend).register(on: router)
         WebUI(backend: backend).register(on: router)
@@ -73,7 +96,8 @@ package struct WebServer: Service {
         let onListening = configuration.onListening
         let host = configuration.host
         let app = Application(
-            router: router,
+            responder: ClientAddress.Responder(inner: router.buildResponder()),
+            server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "ticketmesh"
@@ -84,6 +108,56 @@ package struct WebServer: Service {
             logger: logger
         )
         try await app.run()
+    }
+}
+
+extension WebServer {
+    /// The server's TLS certificate, key and chain.
+    package struct TLS: Sendable {
+        let configuration: TLSConfiguration
+
+        /// Loads a site identity directory; see `WebServer.tlsConfiguration(directory:)`.
+        package static func load(directory: URL) throws(ConfigurationError) -> TLS {
+            TLS(configuration: try tlsConfiguration(directory: directory))
+        }
+    }
+
+    /// The server's TLS configuration from a site identity directory (`identity/` in the data
+    /// directory, or a `--tls` directory): `site.pem` (the site's certificate), `site.key` (its key)
+    /// and `ca.pem` (the organisation CA, sent after the site certificate so a client that trusts
+    /// the CA can build the chain).
+    ///
+    /// - Throws: `WebServer.ConfigurationError` naming the directory, the missing or unusable file and what to do.
+    static func tlsConfiguration(directory: URL) throws(ConfigurationError) -> TLSConfiguration {
+        func path(_ name: String) throws(ConfigurationError) -> String {
+            let path = directory.appendingPathComponent(name).path
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ConfigurationError(
+                    message:
+                        "invalid --https: no site identity in \(directory.path) (\(name) is missing or unreadable): run 'ticketmesh init --tls DIR' or 'ticketmesh site enroll --tls DIR' first, or give --tls DIR"
+                )
+            }
+            return path
+        }
+        let certificate = try path("site.pem"), key = try path("site.key"), ca = try path("ca.pem")
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate) + NIOSSLCertificate.fromPEMFile(ca)
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            )
+        } catch {
+            throw ConfigurationError(
+                message:
+                    "invalid --https: the site identity in \(directory.path) is unusable (site.pem, site.key and ca.pem must be PEM certificates and key): \(error)"
+            )
+        }
+    }
+
+    /// A server configuration that cannot be used; the message names the flag, the file and the rule.
+    package struct ConfigurationError: Error, CustomStringConvertible {
+        package let message: String
+        package var description: String { message }
     }
 }
 

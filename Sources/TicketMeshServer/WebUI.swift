@@ -1,13 +1,15 @@
 import Foundation
 import Hummingbird
+import Logging
 import Mustache
 import TicketMeshDomain
 import TicketMeshStore
 
 /// The agents' web UI: server-rendered mustache pages with plain forms, zh-CN by default.
 ///
-/// Pages share the API's login (the token travels in an HttpOnly, SameSite=Strict cookie, so a
-/// cross-site form cannot post with it). Form errors come back as the page with a message.
+/// Pages share the API's login (the token travels in an HttpOnly, SameSite=Strict cookie); every
+/// post form carries the session's CSRF token (`CSRF`), checked by `route` before the handler
+/// runs. Form errors come back as the page with a message.
 struct WebUI: Sendable {
     let backend: Backend
     let library: MustacheLibrary
@@ -48,8 +50,11 @@ struct WebUI: Sendable {
         var context = values
         context["t"] = Strings.table(lang)
         context["lang"] = lang
+        if context["csrf"] == nil { context["csrf"] = CSRF.current ?? "" }
         let content = library.render(context, withTemplate: template) ?? ""
-        return Self.page(title: title, request: request, user: user, status: status, flash: flash) { html, _ in html.raw(content) }
+        return Self.page(title: title, request: request, user: user, status: status, flash: flash) { html, _ in
+            html.raw(content)
+        }
     }
 
     /// An HTML response: the layout (header, navigation, language switch, flash message) around
@@ -67,11 +72,19 @@ struct WebUI: Sendable {
         var html = HTML(capacity: 32 * 1024)
         html.raw("<!doctype html>\n<html lang=\"")
         html.text(lang)
-        html.raw("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+        html.raw(
+            "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
+        )
         html.text(t[title] ?? title)
         html.raw(" · ")
         html.text(t["app"] ?? "")
-        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\n<body><header><a class=\"brand\" href=\"/queue\">")
+        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\">")
+        if let csrf = CSRF.current {
+            html.raw("<meta name=\"csrf-token\" content=\"")
+            html.text(csrf)
+            html.raw("\">")
+        }
+        html.raw("</head>\n<body><header><a class=\"brand\" href=\"/queue\">")
         html.text(t["app"] ?? "")
         html.raw("</a>\n")
         if let user {
@@ -85,7 +98,9 @@ struct WebUI: Sendable {
             html.text(user.name)
             html.raw(" (")
             html.text(user.role.rawValue)
-            html.raw(")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\"><button id=\"logout\">")
+            html.raw(")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">")
+            csrfField(&html)
+            html.raw("<button id=\"logout\">")
             html.text(t["logout"] ?? "")
             html.raw("</button></form>")
         }
@@ -108,9 +123,17 @@ struct WebUI: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: html.bytes)))
     }
 
+    /// The hidden CSRF field of a form, with the current session's token (`CSRF`).
+    static func csrfField(_ html: inout HTML) {
+        html.raw("<input type=\"hidden\" name=\"\(CSRF.field)\" value=\"")
+        html.text(CSRF.current ?? "")
+        html.raw("\">")
+    }
+
     /// The header's links for a logged-in user: element id, target, string key.
     static let navigation = [
-        ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"), ("nav-customers", "/customers", "customers"),
+        ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"),
+        ("nav-customers", "/customers", "customers"),
         ("nav-kb", "/kb", "kb"), ("nav-reports", "/reports", "reports"), ("nav-site", "/site", "site"),
     ]
 
@@ -126,26 +149,101 @@ struct WebUI: Sendable {
         _ handler: @escaping @Sendable (Request, BasicRequestContext, User) async throws -> Response
     ) {
         router.on(path, method: method) { request, context in
-            let user: User
+            let login: Backend.Login
             do {
-                user = try await backend.authenticate(request)
+                login = try await backend.login(of: request)
             } catch {
                 return Self.redirect("/login")
             }
-            do {
-                return try await handler(request, context, user)
-            } catch {
-                let failure = APIError.from(error)
-                return page(
-                    "error",
-                    title: "\(failure.status.code)",
-                    ["status": "\(failure.status.code) \(failure.status.reasonPhrase)", "message": failure.message],
-                    request: request,
-                    user: user,
-                    status: failure.status
-                )
+            let user = login.user
+            var request = request
+            if login.byCookie, !CSRF.isSafe(request.method) {
+                // The body is read here once and kept, so the handler reads it again.
+                _ = try? await request.collectBody(upTo: 4 << 20)
+                guard CSRF.matches(await Self.csrfToken(of: request), login.session.csrf) else {
+                    backend.logger.notice(
+                        "Form refused without CSRF token",
+                        metadata: ["user": "\(user.name)", "path": "\(request.uri.path)"]
+                    )
+                    return CSRF.$current.withValue(login.session.csrf) {
+                        failurePage(CSRF.refusal(), request: request, user: user)
+                    }
+                }
+            }
+            return await CSRF.$current.withValue(login.session.csrf) { [request] in
+                do {
+                    return try await handler(request, context, user)
+                } catch {
+                    return failurePage(APIError.from(error), request: request, user: user)
+                }
             }
         }
+    }
+
+    /// The CSRF token a write carries: the `X-CSRF-Token` header, else the form field `csrf` (the
+    /// body must have been collected, so the handler can read it again).
+    static func csrfToken(of request: Request) async -> String? {
+        if let header = request.headers[CSRF.header] { return header }
+        return try? await Fields.read(request).text(CSRF.field)
+    }
+
+    /// The error page for `failure`.
+    func failurePage(_ failure: APIError, request: Request, user: User?) -> Response {
+        page(
+            "error",
+            title: "\(failure.status.code)",
+            ["status": "\(failure.status.code) \(failure.status.reasonPhrase)", "message": failure.message],
+            request: request,
+            user: user,
+            status: failure.status
+        )
+    }
+
+    /// The session cookie: HttpOnly, SameSite=Strict, and Secure over HTTPS.
+    func sessionCookie(_ value: String, maxAge: Int? = nil) -> String {
+        Cookie(
+            name: Backend.sessionCookie,
+            value: value,
+            maxAge: maxAge,
+            path: "/",
+            secure: backend.https,
+            httpOnly: true,
+            sameSite: .strict
+        ).description
+    }
+
+    /// The login page with its double-submit token (`CSRF.loginToken`) in the form and the `tm_login` cookie.
+    func loginPage(
+        _ request: Request,
+        status: HTTPResponse.Status = .ok,
+        flash: String? = nil,
+        retryAfter: Int? = nil
+    ) -> Response {
+        let token = CSRF.loginToken(request)
+        var response = page(
+            "login",
+            title: "login",
+            ["csrf": token],
+            request: request,
+            user: nil,
+            status: status,
+            flash: flash
+        )
+        response.headers.append(
+            HTTPFields.Element(
+                name: .setCookie,
+                value: Cookie(
+                    name: CSRF.loginCookie,
+                    value: token,
+                    path: "/",
+                    secure: backend.https,
+                    httpOnly: true,
+                    sameSite: .strict
+                ).description
+            )
+        )
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -166,43 +264,47 @@ struct WebUI: Sendable {
         router.get("/") { request, _ in
             (try? await backend.authenticate(request)) == nil ? Self.redirect("/login") : Self.redirect("/queue")
         }
-        router.get("login") { request, _ in page("login", title: "login", [:], request: request, user: nil) }
+        router.get("login") { request, _ in loginPage(request) }
         router.post("login") { request, _ in
             do {
                 let fields = try await Fields.read(request)
+                guard let cookie = request.cookies[CSRF.loginCookie]?.value,
+                    CSRF.matches(try fields.text(CSRF.field), cookie)
+                else {
+                    backend.logger.notice("Login form refused without CSRF token")
+                    throw CSRF.loginRefusal()
+                }
                 let session = try await backend.login(
                     user: try fields.text("user", required: true)!,
-                    password: try fields.text("password", required: true)!
+                    password: try fields.text("password", required: true)!,
+                    address: ClientAddress.current
                 )
                 var response = Self.redirect("/queue")
-                response.headers[.setCookie] =
-                    Cookie(
-                        name: Backend.sessionCookie,
-                        value: session.token,
-                        path: "/",
-                        httpOnly: true,
-                        sameSite: .strict
-                    ).description
+                response.headers[.setCookie] = sessionCookie(session.token)
                 return response
             } catch {
                 let failure = APIError.from(error)
-                return page(
-                    "login",
-                    title: "login",
-                    [:],
-                    request: request,
-                    user: nil,
+                return loginPage(
+                    request,
                     status: failure.status,
-                    flash: failure.message
+                    flash: failure.message,
+                    retryAfter: failure.retryAfter
                 )
             }
         }
         router.post("logout") { request, _ in
-            if let token = request.cookies[Backend.sessionCookie]?.value { backend.sessions.revoke(token) }
+            var request = request
+            if let token = request.cookies[Backend.sessionCookie]?.value,
+                let session = backend.sessions.session(for: token)
+            {
+                _ = try? await request.collectBody(upTo: 1 << 16)
+                guard CSRF.matches(await Self.csrfToken(of: request), session.csrf) else {
+                    return failurePage(CSRF.refusal(), request: request, user: nil)
+                }
+                backend.sessions.revoke(token)
+            }
             var response = Self.redirect("/login")
-            response.headers[.setCookie] =
-                Cookie(name: Backend.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
-                .description
+            response.headers[.setCookie] = sessionCookie("", maxAge: 0)
             return response
         }
         registerTicketPages(on: router)

@@ -108,10 +108,10 @@ enum BlockGate {
         ).compactMap { try? P256.Signing.PublicKey(x963Representation: $0) }
     }
 
-    static func addSigner(origin: SiteCode, key: P256.Signing.PublicKey, certificate: [UInt8], at time: Int64, in db: Database) throws {
+    static func addSigner(origin: SiteCode, key: CertifiedKey, certificate: [UInt8], at time: Int64, in db: Database) throws {
         try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO signer (origin, publicKey, certificate, addedAt) VALUES (?,?,?,?)"
-        ).execute(arguments: [origin.rawValue, Data(key.x963Representation), Data(certificate), time])
+            sql: "INSERT OR IGNORE INTO signer (origin, publicKey, certificate, addedAt, serial, admin) VALUES (?,?,?,?,?,?)"
+        ).execute(arguments: [origin.rawValue, Data(key.key.x963Representation), Data(certificate), time, key.serial, key.admin ? 1 : 0])
     }
 
     /// Keeps a block refused as the losing side of a fork: the proof, and for this site's own
@@ -167,9 +167,15 @@ enum BlockGate {
             try keepProof(block, kept: kept, reissue: reissue, at: time, in: db)
             blocks.append(block)
         }
+        try deleteChain(origin: origin, from: seq, in: db)
+        return blocks
+    }
+
+    /// Deletes `origin`'s blocks and changes from `seq` on (their seqs are issued again).
+    static func deleteChain(origin: SiteCode, from seq: Int64, in db: Database) throws {
         try db.execute(sql: "DELETE FROM block WHERE origin = ? AND lastSeq >= ?", arguments: [origin.rawValue, seq])
         try db.execute(sql: "DELETE FROM change WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
-        return blocks
+        try db.execute(sql: "DELETE FROM deniedChange WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
     }
 
     /// Cuts local changes (consecutive seqs of this site) into chained blocks of at most `Block.maxChanges`.
@@ -195,6 +201,7 @@ extension ReplicaStore {
     func appendLocal(_ changes: [Change], in db: Database) throws {
         guard let first = changes.first else { return }
         try requireIdentityIfEnrolled(in: db)
+        try checkLocalRights(changes, in: db)
         let head = try BlockGate.head(origin: site, in: db) ?? ChainHead(seq: 0, hash: .zero)
         guard first.seq == head.seq + 1 else {
             throw StoreError(
@@ -210,7 +217,7 @@ extension ReplicaStore {
             }
             if !known {
                 blocks[0].certificate = own.certificate
-                try BlockGate.addSigner(origin: site, key: own.publicKey, certificate: own.certificate, at: configuration.now(), in: db)
+                try BlockGate.addSigner(origin: site, key: try ownCertifiedKey(), certificate: own.certificate, at: configuration.now(), in: db)
             }
         }
         for block in blocks { try BlockGate.insert(block, checked: true, in: db) }
@@ -256,10 +263,11 @@ extension ReplicaStore {
         var heads: [SiteCode: ChainHead] = [:]
         var accepted: [Block] = []
         /// Per origin: the keys introduced in this batch, and the chain's last accepted block to verify.
-        var introduced: [SiteCode: [P256.Signing.PublicKey]] = [:]
+        var introduced: [SiteCode: [CertifiedKey]] = [:]
         var verifyLast: [SiteCode: Block] = [:]
         var losers: Set<BlockHash> = []
         var rebuild = false
+        let organised = configuration.provenance != nil
         let ordered = blocks.enumerated().sorted {
             ($0.element.origin, $0.element.firstSeq, $0.offset) < ($1.element.origin, $1.element.firstSeq, $1.offset)
         }.map(\.element)
@@ -282,14 +290,14 @@ extension ReplicaStore {
         }
         func introduce(_ block: Block) throws {
             guard let provenance = configuration.provenance else { return }
-            let key: P256.Signing.PublicKey
+            let key: CertifiedKey
             do {
                 key = try provenance.trust.signingKey(
                     certificate: block.certificate, origin: block.origin, at: Date(timeIntervalSince1970: Double(block.hlc.physical) / 1000))
             } catch {
                 throw ReplicationError(code: .untrusted, message: "block \(block.label) carries a certificate this organisation refuses: \(error)")
             }
-            if block.origin == site, key.x963Representation != provenance.signer.publicKey.x963Representation {
+            if block.origin == site, key.key.x963Representation != provenance.signer.publicKey.x963Representation {
                 throw ReplicationError(
                     code: .untrusted,
                     message: "block \(block.label) claims this site's origin \(site) but is signed by another key: refused")
@@ -298,7 +306,47 @@ extension ReplicaStore {
             introduced[block.origin, default: []].append(key)
         }
         func keys(_ origin: SiteCode) throws -> [P256.Signing.PublicKey] {
-            try signingKeys(origin, introduced: introduced[origin] ?? [], in: db)
+            try signingKeys(origin, introduced: (introduced[origin] ?? []).map(\.key), in: db)
+        }
+        /// Every key certified for `origin`, with serial and role: introduced in this batch or before.
+        func certified(_ origin: SiteCode) throws -> [SiteRights.Signer] {
+            (introduced[origin] ?? []).map { SiteRights.Signer(key: $0.key, serial: $0.serial, admin: $0.admin) }
+                + (try SiteRights.signers(origin: origin, in: db))
+        }
+
+        // Revocation (Docs/replication.md, "Revocation"): records held here, and the CA-signed ones
+        // this batch carries, end their certificates; a block its revoked key signed after the
+        // revocation time is refused, whoever relays it.
+        var revoked = try heldRevocations(in: db)
+        var incoming: [String: Revocation] = [:]
+        if let trust = configuration.provenance?.trust {
+            for block in ordered {
+                for change in block.changes where change.entity == SiteRights.revocationEntity && change.field == "record" {
+                    guard let text = change.value.text, let revocation = try? revocationCache.revocation(record: text, trust: trust) else { continue }
+                    if revoked[revocation.serial].map({ $0.time > revocation.time }) ?? true {
+                        revoked[revocation.serial] = revocation
+                        incoming[revocation.serial] = revocation
+                    }
+                }
+            }
+        }
+        var notices: [String] = []
+        /// The revocation of the key that signed `block`, if it signed it after being revoked.
+        func revocation(ofSigner block: Block) throws -> Revocation? {
+            guard let trust = configuration.provenance?.trust, !revoked.isEmpty else { return nil }
+            var candidates = try certified(block.origin)
+            // The block that introduces a key: a site that never held it learns the key here.
+            if !block.certificate.isEmpty,
+                let key = try? trust.signingKey(
+                    certificate: block.certificate, origin: block.origin, at: Date(timeIntervalSince1970: Double(block.hlc.physical) / 1000))
+            {
+                candidates.append(SiteRights.Signer(key: key.key, serial: key.serial, admin: key.admin))
+            }
+            for signer in candidates {
+                guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
+                if block.isSigned(by: signer.key) { return revocation }
+            }
+            return nil
         }
         func verify(_ block: Block) throws {
             guard configuration.provenance != nil else { return }
@@ -320,6 +368,13 @@ extension ReplicaStore {
 
         for block in ordered {
             try clock.checkAhead(block.hlc, origin: block.origin, label: block.label, wall: wall)
+            if let revocation = try revocation(ofSigner: block) {
+                losers.insert(block.hash)
+                report.refused += block.changes.count
+                notices.append(
+                    "refused block \(block.label): signed by \(block.origin)'s certificate \(revocation.serial), revoked by the CA at \(Self.isoTime(revocation.time))")
+                continue
+            }
             if block.origin == site && configuration.provenance == nil {
                 if let held = try BlockGate.held(origin: site, containing: block.firstSeq, in: db), held.hash == block.hash {
                     report.duplicates += block.changes.count
@@ -370,8 +425,10 @@ extension ReplicaStore {
                 // The losing branch goes on: more proof, and for our own origin more work to re-issue.
                 if try isAuthentic(block, keys: keys(block.origin)) {
                     try BlockGate.keepProof(block, kept: current.hash, reissue: block.origin == site, at: wall, in: db)
-                    losers.insert(block.hash)
                 }
+                // Its descendants in this batch are refused with it (a revoked key's chain whose
+                // certificate this site never took in cannot be checked, but cannot link either).
+                losers.insert(block.hash)
                 report.refused += block.changes.count
                 continue
             }
@@ -396,12 +453,59 @@ extension ReplicaStore {
             try BlockGate.markChecked(block, in: db)
         }
 
+        // A revocation new here takes off the chain what its key signed after the revocation time,
+        // so a site that held those blocks ends where one that got the record first began.
+        let introducedSigners = introduced.mapValues { $0.map { SiteRights.Signer(key: $0.key, serial: $0.serial, admin: $0.admin) } }
+        // Only records this batch keeps count for that: what a site takes off its chain, every site will.
+        let keptRecords = Set(
+            accepted.flatMap(\.changes).filter { $0.entity == SiteRights.revocationEntity && $0.field == "record" }.compactMap(\.value.text))
+        let kept = try incoming.values.filter { revocation in
+            try keptRecords.contains { text in
+                (try? revocationCache.revocation(record: text, trust: configuration.provenance!.trust)) == revocation
+            }
+        }
+        for cut in try takeOffRevoked(kept, introduced: introducedSigners, batch: Set(accepted.map(\.hash)), at: wall, in: db)
+        {
+            accepted.removeAll { cut.removed.contains($0.hash) }
+            if verifyLast[cut.origin].map({ cut.removed.contains($0.hash) }) == true { verifyLast[cut.origin] = nil }
+            heads[cut.origin] = cut.head
+            rebuild = true
+            notices.append(cut.notice)
+        }
+
+        // Site roles (Docs/workflow.md, "Site roles"): organisation records count only from blocks
+        // an admin site signed; revocation records only when the CA signed them. Others are logged
+        // (the chain stays whole) and never merged, on every site alike.
+        var denied: Set<ChangeLog.ChangeID> = []
+        if let trust = configuration.provenance?.trust {
+            for block in accepted {
+                let needsAdmin = block.changes.filter(SiteRights.needsAdminSite)
+                if !needsAdmin.isEmpty, try !certified(block.origin).contains(where: { $0.admin && block.isSigned(by: $0.key) }) {
+                    try SiteRights.deny(needsAdmin, reason: "branch site", in: db)
+                    denied.formUnion(needsAdmin.map(ChangeLog.ChangeID.init))
+                    notices.append(
+                        "did not merge \(needsAdmin.count) change(s) to \(Set(needsAdmin.map(\.entity)).sorted().joined(separator: ", ")) in block \(block.label): \(block.origin) is not an admin site; \(SiteRights.rule)")
+                }
+                let forged = block.changes.filter { change in
+                    change.entity == SiteRights.revocationEntity
+                        && (change.field != "record" || change.value.text.map { (try? revocationCache.revocation(record: $0, trust: trust)) == nil } ?? true)
+                }
+                if !forged.isEmpty {
+                    try SiteRights.deny(forged, reason: "revocation not signed by the CA", in: db)
+                    denied.formUnion(forged.map(ChangeLog.ChangeID.init))
+                    notices.append("did not merge \(forged.count) revocation record(s) in block \(block.label): not signed by this organisation's CA")
+                }
+            }
+        }
+        report.denied = denied.count
+        report.notices = notices
+
         let changes = accepted.flatMap(\.changes)
         if rebuild {
             try ChangeLog.insert(changes, in: db)
             try rebuildDerived(in: db)
         } else {
-            let fresh = try ChangeLog.record(changes, in: db)
+            let fresh = try ChangeLog.record(changes, denied: denied, in: db)
             guard fresh.count == changes.count else {
                 throw StoreError(code: .inconsistent, message: "the log holds changes no block covers: run 'ticketmesh audit --verify'")
             }
@@ -423,6 +527,66 @@ extension ReplicaStore {
     private func isAuthentic(_ block: Block, keys: [P256.Signing.PublicKey]) throws -> Bool {
         guard configuration.provenance != nil else { return true }
         return keys.contains { block.isSigned(by: $0) }
+    }
+
+    /// What `takeOffRevoked` took off one origin's chain.
+    struct RevokedCut {
+        var origin: SiteCode
+        var removed: Set<BlockHash>
+        /// The origin's head after the cut.
+        var head: ChainHead
+        var notice: String
+    }
+
+    /// Takes off the chain, per revocation, the held blocks its key signed after the revocation
+    /// time and everything after them (`introduced`: keys learnt in the running batch; `batch`: its
+    /// blocks, whose changes are not logged yet). The caller rebuilds the derived tables.
+    func takeOffRevoked(
+        _ revocations: [Revocation], introduced: [SiteCode: [SiteRights.Signer]], batch: Set<BlockHash>, at wall: Int64, in db: Database
+    ) throws -> [RevokedCut] {
+        var cuts: [RevokedCut] = []
+        for revocation in revocations.sorted(by: { $0.serial < $1.serial }) {
+            let signers = (introduced[revocation.site] ?? []) + (try SiteRights.signers(origin: revocation.site, in: db))
+            let keys = signers.filter { $0.serial == revocation.serial }.map(\.key)
+            guard !keys.isEmpty else { continue }
+            let candidates = try Row.fetchAll(
+                db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND hlcPhysical > ? ORDER BY lastSeq",
+                arguments: [revocation.site.rawValue, revocation.time]
+            ).map(BlockGate.held(from:))
+            for held in candidates where !batch.contains(held.hash) {
+                let block = try BlockGate.load(held, in: db)
+                guard keys.contains(where: { block.isSigned(by: $0) }) else { continue }
+                let removed = try takeOffChain(origin: revocation.site, from: held.firstSeq, kept: held.previous, skipping: batch, at: wall, in: db)
+                cuts.append(
+                    RevokedCut(
+                        origin: revocation.site, removed: removed, head: ChainHead(seq: held.firstSeq - 1, hash: held.previous),
+                        notice:
+                            "took \(removed.count) block(s) of \(revocation.site) from seq \(held.firstSeq) off the chain: signed by certificate \(revocation.serial) after the CA revoked it at \(Self.isoTime(revocation.time))"
+                    ))
+                try ChangeLog.setVector(origin: revocation.site, seq: held.firstSeq - 1, in: db)
+                break
+            }
+        }
+        return cuts
+    }
+
+    /// Takes `origin`'s blocks from `seq` on off the chain, keeping the ones held before this
+    /// batch as proof (our own origin's to re-issue under a valid key); blocks accepted in this
+    /// batch (`skipping`, their changes not logged yet) are only dropped.
+    ///
+    /// - Returns: the hashes of every block taken off.
+    private func takeOffChain(
+        origin: SiteCode, from seq: Int64, kept: BlockHash, skipping batch: Set<BlockHash>, at time: Int64, in db: Database
+    ) throws -> Set<BlockHash> {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND lastSeq >= ? ORDER BY lastSeq",
+            arguments: [origin.rawValue, seq]
+        ).map(BlockGate.held(from:))
+        for held in rows where !batch.contains(held.hash) {
+            try BlockGate.keepProof(try BlockGate.load(held, in: db), kept: kept, reissue: origin == site, at: time, in: db)
+        }
+        try BlockGate.deleteChain(origin: origin, from: seq, in: db)
+        return Set(rows.map(\.hash))
     }
 
     /// Stores the origin's signature on a block held unsigned (signed later by `site enroll`).

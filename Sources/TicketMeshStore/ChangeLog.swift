@@ -30,14 +30,25 @@ enum ChangeLog {
         }
     }
 
+    /// A change's place in the log.
+    struct ChangeID: Hashable {
+        var origin: SiteCode
+        var seq: Int64
+
+        init(_ change: Change) {
+            origin = change.origin
+            seq = change.seq
+        }
+    }
+
     /// Appends `changes` to the log and merges the new ones into registers and query tables.
     ///
     /// Called by `BlockGate` only, after the blocks holding the changes were verified and appended.
-    /// A change already scrubbed by a purge elsewhere is logged and never merged.
+    /// A change already scrubbed by a purge elsewhere, or `denied` (`SiteRights`), is logged and never merged.
     /// - Returns: the changes that were new; the others were already in the log and changed nothing.
-    static func record(_ changes: [Change], in db: Database) throws -> [Change] {
+    static func record(_ changes: [Change], denied: Set<ChangeID> = [], in db: Database) throws -> [Change] {
         let fresh = try insert(changes, in: db)
-        let live = try Purge.filter(fresh.filter { $0.scrubbed == nil }, in: db)
+        let live = try Purge.filter(fresh.filter { $0.scrubbed == nil && (denied.isEmpty || !denied.contains(ChangeID($0))) }, in: db)
         try merge(live, in: db)
         try Purge.cascade(live, in: db)
         return fresh

@@ -20,6 +20,14 @@ enum Purge {
         let anyPurged = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM purgedRow)")) ?? false
         let carriesTombstone = changes.contains { $0.entity == "tombstone" }
         guard anyPurged || carriesTombstone else { return changes }
+        // First the children made offline for a row purged meanwhile (their link to it may come
+        // after their other fields in the batch): purge them too, before any of their fields merge.
+        for change in changes where change.entity != "tombstone" {
+            if let parent = parent(of: change), try isPurged(parent, in: db), try !isPurged(change.rowID, in: db) {
+                try markPurged(change.rowID, in: db)
+                try scrub(rowID: change.rowID, in: db)
+            }
+        }
         var live: [Change] = []
         live.reserveCapacity(changes.count)
         for change in changes {
@@ -27,15 +35,19 @@ enum Purge {
                 live.append(change)
             } else if try isPurged(change.rowID, in: db) {
                 try scrub(rowID: change.rowID, in: db)
-            } else if change.field == "ticketId", let parent = change.value.text, try isPurged(parent, in: db) {
-                // A child made offline for a ticket purged meanwhile: purge it too.
-                try markPurged(change.rowID, in: db)
-                try scrub(rowID: change.rowID, in: db)
             } else {
                 live.append(change)
             }
         }
         return live
+    }
+
+    /// The row a record belongs to for purging: a child's `ticketId`, a conflict resolution's `rowId`
+    /// (the record whose field it settled, which carries the chosen value).
+    static func parent(of change: Change) -> String? {
+        if change.field == "ticketId" { return change.value.text }
+        if change.entity == "resolution" && change.field == "rowId" { return change.value.text }
+        return nil
     }
 
     /// After a merge: applies every tombstone in `changes` that took effect.
@@ -49,6 +61,16 @@ enum Purge {
             for child in children {
                 try markPurged(child, in: db)
                 try scrub(rowID: child, in: db)
+            }
+            // Resolutions of the ticket's fields and of its children's carry their chosen values.
+            let settled = [ticketID] + children
+            let resolutions = try String.fetchAll(
+                db,
+                sql: "SELECT rowId FROM register WHERE entity = 'resolution' AND field = 'rowId' AND value IN (\(settled.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(settled))
+            for resolution in resolutions {
+                try markPurged(resolution, in: db)
+                try scrub(rowID: resolution, in: db)
             }
         }
     }

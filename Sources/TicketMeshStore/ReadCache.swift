@@ -18,6 +18,7 @@ package final class ReadCache: Sendable {
     /// What a cached value answers.
     enum Key: Hashable, Sendable {
         case user(String)
+        case passwordHash(String)
         case hasUsers
         case queue(ReplicaStore.TicketFilter)
     }

@@ -80,7 +80,19 @@ extension ReplicaStore {
                 try db.execute(
                     sql: "UPDATE block SET certificate = ? WHERE origin = ? AND lastSeq = ?",
                     arguments: [Data(signer.certificate), self.site.rawValue, first])
-                try BlockGate.addSigner(origin: self.site, key: signer.publicKey, certificate: signer.certificate, at: self.configuration.now(), in: db)
+                try BlockGate.addSigner(origin: self.site, key: try self.ownCertifiedKey(), certificate: signer.certificate, at: self.configuration.now(), in: db)
+            }
+            // A branch site's own history is judged as its peers will judge it: organisation records
+            // it wrote as a lone replica are not merged by anyone, so not here either.
+            if try !self.ownCertifiedKey().admin {
+                let own = try Row.fetchAll(
+                    db, sql: "SELECT \(ChangeLog.columns) FROM change WHERE origin = ? AND entity IN (\(SiteRights.adminEntities.map { "'\($0)'" }.joined(separator: ",")))",
+                    arguments: [self.site.rawValue]
+                ).map(ChangeLog.change(from:))
+                if !own.isEmpty {
+                    try SiteRights.deny(own, reason: "branch site", in: db)
+                    try self.rebuildDerived(in: db)
+                }
             }
             return rows.count
         }
@@ -228,7 +240,8 @@ extension ReplicaStore {
                 sql: """
                     SELECT r.entity, r.rowId, r.field FROM register r
                     WHERE NOT EXISTS (SELECT 1 FROM change c WHERE c.rowId = r.rowId AND c.entity = r.entity AND c.field = r.field
-                      AND c.origin = r.site AND c.hlcPhysical = r.hlcPhysical AND c.hlcLogical = r.hlcLogical AND c.value IS r.value)
+                      AND c.origin = r.site AND c.hlcPhysical = r.hlcPhysical AND c.hlcLogical = r.hlcLogical AND c.value IS r.value
+                      AND NOT EXISTS (SELECT 1 FROM deniedChange d WHERE d.origin = c.origin AND d.seq = c.seq))
                     LIMIT 20
                     """)
             for row in unbacked {

@@ -63,7 +63,8 @@ extension ReplicaStore {
 
     package func settle() async throws {
         try await writer.write { db in
-            if try self.hasPendingReissue(in: db) { try self.reissuePending(in: db) }
+            // A site whose certificate was revoked keeps its pending work until it enrols anew.
+            if try self.hasPendingReissue(in: db), try self.ownRevocation(in: db) == nil { try self.reissuePending(in: db) }
         }
     }
 
@@ -186,7 +187,13 @@ extension ReplicaStore {
     func rebuildDerived(in db: Database) throws {
         try db.execute(sql: "DELETE FROM register; DELETE FROM purgedRow")
         for table in MaterializedView.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM change")
+        // Denied changes (`SiteRights`) stay in the log and out of the registers, as on arrival.
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT \(ChangeLog.columns) FROM change
+                WHERE NOT EXISTS (SELECT 1 FROM deniedChange d WHERE d.origin = change.origin AND d.seq = change.seq)
+                """)
         var batch: [Change] = []
         while let row = try rows.next() {
             batch.append(ChangeLog.change(from: row))

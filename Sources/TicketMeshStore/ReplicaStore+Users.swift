@@ -135,8 +135,11 @@ extension ReplicaStore {
     }
 
     /// The password hash of an active user, or nil (unknown, inactive, or no password set).
+    ///
+    /// Answered from the read cache while the database has not changed: the web server checks it on
+    /// every request (a session ends when the password changes, by sync or the CLI alike).
     package func passwordHash(of name: String) async throws -> String? {
-        try await writer.read { db in
+        try await cachedRead(.passwordHash(name)) { db in
             try String.fetchOne(
                 db, sql: "SELECT passwordHash FROM user WHERE id = ? AND role IS NOT NULL AND active = 1", arguments: [name])
         }

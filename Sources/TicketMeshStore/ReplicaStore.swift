@@ -37,6 +37,10 @@ package final class ReplicaStore: Replica {
     package let configuration: Configuration
     /// Repeated reads kept until the file changes (`ReadCache`).
     let cache: ReadCache
+    /// Revocation records already verified (`SiteRights.swift`).
+    let revocationCache = RevocationCache()
+    /// Our own certificate's serial and role, or why the organisation refuses it; nil for a lone replica.
+    let ownCertificate: Result<CertifiedKey, StoreError>?
 
     /// Opens the replica in `directory` (`replica.sqlite`, WAL mode); the site must exist.
     package static func open(directory: URL, configuration: Configuration = .init()) throws -> ReplicaStore {
@@ -111,6 +115,8 @@ package final class ReplicaStore: Replica {
         self.site = SiteCode(trusted: raw)
         self.configuration = configuration
         self.cache = try ReadCache(path: (writer as? DatabasePool)?.path)
+        self.ownCertificate = Self.readOwnCertificate(configuration, site: SiteCode(trusted: raw))
+        try backfillSigners()
     }
 
     /// The site's display name.

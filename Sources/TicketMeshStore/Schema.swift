@@ -142,6 +142,20 @@ enum Schema {
                     """)
             try LegacyBlocks.chain(in: db)
         }
+        migrator.registerMigration("v6-rights") { db in
+            // Site roles and revocation (Docs/workflow.md, "Site roles"; Docs/replication.md, "Revocation"):
+            // `signer` learns each key's certificate serial and whether it makes an admin site;
+            // `deniedChange` lists logged changes that are never merged (their block's signer had
+            // no right to them), so a rebuild from the log leaves them out exactly as arrival did.
+            try db.execute(
+                sql: """
+                    ALTER TABLE signer ADD COLUMN serial TEXT;
+                    ALTER TABLE signer ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE deniedChange (
+                        origin TEXT NOT NULL, seq INTEGER NOT NULL, reason TEXT NOT NULL,
+                        PRIMARY KEY (origin, seq)) WITHOUT ROWID;
+                    """)
+        }
         migrator.registerMigration("v6-reveals") { db in
             // Reveals of personal data (Docs/workflow.md, "Read rights"), listed per record by the audit.
             try ensureQueryTables(db)

@@ -10,8 +10,10 @@ struct CertsCommand: AsyncParsableCommand {
         abstract: "Make the organisation CA, site certificates, and revoke them.",
         discussion: """
             A site's --tls directory (made by 'certs site') holds site.pem, site.key, ca.pem and revoked.json.
-            After 'certs revoke', copy the CA's revoked.json into every site's --tls directory; sites re-read it
-            on every handshake.
+            A site is a branch site unless issued with --admin: only admin sites write users, roles, passwords,
+            SLA policies, settings and purges (Docs/workflow.md, "Site roles").
+            'certs revoke' works offline: it signs the revocation into the CA's revoked.json; import that file at
+            any one site ('ticketmesh changes import revoked.json') and sync carries it to every site.
             """,
         subcommands: [Authority.self, Site.self, Revoke.self]
     )
@@ -53,6 +55,7 @@ struct CertsCommand: AsyncParsableCommand {
         @Option(help: "The site's --tls directory to write: site.pem, site.key (0600), ca.pem, revoked.json.") var out:
             String
         @Option(help: "Validity in days.") var days = 730
+        @Flag(help: "An admin site (head office): may write users, roles, SLA policies, settings and purges.") var admin = false
         @Flag(help: "Print JSON on stdout.") var json = false
 
         func run() async throws {
@@ -63,11 +66,12 @@ struct CertsCommand: AsyncParsableCommand {
                 }
                 let authority = try CertificateAuthority.load(directory: URL(fileURLWithPath: ca))
                 let directory = URL(fileURLWithPath: out)
-                let credentials = try authority.writeSite(code, to: directory, validity: TimeInterval(days) * 86_400)
+                let credentials = try authority.writeSite(code, to: directory, admin: admin, validity: TimeInterval(days) * 86_400)
+                let role = admin ? "admin" : "branch"
                 if json {
-                    try Output.json(["site": code.rawValue, "serial": credentials.serial, "tls": directory.path])
+                    try Output.json(["site": code.rawValue, "serial": credentials.serial, "tls": directory.path, "role": role])
                 } else {
-                    print("Issued certificate for site \(code) (serial \(credentials.serial)) in \(directory.path)")
+                    print("Issued \(role)-site certificate for site \(code) (serial \(credentials.serial)) in \(directory.path)")
                 }
             }
         }
@@ -76,7 +80,7 @@ struct CertsCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "revoke",
-            abstract: "Revoke every certificate issued to a site (updates the CA's revoked.json)."
+            abstract: "Revoke every certificate issued to a site: signs the revocation into the CA's revoked.json."
         )
 
         @Option(help: "The CA directory (from 'certs ca').") var ca: String
@@ -93,8 +97,8 @@ struct CertsCommand: AsyncParsableCommand {
                     try Output.json(["site": code.rawValue, "revoked": serials.joined(separator: ","), "list": list])
                 } else {
                     print(
-                        "Revoked \(serials.count) certificate(s) of site \(code); copy \(list) into every site's --tls directory"
-                    )
+                        "Revoked \(serials.count) certificate(s) of site \(code). Carry \(list) to any site and run"
+                            + " 'ticketmesh changes import \(list) --data DIR' there: sync takes it to every other site.")
                 }
             }
         }

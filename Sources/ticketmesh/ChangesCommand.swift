@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshSync
 import TicketMeshReplication
 import TicketMeshStore
 
@@ -57,7 +58,8 @@ struct ChangesExport: AsyncParsableCommand {
 struct ChangesImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Apply a change-set file in one transaction.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Change-set file written by 'changes export'.") var file: String
+    @Argument(help: "Change-set file written by 'changes export', or a CA's revoked.json (its signed revocation records).")
+    var file: String
     @Option(help: "Refuse blocks stamped more than this many seconds ahead of this site's clock.") var maxSkew = 300
 
     func run() async throws {
@@ -65,20 +67,46 @@ struct ChangesImport: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw DomainError.invalidValue(field: "file", value: file, rule: "must be a readable file")
             }
-            let set = try ChangeSet(decoding: Array(data))
             guard maxSkew >= 1 else {
                 throw DomainError.invalidValue(field: "max-skew", value: String(maxSkew), rule: "must be ≥ 1 second")
             }
+            if data.first == UInt8(ascii: "{") {
+                try await importRevocations(data)
+                return
+            }
+            let set = try ChangeSet(decoding: Array(data))
             let store = try options.openStore(maxSkew: Int64(maxSkew) * 1000)
             let report = try await store.apply(set.blocks)
             try await store.settle()
             if options.json {
-                try Output.json(["applied": report.applied, "duplicates": report.duplicates, "refused": report.refused])
+                try Output.json([
+                    "applied": report.applied, "duplicates": report.duplicates, "refused": report.refused, "denied": report.denied,
+                ])
             } else {
                 print(
                     "Applied \(report.applied) new changes from \(set.sender) (\(report.duplicates) already held"
-                        + (report.refused > 0 ? ", \(report.refused) refused as the losing side of a fork: see 'status')" : ")"))
+                        + (report.refused > 0 ? ", \(report.refused) refused as the losing side of a fork or signed by a revoked certificate: see 'status'" : "")
+                        + (report.denied > 0 ? ", \(report.denied) logged but not merged" : "") + ")")
+                for notice in report.notices { Output.note("note: \(notice)") }
             }
+        }
+    }
+
+    /// A CA's `revoked.json`: its signed entries become revocation records of this replica, which
+    /// sync carries to every site (Docs/replication.md, "Revocation").
+    private func importRevocations(_ data: Data) async throws {
+        let list = try RevocationList.decode(data, source: file)
+        let records = list.revoked.filter { $0.signature != nil }.map(\.record)
+        guard !records.isEmpty else {
+            throw DomainError.invalidValue(
+                field: "file", value: file, rule: "holds no signed revocation: make it with 'ticketmesh certs revoke' (which signs every entry)")
+        }
+        let store = try options.openStore()
+        let fresh = try await store.importRevocations(records, actor: options.actor)
+        if options.json {
+            try Output.json(["revocations": records.count, "new": fresh])
+        } else {
+            print("Recorded \(fresh) new revocation record(s) of \(records.count) in \(file); sync carries them to every site")
         }
     }
 }

@@ -14,8 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve sync to peers and sync with the named peers in the background (stops on SIGINT/SIGTERM).",
         discussion: """
-            Prints 'sync listening on HOST:PORT' and 'listening on http://HOST:PORT' on stdout once bound \
-            (port 0 picks a free port).
+            Prints 'sync listening on HOST:PORT' and 'listening on http://HOST:PORT' (https:// with --https) \
+            on stdout once bound (port 0 picks a free port).
             """
     )
 
@@ -24,6 +24,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync"), help: "Address to accept sync peers on, HOST:PORT.") var listen: String?
     @Option(help: "A peer to sync with, HOST:PORT (repeatable).") var peer: [String] = []
     @Option(help: "Address for the HTTP API and web UI, HOST:PORT.") var http: String?
+    @Flag(
+        help:
+            "Serve the --http listener as HTTPS with the site's certificate (the data directory's identity/, or --tls)."
+    )
+    var https = false
     @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
     @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
 
@@ -32,7 +37,14 @@ struct ServeCommand: AsyncParsableCommand {
             guard listen != nil || !peer.isEmpty || http != nil else {
                 throw SyncError(
                     code: .invalidConfiguration,
-                    message: "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
+                    message:
+                        "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
+                )
+            }
+            guard !https || http != nil else {
+                throw SyncError(
+                    code: .invalidConfiguration,
+                    message: "invalid --https: needs --http HOST:PORT to serve on"
                 )
             }
             guard interval > 0, maxBackoff >= 0.5 else {
@@ -47,6 +59,17 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let configuration = try await sync.sessionConfiguration(data: options.dataDirectory)
             let store = try options.openStore(maxSkew: configuration.maxClockSkew)
+            // HTTPS with the data directory's identity (the sync configuration above installs --tls
+            // there on first use), loaded before anything listens so a bad one stops serve at once.
+            let identity = SiteIdentity.directory(inData: options.dataDirectory)
+            let tlsDirectory =
+                FileManager.default.fileExists(
+                    atPath: identity.appendingPathComponent(SiteIdentity.certificateFile).path
+                )
+                ? identity.path : sync.tls
+            let tls =
+                try https
+                ? WebCommand.tlsConfiguration(tls: tlsDirectory, data: options.dataDirectory, site: store.site) : nil
             let logger = sync.logger()
             let book = PeerBook(directory: options.dataDirectory)
             var services: [any Service] = []
@@ -82,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             if let http {
                 let (host, port) = try SyncClient.parseAddress(http, field: "--http")
+                let scheme = https ? "https" : "http"
                 services.append(
                     WebServer(
                         store: store,
@@ -89,14 +113,21 @@ struct ServeCommand: AsyncParsableCommand {
                             host: host,
                             port: port,
                             onListening: { host, port in
-                                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                                FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
                             },
                             peers: { [directory = options.dataDirectory] in
                                 let vector = (try? await store.vector()) ?? VersionVector()
                                 return PeerBook.status(directory: directory, vector: vector).map {
-                                    PeerView(peer: $0.peer, site: $0.site, lastSync: $0.lastSync, lastError: $0.lastError, lag: $0.lag)
+                                    PeerView(
+                                        peer: $0.peer,
+                                        site: $0.site,
+                                        lastSync: $0.lastSync,
+                                        lastError: $0.lastError,
+                                        lag: $0.lag
+                                    )
                                 }
-                            }
+                            },
+                            tls: tls
                         ),
                         logger: logger
                     )

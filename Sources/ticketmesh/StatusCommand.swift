@@ -22,6 +22,18 @@ struct StatusCommand: AsyncParsableCommand {
         var forks: [ForkRecord]
         /// Whether this site signs its changes (it has an identity).
         var signed: Bool
+        /// `admin` or `branch` (its certificate; Docs/workflow.md, "Site roles"); nil for a lone replica.
+        var role: String?
+        /// The CA's revocation records this replica holds.
+        var revoked: [RevokedEntry]
+        /// Changes logged but never merged (organisation records a branch signed, unsigned revocations).
+        var denied: Int
+    }
+
+    struct RevokedEntry: Encodable {
+        var site: String
+        var serial: String
+        var at: String
     }
 
     func run() async throws {
@@ -31,7 +43,12 @@ struct StatusCommand: AsyncParsableCommand {
                 site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(),
                 digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount(),
                 peers: PeerBook.status(directory: options.dataDirectory, vector: try await store.vector()),
-                forks: try await store.forks(), signed: store.configuration.provenance != nil)
+                forks: try await store.forks(), signed: store.configuration.provenance != nil,
+                role: store.siteRole(),
+                revoked: try await store.revocations().map {
+                    RevokedEntry(site: $0.site.rawValue, serial: $0.serial, at: ReplicaStore.isoTime($0.time))
+                },
+                denied: try await store.deniedCount())
             if options.json {
                 try Output.json(report)
             } else {
@@ -41,6 +58,9 @@ struct StatusCommand: AsyncParsableCommand {
                 print("changes  \(report.changes)")
                 print("tickets  \(report.tickets)")
                 print("signing  \(report.signed ? "yes (identity in \(SiteIdentity.directory(inData: options.dataDirectory).path))" : "no: a lone replica (site enroll --tls DIR)")")
+                if let role = report.role { print("role     \(role) site") }
+                if report.denied > 0 { print("denied   \(report.denied) changes logged but not merged (organisation records from branch sites)") }
+                for entry in report.revoked { print("REVOKED  \(entry.site) certificate \(entry.serial) at \(entry.at)") }
                 for fork in report.forks {
                     print(
                         "FORK     \(fork.origin):\(fork.firstSeq)-\(fork.lastSeq) refused \(fork.refused.prefix(12)), kept \(fork.kept.prefix(12)) (\(fork.state))")

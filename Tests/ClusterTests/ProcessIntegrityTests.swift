@@ -14,10 +14,12 @@ struct ProcessIntegrityTests {
     struct Organisation {
         let root = temporaryDirectory("integrity")
 
-        init(sites: [String]) async throws {
+        /// Sites in `admins` get an admin-site certificate (`certs site --admin`); the others are branches.
+        init(sites: [String], admins: Set<String> = []) async throws {
             try await CLI.run(["certs", "ca", "--org", "Acme", "--out", ca.path], in: root)
             for site in sites {
-                try await CLI.run(["certs", "site", "--ca", ca.path, "--site", site, "--out", tls(site).path], in: root)
+                try await CLI.run(
+                    ["certs", "site", "--ca", ca.path, "--site", site, "--out", tls(site).path] + (admins.contains(site) ? ["--admin"] : []), in: root)
                 try await CLI.run(["init", "--site", site, "--data", data(site).path, "--tls", tls(site).path], in: root)
             }
         }

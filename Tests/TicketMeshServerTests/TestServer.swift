@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Testing
 import TicketMeshDomain
 import TicketMeshServer
 import TicketMeshStore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A `WebServer` listening on 127.0.0.1, port 0, over a replica file (as `serve` runs, so the read
@@ -21,7 +22,8 @@ struct TestServer {
 
     /// A fresh replica with a customer, one user per role (with passwords) unless `users` is false.
     static func makeStore(
-        users: Bool = true, directory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
+        users: Bool = true,
+        directory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
     ) async throws -> ReplicaStore {
         let store = try ReplicaStore.create(directory: directory, site: try SiteCode("HQ"), name: nil)
         guard users else { return store }
@@ -46,17 +48,22 @@ struct TestServer {
 
     /// Runs `body` against a live server over `store`, then shuts it down gracefully.
     static func with(
-        _ store: ReplicaStore, peers: @escaping @Sendable () async -> [PeerView] = { [] },
+        _ store: ReplicaStore,
+        peers: @escaping @Sendable () async -> [PeerView] = { [] },
+        configure: (inout WebServer.Configuration) -> Void = { _ in },
         _ body: (TestServer) async throws -> Void
     ) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.web")
         logger.logLevel = .warning
-        let server = WebServer(
-            store: store,
-            configuration: .init(host: "127.0.0.1", port: 0, onListening: { _, port in continuation.yield(port) }, peers: peers),
-            logger: logger
+        var configuration = WebServer.Configuration(
+            host: "127.0.0.1",
+            port: 0,
+            onListening: { _, port in continuation.yield(port) },
+            peers: peers
         )
+        configure(&configuration)
+        let server = WebServer(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -83,6 +90,28 @@ struct TestServer {
         return URLSession(configuration: configuration)
     }()
 
+    /// A session like `session` that does not follow redirects, to see a 303's own headers.
+    static let direct: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+    }()
+
+    /// Refuses every redirect, so the response is the 3xx itself.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(
+            _ session: URLSession,
+            task: URLSessionTask,
+            willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest,
+            completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        ) {
+            completionHandler(nil)
+        }
+    }
+
     /// One HTTP exchange.
     struct Reply {
         let status: Int
@@ -95,6 +124,23 @@ struct TestServer {
         var array: [[String: Any]] { ((try? json()) as? [[String: Any]]) ?? [] }
         /// The error message of an error body.
         var message: String { ((object["error"] as? [String: Any])?["message"] as? String) ?? "" }
+        /// The error code of an error body.
+        var code: String { ((object["error"] as? [String: Any])?["code"] as? String) ?? "" }
+        /// The page's CSRF token, from `<meta name="csrf-token">`.
+        var csrfToken: String? {
+            guard let start = text.range(of: "<meta name=\"csrf-token\" content=\"") else { return nil }
+            return text[start.upperBound...].split(separator: "\"", maxSplits: 1).first.map(String.init)
+        }
+        /// The value of the hidden `csrf` field of the first form.
+        var csrfField: String? {
+            guard let start = text.range(of: "name=\"csrf\" value=\"") else { return nil }
+            return text[start.upperBound...].split(separator: "\"", maxSplits: 1).first.map(String.init)
+        }
+        /// The value of cookie `name` set by this response.
+        func cookie(_ name: String) -> String? {
+            guard let header = headers["set-cookie"], let start = header.range(of: "\(name)=") else { return nil }
+            return header[start.upperBound...].split(separator: ";", maxSplits: 1).first.map(String.init)
+        }
     }
 
     /// Sends a request; `json` is encoded as the body, `raw` sent as is.
@@ -105,7 +151,9 @@ struct TestServer {
         json: Any? = nil,
         raw: String? = nil,
         cookie: String? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json",
+        headers extra: [String: String] = [:],
+        followRedirects: Bool = true
     ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
@@ -113,6 +161,7 @@ struct TestServer {
         request.httpShouldHandleCookies = false
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
         if method != "GET", let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
@@ -120,7 +169,7 @@ struct TestServer {
             request.httpBody = Data(raw.utf8)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await Self.session.data(for: request)
+        let (data, response) = try await (followRedirects ? Self.session : Self.direct).data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields {
@@ -140,6 +189,28 @@ struct TestServer {
             throw LoginFailed(status: reply.status, body: reply.text)
         }
         return token
+    }
+
+    /// Logs in through the login form (its page first, for the `tm_login` token); the reply is the
+    /// 303 to the queue, or the login page with the refusal.
+    func formLogin(user: String, password: String) async throws -> Reply {
+        let page = try await request("GET", "/login")
+        let token = try #require(page.cookie("tm_login"))
+        #expect(page.csrfField == token)
+        let form = "user=\(user)&password=\(password)&csrf=\(token)"
+        return try await request(
+            "POST",
+            "/login",
+            raw: form,
+            cookie: "tm_login=\(token)",
+            contentType: "application/x-www-form-urlencoded",
+            followRedirects: false
+        )
+    }
+
+    /// The CSRF token of the session `token` as a page shows it.
+    func csrfToken(_ token: String) async throws -> String {
+        try #require(try await request("GET", "/queue", cookie: "tm_session=\(token)").csrfToken)
     }
 
     struct LoginFailed: Error {

@@ -17,12 +17,7 @@ struct WebUITests {
             #expect(english.headers["set-cookie"]?.contains("tm_lang=en") == true)
             let remembered = try await server.request("GET", "/login", cookie: "tm_lang=en")
             #expect(remembered.text.contains("Log in"))
-            let failed = try await server.request(
-                "POST",
-                "/login",
-                raw: "user=agent&password=wrong-one",
-                contentType: "application/x-www-form-urlencoded"
-            )
+            let failed = try await server.formLogin(user: "agent", password: "wrong-one")
             #expect(failed.status == 401)
             #expect(failed.text.contains("id=\"flash\""))
             // The layout is written without mustache: a message from the query is still only text.
@@ -142,10 +137,11 @@ struct WebUITests {
             let agent = try await server.login(.agent)
             let id = try #require(try await server.createTicket(agent)["id"] as? String)
             let form = "application/x-www-form-urlencoded"
+            let csrf = try await server.csrfToken(agent)
             let replied = try await server.request(
                 "POST",
                 "/tickets/\(id)/reply",
-                raw: "body=%E5%B7%B2%E5%A4%84%E7%90%86",
+                raw: "body=%E5%B7%B2%E5%A4%84%E7%90%86&csrf=\(csrf)",
                 cookie: "tm_session=\(agent)",
                 contentType: form
             )
@@ -154,7 +150,7 @@ struct WebUITests {
             let refused = try await server.request(
                 "POST",
                 "/tickets/\(id)/rate",
-                raw: "score=5",
+                raw: "score=5&csrf=\(csrf)",
                 cookie: "tm_session=\(agent)",
                 contentType: form
             )

@@ -96,4 +96,58 @@ import TicketMeshReplication
             #expect(try await site.queryTablesDump() == before)
         }
     }
+
+    /// Issue 18 items 1 and 2: a low rating made offline on a purged ticket sends a notification whose
+    /// `kind`, `body` and `at` come before its `ticketId` in the block; and a conflict resolution names
+    /// its ticket only in its `rowId` field. Neither may keep the purged content on any site.
+    @Test func aPurgeLeavesNoNotificationCommentOrChosenConflictValueOnAnySite() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let laptop = try ReplicaStore.inMemory(site: SiteCode("LAPTOP"), configuration: clock.configuration)
+        let relay = try ReplicaStore.inMemory(site: SiteCode("SH"), configuration: clock.configuration)
+        _ = try await hq.addCustomer(Customer(id: "C202405001", name: "Acme"), generateID: false, actor: nil)
+        let ticket = try await hq.createTicket(
+            TicketDraft(customerId: "C202405001", channel: "phone", type: "complaint", urgency: "normal", summary: "first words"), actor: "alice")
+        try await deliverAll(from: hq, to: laptop)
+        // A conflict on the summary, settled at HQ with a value of its own.
+        _ = try await hq.updateTicket(ticket.id, fields: ["summary": "HQ words"], actor: "alice")
+        clock.advance(5)
+        _ = try await laptop.updateTicket(ticket.id, fields: ["summary": "laptop words"], actor: "carol")
+        try await deliverAll(from: laptop, to: hq)
+        let conflict = try #require(try await hq.conflicts(rowID: ticket.id).first)
+        _ = try await hq.resolveConflict(conflict.id, choice: .value("the chosen secret words"), actor: "boss")
+        _ = try await hq.addEntry(ticket.id, kind: .reply, body: "已处理", actor: "alice")
+        _ = try await hq.resolve(ticket.id, result: "refunded", actor: "alice")
+        _ = try await hq.close(ticket.id, actor: "alice")
+        try await deliverAll(from: hq, to: laptop)
+        // HQ purges; offline, the customer rates 1 with a comment at the laptop.
+        _ = try await hq.archive(ticket.id, actor: "boss")
+        try await hq.setRetentionDays(1, actor: nil)
+        clock.advance(2 * day)
+        _ = try await hq.purge(ticket.number, reason: "retention", actor: "boss")
+        _ = try await laptop.rate(ticket.id, score: 1, comment: "the customer's angry comment", actor: "carol")
+        #expect(try await laptop.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE body LIKE '%angry comment%'")! } > 0)
+        // The tombstone reaches the relay first, the laptop's rating after; HQ gets the rating after its purge.
+        try await deliverAll(from: hq, to: relay)
+        try await deliverAll(from: laptop, to: relay)
+        try await deliverAll(from: laptop, to: hq)
+        try await deliverAll(from: relay, to: laptop)
+        for site in [hq, laptop, relay] {
+            let leaked = try await site.writer.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change WHERE value LIKE '%angry comment%' OR value LIKE '%secret words%'")!,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM register WHERE value LIKE '%angry comment%' OR value LIKE '%secret words%'")!,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE body LIKE '%angry comment%'")!,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resolution WHERE chosenValue LIKE '%secret words%'")!
+                )
+            }
+            #expect(leaked == (0, 0, 0, 0), "purged content left on \(site.site): log, registers, notifications, resolutions")
+        }
+        let digests = try await [hq, laptop, relay].asyncMap { try await $0.digest() }
+        #expect(Set(digests).count == 1)
+        for site in [hq, laptop, relay] {
+            let before = try await site.queryTablesDump()
+            try await site.rebuildFromLog()
+            #expect(try await site.queryTablesDump() == before, "rebuild on \(site.site)")
+        }
+    }
 }

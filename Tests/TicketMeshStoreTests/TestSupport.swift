@@ -52,31 +52,60 @@ func allBlocks(_ store: ReplicaStore) async throws -> [Block] {
 }
 
 /// A test organisation without X.509: a CA key, and per site a "certificate" that is the site
-/// code and public key signed by it. The store sees it only through `CertificateTrust`, as it sees
-/// the real CA (the X.509 rule has its own tests in the sync module).
+/// code, a role byte and the public key, signed by it. The store sees it only through
+/// `CertificateTrust`, as it sees the real CA (the X.509 rule has its own tests in the sync module).
+///
+/// Every site is an admin site unless named in `branches`.
 final class TestOrganisation: Sendable {
     let caKey = Array(P256.Signing.PrivateKey().rawRepresentation)
+    let branches: Set<String>
     private let keys = Mutex<[String: [UInt8]]>([:])
+
+    init(branches: Set<String> = []) { self.branches = branches }
 
     var trust: TestTrust { TestTrust(caPublic: Array(try! P256.Signing.PrivateKey(rawRepresentation: caKey).publicKey.x963Representation)) }
 
     /// The site's signer (one key per site code, made on first use) with this organisation's trust.
     func provenance(_ site: String) throws -> Provenance {
-        let raw = keys.withLock { keys in
+        let key = try P256.Signing.PrivateKey(rawRepresentation: rawKey(site))
+        return Provenance(signer: P256BlockSigner(site: SiteCode(trusted: site), key: key, certificate: try certificate(site: site, key: key.publicKey)), trust: trust)
+    }
+
+    /// A second key of `site` (a re-issued certificate), with the given role.
+    func renewedProvenance(_ site: String, admin: Bool) throws -> Provenance {
+        let key = P256.Signing.PrivateKey()
+        return Provenance(
+            signer: P256BlockSigner(site: SiteCode(trusted: site), key: key, certificate: try certificate(site: site, key: key.publicKey, admin: admin)),
+            trust: trust)
+    }
+
+    private func rawKey(_ site: String) -> [UInt8] {
+        keys.withLock { keys in
             if let raw = keys[site] { return raw }
             let raw = Array(P256.Signing.PrivateKey().rawRepresentation)
             keys[site] = raw
             return raw
         }
-        let key = try P256.Signing.PrivateKey(rawRepresentation: raw)
-        return Provenance(signer: P256BlockSigner(site: SiteCode(trusted: site), key: key, certificate: try certificate(site: site, key: key.publicKey)), trust: trust)
     }
 
     /// A certificate for any key, as a rogue CA holder could make: for tests of forged signers.
-    func certificate(site: String, key: P256.Signing.PublicKey) throws -> [UInt8] {
-        let body = Array(site.utf8) + [0] + Array(key.x963Representation)
+    func certificate(site: String, key: P256.Signing.PublicKey, admin: Bool? = nil) throws -> [UInt8] {
+        let body = Array(site.utf8) + [0, (admin ?? !branches.contains(site)) ? 1 : 0] + Array(key.x963Representation)
         let signature = try P256.Signing.PrivateKey(rawRepresentation: caKey).signature(for: body)
         return body + Array(signature.rawRepresentation)
+    }
+
+    /// The serial `TestTrust` gives the certificate of `site`'s first key.
+    func serial(_ site: String) throws -> String {
+        try trust.signingKey(certificate: try provenance(site).signer.certificate, origin: SiteCode(trusted: site), at: Date()).serial
+    }
+
+    /// A revocation record of the certificate `serial` of `site` at `time` (ms), signed by this CA
+    /// (or, with `forged`, by some other key).
+    func revocation(site: String, serial: String, at time: Int64, forged: Bool = false) throws -> String {
+        let message = "\(site) \(serial) \(time)"
+        let key = forged ? P256.Signing.PrivateKey() : try P256.Signing.PrivateKey(rawRepresentation: caKey)
+        return message + " " + (try key.signature(for: Data(message.utf8))).rawRepresentation.base64EncodedString()
     }
 
     func configuration(_ site: String, clock: ManualClock) throws -> ReplicaStore.Configuration {
@@ -90,8 +119,8 @@ struct TestTrust: CertificateTrust {
     struct Refused: Error, CustomStringConvertible { var description: String }
     let caPublic: [UInt8]
 
-    func signingKey(certificate: [UInt8], origin: SiteCode, at time: Date) throws -> P256.Signing.PublicKey {
-        guard certificate.count > 64 + 65, let zero = certificate.firstIndex(of: 0) else { throw Refused(description: "not a test certificate") }
+    func signingKey(certificate: [UInt8], origin: SiteCode, at time: Date) throws -> CertifiedKey {
+        guard certificate.count > 64 + 66, let zero = certificate.firstIndex(of: 0) else { throw Refused(description: "not a test certificate") }
         let body = Array(certificate.dropLast(64))
         let ca = try P256.Signing.PublicKey(x963Representation: caPublic)
         guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: certificate.suffix(64)), ca.isValidSignature(signature, for: body)
@@ -99,7 +128,18 @@ struct TestTrust: CertificateTrust {
         guard String(decoding: certificate[..<zero], as: UTF8.self) == origin.rawValue else {
             throw Refused(description: "names another site than \(origin)")
         }
-        return try P256.Signing.PublicKey(x963Representation: body[(zero + 1)...])
+        let serial = SHA256.hash(data: body).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return CertifiedKey(
+            key: try P256.Signing.PublicKey(x963Representation: body[(zero + 2)...]), serial: serial, admin: body[zero + 1] == 1)
+    }
+
+    func revocation(record: String) throws -> Revocation {
+        let parts = record.split(separator: " ").map(String.init)
+        guard parts.count == 4, let time = Int64(parts[2]), let raw = Data(base64Encoded: parts[3]),
+            let signature = try? P256.Signing.ECDSASignature(rawRepresentation: raw),
+            try P256.Signing.PublicKey(x963Representation: caPublic).isValidSignature(signature, for: Data(parts[0..<3].joined(separator: " ").utf8))
+        else { throw Refused(description: "not a revocation signed by the test CA") }
+        return Revocation(site: try SiteCode(parts[0]), serial: parts[1], time: time)
     }
 }
 

@@ -135,7 +135,8 @@ struct FuzzIdentities {
     init() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tm-fuzz-\(UUID().uuidString)")
         let ca = try CertificateAuthority.create(organization: "Fuzz", directory: root.appendingPathComponent("ca"))
-        try ca.writeSite(try SiteCode("SH"), to: root.appendingPathComponent("sh"))
+        // An admin site, so its absurd SLA policy is merged where it arrives (a branch's would be denied).
+        try ca.writeSite(try SiteCode("SH"), to: root.appendingPathComponent("sh"), admin: true)
         try ca.writeSite(try SiteCode("HQ"), to: root.appendingPathComponent("hq"))
         sh = try SiteIdentity.load(directory: root.appendingPathComponent("sh")).provenance()
         hq = try SiteIdentity.load(directory: root.appendingPathComponent("hq")).provenance()

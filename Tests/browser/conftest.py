@@ -120,6 +120,8 @@ def browser(request):
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000",
                  "--lang=zh-CN"):
         options.add_argument(flag)
+    # The console log, where chromium reports Content-Security-Policy violations (test_security.py).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(60)
     yield driver

@@ -110,12 +110,15 @@ package struct CertificateAuthority: Sendable {
     }
 
     /// Issues a certificate for `site`: CN = site code, SAN URI `urn:ticketmesh:site:CODE`, usable as TLS client and server.
+    /// An admin site's certificate also carries `OU=admin-site` (Docs/workflow.md, "Site roles").
     ///
     /// Records the serial in `issued.json` so `revoke` can find it.
-    package func issue(site: SiteCode, notValidBefore: Date, notValidAfter: Date) throws -> SiteCredentials {
+    package func issue(site: SiteCode, admin: Bool = false, notValidBefore: Date, notValidAfter: Date) throws -> SiteCredentials {
         let key = P256.Signing.PrivateKey()
+        let organization = organizationName
         let subject = try DistinguishedName {
-            OrganizationName(organizationName)
+            OrganizationName(organization)
+            if admin { OrganizationalUnitName(SiteIdentity.adminUnit) }
             CommonName(site.rawValue)
         }
         let certificate = try Certificate(
@@ -148,12 +151,14 @@ package struct CertificateAuthority: Sendable {
     package func writeSite(
         _ site: SiteCode,
         to directory: URL,
+        admin: Bool = false,
         now: Date = Date(),
         validity: TimeInterval = 2 * 365 * 86_400
     ) throws -> SiteCredentials {
         try writeSite(
             site,
             to: directory,
+            admin: admin,
             notValidBefore: now.addingTimeInterval(-300),
             notValidAfter: now.addingTimeInterval(validity)
         )
@@ -161,11 +166,11 @@ package struct CertificateAuthority: Sendable {
 
     /// As `writeSite(_:to:now:validity:)` with an explicit validity window (tests make expired certificates this way).
     @discardableResult
-    package func writeSite(_ site: SiteCode, to directory: URL, notValidBefore: Date, notValidAfter: Date) throws
+    package func writeSite(_ site: SiteCode, to directory: URL, admin: Bool = false, notValidBefore: Date, notValidAfter: Date) throws
         -> SiteCredentials
     {
         try PEMFiles.makeDirectory(directory, flag: "--out")
-        let credentials = try issue(site: site, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
+        let credentials = try issue(site: site, admin: admin, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
         try PEMFiles.write(credentials.keyPEM, to: directory.appendingPathComponent(SiteIdentity.keyFile), mode: 0o600)
         try PEMFiles.write(
             try credentials.certificate.serializeAsPEM().pemString + "\n",
@@ -194,9 +199,16 @@ package struct CertificateAuthority: Sendable {
             )
         }
         var list = try RevocationList.load(from: directory)
-        let stamp = ISO8601DateFormatter().string(from: now)
+        // Milliseconds: blocks are compared with this time, and work of the same second before it must stay.
+        let stamp = RevocationList.timeFormatter(fractional: true).string(from: now)
         let fresh = serials.filter { !list.contains(serial: $0) }
         list.revoked += fresh.map { RevocationList.Entry(site: site.rawValue, serial: $0, revokedAt: stamp) }
+        // Every entry is signed, older unsigned ones too, so the file can travel to sites as records.
+        let key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+        for index in list.revoked.indices where list.revoked[index].signature == nil {
+            let signature = try key.signature(for: Data(list.revoked[index].signedMessage.utf8))
+            list.revoked[index].signature = signature.rawRepresentation.base64EncodedString()
+        }
         try list.write(to: directory)
         return fresh
     }

@@ -2,23 +2,31 @@ import Foundation
 import NIOCore
 import NIOSSL
 import SwiftASN1
+import TicketMeshReplication
 import Synchronization
 import TicketMeshDomain
 @_spi(FixedExpiryValidationTime) import X509
 
 /// Decides whether a peer's certificate chain belongs to a site of our organisation.
 ///
-/// Accepts only a leaf signed by our CA, inside its validity window, not in `revoked.json`, whose
-/// subject CN and SAN name the same site code. Runs in place of BoringSSL's own verification.
+/// Accepts only a leaf signed by our CA, inside its validity window, not in `revoked.json` nor
+/// among the revocation records the replica holds, whose subject CN and SAN name the same site
+/// code. Runs in place of BoringSSL's own verification.
 package struct PeerVerifier: Sendable {
     let ca: Certificate
     let revocationDirectory: URL?
     let now: @Sendable () -> Date
+    /// The revocation records the replica holds (carried by sync and files), read per handshake.
+    let revocations: (@Sendable () async throws -> [Revocation])?
 
-    package init(ca: Certificate, revocationDirectory: URL?, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(
+        ca: Certificate, revocationDirectory: URL?, now: @escaping @Sendable () -> Date = { Date() },
+        revocations: (@Sendable () async throws -> [Revocation])? = nil
+    ) {
         self.ca = ca
         self.revocationDirectory = revocationDirectory
         self.now = now
+        self.revocations = revocations
     }
 
     /// Verifies a chain given as DER certificates, leaf first.
@@ -62,8 +70,22 @@ package struct PeerVerifier: Sendable {
             )
         }
         let site = try SiteIdentity.siteCode(of: leaf)
+        let serial = SiteIdentity.serialHex(leaf)
+        if let revocations {
+            let held: [Revocation]
+            do {
+                held = try await revocations()
+            } catch {
+                throw SyncError(code: .untrustedPeer, message: "cannot read the revocation records of this replica: \(error)")
+            }
+            if let record = held.first(where: { $0.serial == serial }) {
+                let at = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(record.time) / 1000))
+                throw SyncError(
+                    code: .untrustedPeer,
+                    message: "certificate of site \(site) (serial \(serial)) was revoked at \(at) by the CA (revocation record held by this replica)")
+            }
+        }
         if let revocationDirectory {
-            let serial = SiteIdentity.serialHex(leaf)
             if try RevocationList.load(from: revocationDirectory).contains(serial: serial) {
                 throw SyncError(
                     code: .untrustedPeer,

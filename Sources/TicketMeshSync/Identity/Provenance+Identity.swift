@@ -14,7 +14,7 @@ package struct OrganisationTrust: CertificateTrust {
 
     package init(ca: Certificate) { self.ca = ca }
 
-    package func signingKey(certificate der: [UInt8], origin: SiteCode, at time: Date) throws -> P256.Signing.PublicKey {
+    package func signingKey(certificate der: [UInt8], origin: SiteCode, at time: Date) throws -> CertifiedKey {
         let leaf: Certificate
         do {
             leaf = try Certificate(derEncoded: der)
@@ -35,7 +35,26 @@ package struct OrganisationTrust: CertificateTrust {
         guard let key = P256.Signing.PublicKey(leaf.publicKey) else {
             throw SyncError(code: .untrustedPeer, message: "the certificate of \(site) does not hold a P-256 key")
         }
-        return key
+        return CertifiedKey(key: key, serial: SiteIdentity.serialHex(leaf), admin: SiteIdentity.isAdminSite(leaf))
+    }
+
+    package func revocation(record: String) throws -> Revocation {
+        guard record.utf8.count <= 4096, let entry = try? JSONDecoder().decode(RevocationList.Entry.self, from: Data(record.utf8)) else {
+            throw SyncError(code: .untrustedPeer, message: "not a revocation record: must be one entry of a CA's revoked.json")
+        }
+        guard let signatureText = entry.signature, let raw = Data(base64Encoded: signatureText),
+            let signature = try? P256.Signing.ECDSASignature(rawRepresentation: raw),
+            let caKey = P256.Signing.PublicKey(ca.publicKey),
+            caKey.isValidSignature(signature, for: Data(entry.signedMessage.utf8))
+        else {
+            throw SyncError(code: .untrustedPeer, message: "the revocation of serial \(entry.serial) is not signed by our CA '\(ca.subject)'")
+        }
+        guard SiteCode.isValid(entry.site), let date = RevocationList.time(entry.revokedAt),
+            !entry.serial.isEmpty, entry.serial.count <= 64, entry.serial.allSatisfy(\.isHexDigit)
+        else {
+            throw SyncError(code: .untrustedPeer, message: "the revocation of serial \(entry.serial) names no valid site, serial or time")
+        }
+        return Revocation(site: SiteCode(trusted: entry.site), serial: entry.serial.lowercased(), time: Int64(date.timeIntervalSince1970 * 1000))
     }
 }
 

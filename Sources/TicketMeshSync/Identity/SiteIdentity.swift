@@ -19,6 +19,8 @@ package struct SiteIdentity: Sendable {
     package let directory: URL
     /// The organisation CA.
     package let ca: Certificate
+    /// Our own certificate.
+    package let certificate: Certificate
     let certificateChain: [NIOSSLCertificate]
     let privateKey: NIOSSLPrivateKey
     let caCertificate: NIOSSLCertificate
@@ -51,6 +53,7 @@ package struct SiteIdentity: Sendable {
                 site: site,
                 directory: directory,
                 ca: ca,
+                certificate: own,
                 certificateChain: [try NIOSSLCertificate(bytes: Array(certPEM.utf8), format: .pem)],
                 privateKey: try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem),
                 caCertificate: try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)
@@ -89,6 +92,24 @@ package struct SiteIdentity: Sendable {
         }
         return SiteCode(trusted: commonName)
     }
+
+    /// The organisational unit that marks an admin site's certificate (`certs site --admin`).
+    package static let adminUnit = "admin-site"
+
+    /// Whether a certificate makes its site an admin site: its subject carries `OU=admin-site`.
+    ///
+    /// Certificates without it (every certificate issued before site roles existed) are branch sites.
+    package static func isAdminSite(_ certificate: Certificate) -> Bool {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.organizationalUnitName {
+                if String(attribute.value) == adminUnit { return true }
+            }
+        }
+        return false
+    }
+
+    /// Whether our own certificate makes this site an admin site.
+    package var isAdmin: Bool { Self.isAdminSite(certificate) }
 
     /// The serial number as lowercase hex, the form used in `revoked.json`.
     package static func serialHex(_ certificate: Certificate) -> String {

@@ -32,6 +32,7 @@ package enum SyncClient {
                             role: .client,
                             context: context,
                             configuration: configuration,
+                            replica: replica,
                             remoteAddress: address
                         )
                     }
@@ -57,7 +58,7 @@ package enum SyncClient {
             .connectTimeout(SyncSession.Configuration.timeAmount(configuration.connectTimeout))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try SyncConnection.configure(channel, role: .client, context: context, configuration: configuration)
+                    try SyncConnection.configure(channel, role: .client, context: context, configuration: configuration, replica: nil)
                 }
             }
         return connection.channel

@@ -70,7 +70,8 @@ package final class SyncServer: Service, Sendable {
                             channel,
                             role: .server,
                             context: context,
-                            configuration: configuration
+                            configuration: configuration,
+                            replica: replica
                         )
                     }
                 }

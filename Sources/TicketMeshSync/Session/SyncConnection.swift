@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import TicketMeshReplication
 
 /// A TCP channel with TLS, frame cutting and an idle timeout installed, wrapped for async use.
 struct SyncConnection: Sendable {
@@ -23,10 +24,11 @@ struct SyncConnection: Sendable {
         role: Role,
         context: NIOSSLContext,
         configuration: SyncSession.Configuration,
+        replica: (any Replica)?,
         remoteAddress: String? = nil
     ) throws -> SyncConnection {
         let check = PeerCheck()
-        let verifier = configuration.verifier
+        let verifier = configuration.verifier(replica: replica)
         let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
             let chain = certificates.compactMap { try? $0.toDERBytes() }
             promise.completeWithTask {

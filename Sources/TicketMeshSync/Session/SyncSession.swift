@@ -43,8 +43,11 @@ package struct SyncSession: Sendable {
             return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
 
-        var verifier: PeerVerifier {
-            PeerVerifier(ca: identity.ca, revocationDirectory: identity.directory, now: certificateTime)
+        /// The peer check for connections of `replica`: also refuses certificates its revocation records name.
+        func verifier(replica: (any Replica)?) -> PeerVerifier {
+            var revocations: (@Sendable () async throws -> [Revocation])?
+            if let replica { revocations = { try await replica.revocations() } }
+            return PeerVerifier(ca: identity.ca, revocationDirectory: identity.directory, now: certificateTime, revocations: revocations)
         }
     }
 
@@ -289,9 +292,13 @@ package struct SyncSession: Sendable {
                 let ack = Frame.ack(state.applied(report)).encoded()
                 bytesSent += ack.readableBytes
                 try await outbound.write(ack)
+                for notice in report.notices {
+                    // Revoked signers and denied organisation records: named one by one for the operator.
+                    logger.warning("\(notice)", metadata: ["peer.site": "\(hello.site)"])
+                }
                 if report.refused > 0 {
                     logger.warning(
-                        "Refused blocks of a fork (kept as proof; see 'ticketmesh status')",
+                        "Refused blocks of a fork or of a revoked certificate (see 'ticketmesh status')",
                         metadata: ["peer.site": "\(hello.site)", "batch.refused": "\(report.refused)"]
                     )
                 }
