@@ -62,7 +62,8 @@ enum Templates {
 
     static let customer = """
         {{#customer}}<h1 id="customer-name">{{name}}</h1><dl class="facts"><dt>ID</dt><dd>{{id}}</dd><dt>{{t.contact}}</dt><dd>{{contactPerson}}</dd>
-        <dt>{{t.phone}}</dt><dd id="customer-phone">{{phone}}</dd><dt>{{t.email}}</dt><dd>{{email}}</dd><dt>{{t.level}}</dt><dd>{{level}}</dd></dl>{{/customer}}
+        <dt>{{t.phone}}</dt><dd id="customer-phone">{{phone}}</dd><dt>{{t.email}}</dt><dd>{{email}}</dd><dt>{{t.level}}</dt><dd>{{level}}</dd></dl>
+        {{#canReveal}}<form method="post" action="/customers/{{id}}/reveal" id="reveal-form"><input type="hidden" name="csrf" value="{{csrf}}"><button id="reveal-submit">{{t.reveal}}</button></form>{{/canReveal}}{{/customer}}
         <h2>{{t.tickets}}</h2><ul id="customer-tickets">{{#tickets}}<li><a href="/tickets/{{id}}">{{number}}</a> {{summary}} <span class="state">{{state}}</span></li>{{/tickets}}</ul>
         """
 

@@ -273,9 +273,9 @@ extension WebUI {
             }
             return page("customers", title: "customers", ["customers": rows], request: request, user: user)
         }
-        route(router, .get, "customers/:id") { request, context, user in
-            let disclosure = try await backend.disclosure(.viewTickets, for: user)
-            let customer = disclosure.customer(try await store.customer(try context.parameters.require("id")))
+        /// The customer page as `disclosure` shows it; the reveal button for roles that may.
+        @Sendable func customerPage(_ id: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
+            let customer = disclosure.customer(try await store.customer(id))
             let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map(disclosure.ticket).map {
                 ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": $0.state]
             }
@@ -284,10 +284,21 @@ extension WebUI {
                     "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "",
                     "phone": customer.phone ?? "",
                     "email": customer.email ?? "", "level": customer.level,
+                    "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 ] as [String: Any],
                 "tickets": tickets,
             ]
             return page("customer", title: customer.name, values, request: request, user: user)
+        }
+        route(router, .get, "customers/:id") { request, context, user in
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try await customerPage(try context.parameters.require("id"), disclosure: disclosure, request: request, user: user)
+        }
+        // Reveal: a POST (it writes the audited `reveal` record), answered with the page in clear.
+        route(router, .post, "customers/:id/reveal") { request, context, user in
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.customer(id), actor: user.name)
+            return try await customerPage(id, disclosure: disclosure, request: request, user: user)
         }
         route(router, .get, "kb") { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)

@@ -349,3 +349,52 @@ struct ReadRightsMatrixTests {
         #expect(try await branch.reveals(of: "C0001") == reveals)
     }
 }
+
+/// The web UI's reveal: a button for roles that may, a POST with the session's CSRF token, the
+/// page in clear, and the reveal on record; analysts get neither the button nor the number.
+@Suite(.timeLimit(.minutes(2)))
+struct WebRevealTests {
+    @Test func customerPageRevealsOnlyForRolesThatMay() async throws {
+        let store = try await TestServer.makeStore()
+        try await TestServer.with(store) { server in
+            let form = "application/x-www-form-urlencoded"
+            for role in TestServer.roles {
+                let token = try await server.login(role)
+                let page = try await server.request("GET", "/customers/C0001", cookie: "tm_session=\(token)")
+                #expect(page.text.contains("*********1234") && !page.text.contains("+86 138 0013 1234"), "\(role)")
+                #expect(page.text.contains("id=\"reveal-form\"") == role.allows(.revealContacts), "\(role)")
+                let csrf = try await server.csrfToken(token)
+                let before = try await store.changeCount()
+                let revealed = try await server.request(
+                    "POST",
+                    "/customers/C0001/reveal",
+                    raw: "csrf=\(csrf)",
+                    cookie: "tm_session=\(token)",
+                    contentType: form
+                )
+                if role.allows(.revealContacts) {
+                    #expect(revealed.status == 200, "\(role)")
+                    #expect(revealed.text.contains("+86 138 0013 1234"), "\(role)")
+                    #expect(!revealed.text.contains("id=\"reveal-form\""))
+                    #expect(try await store.reveals(of: "C0001").last?.by == role.rawValue)
+                } else {
+                    #expect(revealed.status == 403, "\(role)")
+                    #expect(!revealed.text.contains("+86 138 0013 1234"))
+                    #expect(try await store.changeCount() == before)
+                }
+            }
+            // Without the CSRF token the reveal is refused and writes nothing.
+            let admin = try await server.login(.admin)
+            let before = try await store.changeCount()
+            let forged = try await server.request(
+                "POST",
+                "/customers/C0001/reveal",
+                raw: "",
+                cookie: "tm_session=\(admin)",
+                contentType: form
+            )
+            #expect(forged.status == 403)
+            #expect(try await store.changeCount() == before)
+        }
+    }
+}
