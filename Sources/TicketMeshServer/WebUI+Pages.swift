@@ -163,12 +163,13 @@ extension WebUI {
             let ticket = try await store.createTicket(draft, actor: user.name)
             return Self.redirect("/tickets/\(ticket.id)")
         }
-        route(router, .get, "tickets/:id") { request, context, user in
-            let disclosure = try await backend.disclosure(.viewTickets, for: user)
-            let detail = try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
+        /// The ticket page as `disclosure` shows it; the reveal button for roles that may.
+        @Sendable func ticketPage(_ key: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
+            let detail = try await TicketDetail.load(key, store: store, disclosure: disclosure)
             let ticket = detail.fields
             let values: [String: Any] = [
                 "id": ticket.id,
+                "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
                     "urgency": ticket.urgency,
@@ -204,6 +205,16 @@ extension WebUI {
                 },
             ]
             return page("ticket", title: ticket.number, values, request: request, user: user)
+        }
+        route(router, .get, "tickets/:id") { request, context, user in
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try await ticketPage(try context.parameters.require("id"), disclosure: disclosure, request: request, user: user)
+        }
+        // Reveal: a POST (it writes the audited `reveal` record), answered with the page in clear.
+        route(router, .post, "tickets/:id/reveal") { request, context, user in
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.ticket(id), actor: user.name)
+            return try await ticketPage(id, disclosure: disclosure, request: request, user: user)
         }
         ticketAction(router, "reply") { id, fields, user in
             _ = try await store.addEntry(

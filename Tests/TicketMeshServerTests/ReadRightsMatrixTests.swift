@@ -383,6 +383,25 @@ struct WebRevealTests {
                     #expect(try await store.changeCount() == before)
                 }
             }
+            // The ticket page: the same rule.
+            let id = try await ReadRightsMatrixTests.ticket(store)
+            for role in [Role.analyst, .supervisor] {
+                let token = try await server.login(role)
+                let page = try await server.request("GET", "/tickets/\(id)", cookie: "tm_session=\(token)")
+                #expect(!page.text.contains(ReadRightsMatrixTests.idCard) && page.text.contains(Redaction.idCardMark))
+                #expect(page.text.contains("id=\"ticket-reveal-form\"") == role.allows(.revealContacts))
+                let csrf = try await server.csrfToken(token)
+                let revealed = try await server.request(
+                    "POST",
+                    "/tickets/\(id)/reveal",
+                    raw: "csrf=\(csrf)",
+                    cookie: "tm_session=\(token)",
+                    contentType: form
+                )
+                #expect(revealed.status == (role.allows(.revealContacts) ? 200 : 403), "\(role)")
+                #expect(revealed.text.contains(ReadRightsMatrixTests.idCard) == role.allows(.revealContacts), "\(role)")
+            }
+            #expect(try await store.reveals(of: id).map(\.by) == ["supervisor"])
             // Without the CSRF token the reveal is refused and writes nothing.
             let admin = try await server.login(.admin)
             let before = try await store.changeCount()
