@@ -88,6 +88,8 @@ package struct Disclosure: Sendable, Hashable {
         copy.phone = phone(customer.phone)
         copy.name = text(customer.name)
         copy.contactPerson = text(customer.contactPerson)
+        // Mail addresses are often a mobile number at a mail provider (13812345678@qq.com).
+        copy.email = text(customer.email)
         copy.industry = text(customer.industry)
         return copy
     }

@@ -111,9 +111,12 @@ import Testing
     }
 
     @Test func disclosureMasksCopiesAndWithholdsPasswordHashes() {
-        let customer = Customer(id: "C0001", name: "王", contactPerson: "王经理 13812345678", phone: "+86 138 0013 1234")
+        let customer = Customer(
+            id: "C0001", name: "王", contactPerson: "王经理 13812345678", phone: "+86 138 0013 1234",
+            email: "13912345678@qq.com")
         let masked = Disclosure.masked.customer(customer)
         #expect(masked.phone == "*********1234")
+        #expect(masked.email == "*******5678@qq.com")
         #expect(masked.contactPerson == "王经理 *******5678")
         #expect(Disclosure.revealed.customer(customer) == customer)
         for disclosure in [Disclosure.masked, .revealed] {
