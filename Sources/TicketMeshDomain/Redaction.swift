@@ -1,15 +1,22 @@
-/// Detection and redaction of ID-card and bank-card numbers in free text (R10.1).
+/// Detection and redaction of personal numbers in free text (R10.1): ID-card numbers, bank-card
+/// numbers and phone numbers.
 ///
-/// Reports and exports pass every free-text field through `redact(_:)`; a number is redacted
-/// only when it is a valid one (ID-card check digit, bank-card Luhn), so order numbers and
-/// tracking numbers survive.
+/// Every output a person reads passes free text through `redact(_:)` (via `Disclosure`). A
+/// number is redacted only when it is a valid one (ID-card check digit or birth date, bank-card
+/// Luhn, a mobile or landline shape), so order numbers and tracking numbers that fail the checks
+/// survive. Docs/workflow.md ("Read rights") explains the rules.
 package enum Redaction {
-    /// The placeholder that replaces an 18-digit resident ID-card number.
+    /// The placeholder that replaces a resident ID-card number (18 or 15 digits).
     package static let idCardMark = "[ID-CARD REDACTED]"
     /// The placeholder that replaces a bank-card number.
     package static let bankCardMark = "[BANK-CARD REDACTED]"
 
-    /// Whether `digits` (17 digits + digit or X) is a valid PRC resident ID number (GB 11643 check digit).
+    /// What a run of digits in free text was recognised as.
+    package enum Kind: Sendable, Equatable {
+        case idCard, bankCard, phone
+    }
+
+    /// Whether `text` (17 digits + digit or X) is a valid PRC resident ID number (GB 11643 check digit).
     package static func isIDCard(_ text: some StringProtocol) -> Bool {
         let chars = Array(text.uppercased())
         guard chars.count == 18, chars.prefix(17).allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
@@ -19,9 +26,23 @@ package enum Redaction {
         return chars[17] == check
     }
 
+    /// Whether `digits` (15 digits) is a valid first-generation resident ID number: a 6-digit area
+    /// code starting 1–8, a birth date YYMMDD of the 1900s that exists, and a 3-digit sequence.
+    package static func isOldIDCard(_ digits: some StringProtocol) -> Bool {
+        let values = digits.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
+        guard values.count == 15, values.count == digits.count, (1...8).contains(values[0]) else { return false }
+        let year = 1900 + values[6] * 10 + values[7]
+        let month = values[8] * 10 + values[9]
+        let day = values[10] * 10 + values[11]
+        guard (1...12).contains(month), day >= 1 else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= lengths[month - 1]
+    }
+
     /// Whether `digits` (13–19 digits) passes the Luhn check, as bank-card numbers do.
     package static func isBankCard(_ digits: some StringProtocol) -> Bool {
-        let values = digits.compactMap { $0.wholeNumberValue }
+        let values = digits.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
         guard values.count == digits.count, (13...19).contains(values.count) else { return false }
         var sum = 0
         for (index, value) in values.reversed().enumerated() {
@@ -35,59 +56,128 @@ package enum Redaction {
         return sum % 10 == 0
     }
 
-    /// `text` with every valid ID-card and bank-card number replaced by a mark.
+    /// Whether `digits`, written in groups of `groups` digits, is a phone number: a mainland
+    /// mobile (11 digits `1[3-9]…`, unformatted or 3-4-4, optionally after `86` or `0086`), or a
+    /// landline written with its area code apart (`010-12345678`, `0755 1234567`).
+    package static func isPhone(_ digits: String, groups: [Int]) -> Bool {
+        let chars = Array(digits)
+        func isMobile(_ body: ArraySlice<Character>) -> Bool {
+            body.count == 11 && body.first == "1" && ("3"..."9").contains(body[body.startIndex + 1])
+        }
+        func mobileGroups(_ groups: ArraySlice<Int>) -> Bool { groups == [11] || groups == [3, 4, 4] }
+        for prefix in ["", "86", "0086"] where digits.hasPrefix(prefix) {
+            let body = chars.dropFirst(prefix.count)
+            guard isMobile(body) else { continue }
+            if prefix.isEmpty { if mobileGroups(groups[...]) { return true } else { continue } }
+            if groups == [chars.count] { return true }
+            if groups.first == prefix.count, mobileGroups(groups.dropFirst()) { return true }
+        }
+        // Landlines: area code 010 or 02x (3 digits) or 0[3-9]xx (4 digits), then 7–8 digits.
+        guard groups.count == 2, chars.first == "0", (7...8).contains(groups[1]) else { return false }
+        switch groups[0] {
+        case 3: return (chars[1] == "1" && chars[2] == "0") || chars[1] == "2"
+        case 4: return ("3"..."9").contains(chars[1])
+        default: return false
+        }
+    }
+
+    /// What the digits of one candidate are, if anything: ID card first, then phone, then bank card.
+    static func classify(_ digits: String, groups: [Int], checkX: Bool) -> Kind? {
+        if checkX { return digits.count == 17 && isIDCard(digits + "X") ? .idCard : nil }
+        if digits.count == 18, isIDCard(digits) { return .idCard }
+        if digits.count == 15, isOldIDCard(digits) { return .idCard }
+        if isPhone(digits, groups: groups) { return .phone }
+        if isBankCard(digits) { return .bankCard }
+        return nil
+    }
+
+    /// `text` with every valid ID-card and bank-card number replaced by a mark, and every phone
+    /// number masked to its last four digits.
     ///
-    /// A number is a whole run of digits (not part of a longer run); runs may contain single
-    /// spaces or dashes between groups (`6222 0212 3456 7890 128`).
+    /// Digits are read in runs of groups joined by single spaces or dashes (`6222 0212 3456 7890
+    /// 128`, `138-1234-5678`); a run may touch any non-digit, Chinese characters included
+    /// (`身份证号是110105194912310021谢谢`). Within a run, the longest span of whole groups that is a
+    /// valid number is masked; an unbroken group of digits is never split, so a long order number
+    /// that merely contains a phone number survives.
     package static func redact(_ text: String) -> String {
         // Most texts hold no digit at all: skip the character walk for them.
         guard text.utf8.contains(where: { (0x30...0x39).contains($0) }) else { return text }
+        let chars = Array(text)
         var output = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            guard text[index].isASCII, text[index].isNumber,
-                index == text.startIndex || !isDigitLike(text[text.index(before: index)])
-            else {
-                output.append(text[index])
-                index = text.index(after: index)
+        output.reserveCapacity(text.utf8.count)
+        var index = 0
+        while index < chars.count {
+            guard isDigit(chars[index]) else {
+                output.append(chars[index])
+                index += 1
                 continue
             }
-            // The longest run of digits (and X at the end for ID cards), allowing single separators.
-            var end = index
-            var digits = ""
-            var lastDigitEnd = index
+            // The run: groups of digits (start, end) joined by one separator each.
+            var groups: [(start: Int, end: Int)] = []
             var cursor = index
-            while cursor < text.endIndex {
-                let char = text[cursor]
-                if char.isASCII, char.isNumber {
-                    digits.append(char)
-                    cursor = text.index(after: cursor)
-                    lastDigitEnd = cursor
-                } else if (char == " " || char == "-"), digits.count < 19, text.index(after: cursor) < text.endIndex,
-                    text[text.index(after: cursor)].isASCII, text[text.index(after: cursor)].isNumber
-                {
-                    cursor = text.index(after: cursor)
-                } else if (char == "X" || char == "x"), digits.count == 17 {
-                    digits.append("X")
-                    cursor = text.index(after: cursor)
-                    lastDigitEnd = cursor
-                    break
+            while true {
+                var end = cursor
+                while end < chars.count, isDigit(chars[end]) { end += 1 }
+                groups.append((cursor, end))
+                if end + 1 < chars.count, chars[end] == " " || chars[end] == "-", isDigit(chars[end + 1]) {
+                    cursor = end + 1
                 } else {
                     break
                 }
             }
-            end = lastDigitEnd
-            if isIDCard(digits) {
-                output += idCardMark
-            } else if isBankCard(digits) {
-                output += bankCardMark
-            } else {
-                output += text[index..<end]
+            // An ID number ending in X: the X follows the last group directly.
+            let last = groups[groups.count - 1].end
+            let trailingX = last < chars.count && (chars[last] == "X" || chars[last] == "x")
+            var first = 0
+            index = last
+            while first < groups.count {
+                var matched: (end: Int, kind: Kind, x: Bool)? = nil
+                // Candidate spans hold at most 19 digits (the longest card), so a long run costs
+                // linear time, not quadratic.
+                var limit = first
+                var total = 0
+                while limit < groups.count, total + groups[limit].end - groups[limit].start <= 19 {
+                    total += groups[limit].end - groups[limit].start
+                    limit += 1
+                }
+                var span = limit
+                while span > first, matched == nil {
+                    let digits = String(groups[first..<span].flatMap { chars[$0.start..<$0.end] })
+                    let lengths = groups[first..<span].map { $0.end - $0.start }
+                    if span == groups.count, trailingX, let kind = classify(digits, groups: lengths, checkX: true) {
+                        matched = (span, kind, true)
+                    } else if let kind = classify(digits, groups: lengths, checkX: false) {
+                        matched = (span, kind, false)
+                    }
+                    span -= 1
+                }
+                let nextStart = { (group: Int) in
+                    group < groups.count ? groups[group].start : groups[groups.count - 1].end
+                }
+                if let matched {
+                    let digits = String(groups[first..<matched.end].flatMap { chars[$0.start..<$0.end] })
+                    switch matched.kind {
+                    case .idCard: output += idCardMark
+                    case .bankCard: output += bankCardMark
+                    case .phone: output += Masking.phone(digits)
+                    }
+                    if matched.x {
+                        index = last + 1
+                        first = groups.count
+                        break
+                    }
+                    // Keep the separator between this span and the next group.
+                    let end = groups[matched.end - 1].end
+                    output += String(chars[end..<nextStart(matched.end)])
+                    first = matched.end
+                } else {
+                    output += String(chars[groups[first].start..<nextStart(first + 1)])
+                    first += 1
+                }
             }
-            index = end
         }
         return output
     }
 
-    private static func isDigitLike(_ char: Character) -> Bool { char.isASCII && (char.isNumber) }
+    private static func isDigit(_ char: Character) -> Bool { char.isASCII && char.isNumber }
 }

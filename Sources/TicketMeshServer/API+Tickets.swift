@@ -24,17 +24,18 @@ struct TicketDetail: Encodable {
     let escalations: [Escalation]
     let conflicts: [Conflict]
 
-    static func load(_ key: String, store: ReplicaStore) async throws -> TicketDetail {
+    /// The ticket `key` with everything in it shown as `disclosure` shows it.
+    static func load(_ key: String, store: ReplicaStore, disclosure: Disclosure) async throws -> TicketDetail {
         let (ticket, clocks) = try await store.slaClocks(key)
         return TicketDetail(
             id: ticket.id,
             number: ticket.number,
-            fields: ticket,
+            fields: disclosure.ticket(ticket),
             registration: try await store.registration(of: ticket),
-            notes: try await store.entries(ticketID: ticket.id),
+            notes: try await store.entries(ticketID: ticket.id).map(disclosure.entry),
             sla: clocks,
-            escalations: try await store.escalations(ticketID: ticket.id),
-            conflicts: try await store.unresolvedConflicts(rowID: ticket.id)
+            escalations: try await store.escalations(ticketID: ticket.id).map(disclosure.escalation),
+            conflicts: try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict)
         )
     }
 }
@@ -67,15 +68,16 @@ extension API {
 
     func registerTickets(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
+        let backend = self.backend
         route(api, .get, "tickets") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try Self.filter(request)
             switch Fields.query(request)["sort"] ?? "sla" {
             case "sla":
                 return try JSON.response(
                     try await store.slaQueue(filter).map {
                         TicketListItem(
-                            ticket: $0.ticket,
+                            ticket: disclosure.ticket($0.ticket),
                             nextDueAt: $0.nextDueAt,
                             breached: $0.breached,
                             atRisk: $0.atRisk
@@ -85,7 +87,7 @@ extension API {
             case "newest":
                 return try JSON.response(
                     try await store.tickets(matching: filter).map {
-                        TicketListItem(ticket: $0, nextDueAt: nil, breached: false, atRisk: false)
+                        TicketListItem(ticket: disclosure.ticket($0), nextDueAt: nil, breached: false, atRisk: false)
                     }
                 )
             case let other:
@@ -110,17 +112,27 @@ extension API {
                 refs: refs
             )
             let ticket = try await store.createTicket(draft, actor: user.name)
-            return try JSON.response(ticket, status: .created)
+            return try JSON.response(Disclosure.masked.ticket(ticket), status: .created)
         }
         route(api, .get, "tickets/:id") { _, context, user in
-            try Backend.require(.viewTickets, of: user)
-            return try JSON.response(try await TicketDetail.load(try context.parameters.require("id"), store: store))
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try JSON.response(
+                try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
+            )
+        }
+        route(api, .post, "tickets/:id/reveal") { request, context, user in
+            try await Fields.read(request).allowOnly([])
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.ticket(id), actor: user.name)
+            return try JSON.response(try await TicketDetail.load(id, store: store, disclosure: disclosure))
         }
         route(api, .patch, "tickets/:id") { request, context, user in
             var values = try await Fields.read(request).updateValues()
             if let type = values["type"] { values["type"] = try await Self.requestType(type, store: store) }
             return try JSON.response(
-                try await store.updateTicket(try context.parameters.require("id"), fields: values, actor: user.name)
+                Disclosure.masked.ticket(
+                    try await store.updateTicket(try context.parameters.require("id"), fields: values, actor: user.name)
+                )
             )
         }
         action(api, "assign", fields: ["to", "tier", "department"]) { id, fields, user in
@@ -190,7 +202,7 @@ extension API {
                     body: try fields.text("body", required: true, limit: 100_000)!,
                     actor: user.name
                 )
-                return try JSON.response(entry, status: .created)
+                return try JSON.response(Disclosure.masked.entry(entry), status: .created)
             }
         }
     }
@@ -205,7 +217,9 @@ extension API {
         route(api, .post, RouterPath("tickets/:id/\(name)")) { request, context, user in
             let fields = try await Fields.read(request)
             try fields.allowOnly(names)
-            return try JSON.response(try await body(try context.parameters.require("id"), fields, user))
+            return try JSON.response(
+                Disclosure.masked.ticket(try await body(try context.parameters.require("id"), fields, user))
+            )
         }
     }
 }

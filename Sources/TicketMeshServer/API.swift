@@ -66,10 +66,11 @@ struct API: Sendable {
 
     private func registerOthers(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
+        let backend = self.backend
         route(api, .get, "customers") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let limit = try Self.limit(request)
-            return try JSON.response(try await store.customers(limit: limit).map { Backend.visible($0, to: user.role) })
+            return try JSON.response(try await store.customers(limit: limit).map(disclosure.customer))
         }
         route(api, .post, "customers") { request, _, user in
             let fields = try await Fields.read(request)
@@ -89,35 +90,46 @@ struct API: Sendable {
                 level: try trimmed("level") ?? "normal"
             )
             let saved = try await store.addCustomer(customer, generateID: id == nil, actor: user.name)
-            return try JSON.response(Backend.visible(saved, to: user.role), status: .created)
+            return try JSON.response(Disclosure.masked.customer(saved), status: .created)
         }
         route(api, .get, "customers/:id") { _, context, user in
-            try Backend.require(.viewTickets, of: user)
-            let customer = try await store.customer(try context.parameters.require("id"))
-            struct Body: Encodable {
-                let customer: Customer
-                let tickets: [Ticket]
-            }
-            let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200))
-            return try JSON.response(Body(customer: Backend.visible(customer, to: user.role), tickets: tickets))
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try JSON.response(try await Self.customer(try context.parameters.require("id"), store: store, disclosure: disclosure))
+        }
+        route(api, .post, "customers/:id/reveal") { request, context, user in
+            try await Fields.read(request).allowOnly([])
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.customer(id), actor: user.name)
+            return try JSON.response(try await Self.customer(id, store: store, disclosure: disclosure))
         }
         route(api, .get, "kb") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let parameters = Fields.query(request)
             let query = parameters["q"] ?? ""
             let category = parameters["category"].map(Fields.droppingFinalNewline).flatMap { $0.isEmpty ? nil : $0 }
             return try JSON.response(
                 try await store.searchArticles(query, category: category, limit: try Self.limit(request, default: 20))
+                    .map(disclosure.article)
             )
         }
         route(api, .get, "conflicts") { _, _, user in
-            try Backend.require(.viewTickets, of: user)
-            return try JSON.response(try await store.unresolvedConflicts())
+            try JSON.response(try await store.unresolvedConflicts(actor: user.name))
         }
         route(api, .get, "status") { _, _, user in
-            try Backend.require(.viewTickets, of: user)
+            _ = try await backend.disclosure(.viewTickets, for: user)
             return try JSON.response(try await Self.status(store))
         }
+    }
+
+    /// A customer and their tickets, as `disclosure` shows them.
+    static func customer(_ id: String, store: ReplicaStore, disclosure: Disclosure) async throws -> some Encodable {
+        struct Body: Encodable {
+            let customer: Customer
+            let tickets: [Ticket]
+        }
+        let customer = try await store.customer(id)
+        let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200))
+        return Body(customer: disclosure.customer(customer), tickets: tickets.map(disclosure.ticket))
     }
 
     /// Site, name, version vector and digest, as `ticketmesh status --json` prints them.

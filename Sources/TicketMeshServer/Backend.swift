@@ -124,16 +124,14 @@ struct Backend: Sendable {
         return (issued.token, user, issued.session.expiresAt)
     }
 
-    /// The customer as `role` may see it: phone numbers masked to the last four digits (R10.1)
-    /// unless the role is supervisor, manager or admin.
-    static func visible(_ customer: Customer, to role: Role) -> Customer {
-        var copy = customer
-        if ![.supervisor, .manager, .admin].contains(role) { copy.phone = copy.phone.map(Masking.phone) }
-        return copy
+    /// Checks that `user` may read what `action` covers, in the store (the same check as writes),
+    /// and returns how the read shows personal data (`Disclosure.masked`; see Docs/workflow.md
+    /// "Read rights"). Every read route calls it; the interfaces only render what it discloses.
+    ///
+    /// - Throws: 403 naming the user, the role and the roles that may.
+    func disclosure(_ action: Permission, for user: User) async throws -> Disclosure {
+        try await store.disclosure(for: action, actor: user.name)
     }
-
-    /// Whether `role` sees full phone numbers.
-    static func seesFullPhones(_ role: Role) -> Bool { [.supervisor, .manager, .admin].contains(role) }
 }
 
 /// JSON responses.

@@ -16,6 +16,13 @@ info:
     authenticates these routes; a write authenticated by it must carry the session's CSRF
     token in `X-CSRF-Token` (403 `csrf-token` otherwise); bearer-token clients need none.
 
+    Read rights (Docs/workflow.md, "Read rights"): each operation's `x-permission` names the
+    permission its role must hold (`none`: no token; `any user`: any logged-in user). Every
+    answer masks personal data for every role: phone numbers keep their last four digits, and
+    ID-card, bank-card and phone numbers in free text are redacted; only the `reveal`
+    operations show them in clear, and each reveal is itself a replicated, audited record.
+    Password hashes leave the server through no operation.
+
     The schemas state every rule the server checks on a value by itself: request bodies take
     no other properties; a required text must hold a character other than white space
     (`nonBlank`); an optional text that is null, empty or only white space counts as absent;
@@ -56,6 +63,7 @@ paths:
   /api/login:
     post:
       operationId: login
+      x-permission: none
       summary: Log in with a user name and password; returns a bearer token.
       security: []
       requestBody:
@@ -88,6 +96,7 @@ paths:
   /api/logout:
     post:
       operationId: logout
+      x-permission: any user
       summary: End the session of the token.
       responses:
         "204": {description: Logged out.}
@@ -95,6 +104,7 @@ paths:
   /api/me:
     get:
       operationId: me
+      x-permission: any user
       summary: The logged-in user.
       responses:
         "200":
@@ -106,6 +116,7 @@ paths:
   /api/tickets:
     get:
       operationId: listTickets
+      x-permission: view tickets
       summary: Tickets, by default sorted by next SLA due time (closed ones left out unless asked for by state).
       parameters:
         - name: state
@@ -133,6 +144,7 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
     post:
       operationId: createTicket
+      x-permission: create a ticket
       summary: Register a ticket (R1.2).
       requestBody:
         required: true
@@ -170,6 +182,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     get:
       operationId: showTicket
+      x-permission: view tickets
       summary: A ticket with its progress log, SLA clocks, escalations and conflicts.
       responses:
         "200":
@@ -182,6 +195,7 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
     patch:
       operationId: updateTicket
+      x-permission: work on a ticket
       summary: Change descriptive fields (summary, details, urgency, type, channel, contact, expected-by, read-back, department, complex, lead-department, collaborators).
       requestBody:
         required: true
@@ -222,6 +236,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: assignTicket
+      x-permission: work on a ticket
       summary: Assign to a user, optionally with tier and department (R4.2).
       requestBody:
         required: true
@@ -241,6 +256,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: escalateTicket
+      x-permission: escalate a ticket
       summary: Escalate to tier 2 or 3.
       requestBody:
         required: true
@@ -259,6 +275,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: resolveTicket
+      x-permission: work on a ticket
       summary: Resolve with the result told to the customer (R4.4).
       requestBody:
         required: true
@@ -279,6 +296,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: closeTicket
+      x-permission: work on a ticket
       summary: Close a resolved ticket.
       responses: *command-responses
   /api/tickets/{id}/reopen:
@@ -286,6 +304,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: reopenTicket
+      x-permission: reopen a ticket
       summary: Reopen a resolved ticket (supervisors and above).
       requestBody:
         required: true
@@ -303,6 +322,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: setTicketState
+      x-permission: work on a ticket
       summary: Move to in-progress or pending-customer.
       requestBody:
         required: true
@@ -320,6 +340,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: rateTicket
+      x-permission: record feedback
       summary: Record the customer's satisfaction 1–5 (1–2 reopens, R5.2).
       requestBody:
         required: true
@@ -338,6 +359,7 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: addNote
+      x-permission: work on a ticket
       summary: Add an internal progress note.
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
@@ -346,12 +368,35 @@ paths:
       - {$ref: "#/components/parameters/TicketID"}
     post:
       operationId: addReply
+      x-permission: work on a ticket
       summary: Add a customer-visible reply (the first one is the first response).
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
+  /api/tickets/{id}/reveal:
+    parameters:
+      - {$ref: "#/components/parameters/TicketID"}
+    post:
+      operationId: revealTicket
+      x-permission: reveal contact data
+      summary: The ticket with ID-card, bank-card and phone numbers in clear; recorded as a replicated reveal shown by the audit.
+      description: |
+        Every other read masks them (Docs/workflow.md, "Read rights"). Supervisors, managers and
+        admins may reveal; the reveal (who, which ticket, when, which site) is committed before
+        the answer. Password hashes are never shown. Takes no body.
+      responses:
+        "200":
+          description: The ticket, unmasked.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/TicketDetail"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
   /api/customers:
     get:
       operationId: listCustomers
+      x-permission: view tickets
       summary: Customers; phone numbers masked to the last 4 digits unless the role is supervisor, manager or admin.
       parameters:
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
@@ -368,6 +413,7 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
     post:
       operationId: addCustomer
+      x-permission: manage customers
       summary: Add a customer; without an id one is generated.
       requestBody:
         required: true
@@ -408,6 +454,7 @@ paths:
       - {name: id, in: path, required: true, schema: {type: string}}
     get:
       operationId: showCustomer
+      x-permission: view tickets
       summary: A customer and their tickets.
       responses:
         "200":
@@ -425,9 +472,38 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+  /api/customers/{id}/reveal:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+    post:
+      operationId: revealCustomer
+      x-permission: reveal contact data
+      summary: The customer with the full phone number and their tickets unmasked; recorded as a replicated reveal shown by the audit.
+      description: |
+        Every other read masks phones to the last four digits (Docs/workflow.md, "Read rights").
+        Supervisors, managers and admins may reveal; the reveal is committed before the answer.
+        Takes no body.
+      responses:
+        "200":
+          description: The customer, unmasked.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [customer, tickets]
+                properties:
+                  customer: {$ref: "#/components/schemas/Customer"}
+                  tickets:
+                    type: array
+                    items: {$ref: "#/components/schemas/Ticket"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
   /api/kb:
     get:
       operationId: searchKnowledge
+      x-permission: view tickets
       summary: Knowledge-base articles containing every word of q (Chinese or English).
       parameters:
         - name: q
@@ -454,6 +530,7 @@ paths:
   /api/conflicts:
     get:
       operationId: listConflicts
+      x-permission: view tickets
       summary: Unresolved conflicts (losing concurrent writes, R11.4).
       responses:
         "200":
@@ -468,6 +545,7 @@ paths:
   /api/status:
     get:
       operationId: status
+      x-permission: view tickets
       summary: This site's code, version vector and state digest.
       responses:
         "200":
@@ -491,6 +569,7 @@ paths:
   /openapi.yaml:
     get:
       operationId: openapi
+      x-permission: none
       summary: This document.
       security: []
       responses:

@@ -37,6 +37,7 @@ enum Templates {
         <dt>{{t.type}}</dt><dd>{{type}}</dd><dt>{{t.assignee}}</dt><dd>{{assignee}} {{#hasTier}}(T{{tier}}){{/hasTier}}</dd>
         <dt>{{t.registered}}</dt><dd id="ticket-registration">{{registeredAt}} · {{registrationMinutes}} / {{registrationTarget}} min <span class="badge {{registrationStatus}}">{{registrationStatus}}</span></dd>
         {{#hasResult}}<dt>{{t.result}}</dt><dd id="ticket-result">{{result}}</dd>{{/hasResult}}</dl>{{/ticket}}
+        {{#canReveal}}<form method="post" action="/tickets/{{id}}/reveal" id="ticket-reveal-form"><input type="hidden" name="csrf" value="{{csrf}}"><button id="ticket-reveal-submit">{{t.reveal}}</button></form>{{/canReveal}}
         <section><h2>{{t.sla}}</h2><table id="sla"><thead><tr><th>{{t.clock}}</th><th>{{t.status}}</th><th>{{t.dueAt}}</th><th>{{t.remaining}}</th></tr></thead><tbody>
         {{#clocks}}<tr class="clock {{status}}"><td>{{kind}}</td><td><span class="badge {{status}}">{{status}}</span></td><td>{{due}}</td><td>{{remaining}}</td></tr>{{/clocks}}
         </tbody></table></section>
@@ -62,7 +63,8 @@ enum Templates {
 
     static let customer = """
         {{#customer}}<h1 id="customer-name">{{name}}</h1><dl class="facts"><dt>ID</dt><dd>{{id}}</dd><dt>{{t.contact}}</dt><dd>{{contactPerson}}</dd>
-        <dt>{{t.phone}}</dt><dd id="customer-phone">{{phone}}</dd><dt>{{t.email}}</dt><dd>{{email}}</dd><dt>{{t.level}}</dt><dd>{{level}}</dd></dl>{{/customer}}
+        <dt>{{t.phone}}</dt><dd id="customer-phone">{{phone}}</dd><dt>{{t.email}}</dt><dd>{{email}}</dd><dt>{{t.level}}</dt><dd>{{level}}</dd></dl>
+        {{#canReveal}}<form method="post" action="/customers/{{id}}/reveal" id="reveal-form"><input type="hidden" name="csrf" value="{{csrf}}"><button id="reveal-submit">{{t.reveal}}</button></form>{{/canReveal}}{{/customer}}
         <h2>{{t.tickets}}</h2><ul id="customer-tickets">{{#tickets}}<li><a href="/tickets/{{id}}">{{number}}</a> {{summary}} <span class="state">{{state}}</span></li>{{/tickets}}</ul>
         """
 

@@ -118,10 +118,11 @@ extension WebUI {
 
     func registerTicketPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
+        let backend = self.backend
         route(router, .get, "queue") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try API.filter(request, defaultLimit: Self.queuePage)
-            let items = try await store.slaQueue(filter)
+            let items = try await store.slaQueue(filter).map(disclosure.item)
             // A page at a time: a full page offers the next one, as a longer list in the same order.
             var more: String?
             if items.count == filter.limit, filter.limit < 1000 {
@@ -137,7 +138,8 @@ extension WebUI {
             }
         }
         route(router, .get, "tickets/new") { request, _, user in
-            let customers = try await store.customers(limit: 1000).map { ["id": $0.id, "name": $0.name] }
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            let customers = try await store.customers(limit: 1000).map(disclosure.customer).map { ["id": $0.id, "name": $0.name] }
             let types = try await store.requestTypes().activePaths.filter { $0.contains("/") }
             return page(
                 "newTicket",
@@ -161,12 +163,13 @@ extension WebUI {
             let ticket = try await store.createTicket(draft, actor: user.name)
             return Self.redirect("/tickets/\(ticket.id)")
         }
-        route(router, .get, "tickets/:id") { request, context, user in
-            try Backend.require(.viewTickets, of: user)
-            let detail = try await TicketDetail.load(try context.parameters.require("id"), store: store)
+        /// The ticket page as `disclosure` shows it; the reveal button for roles that may.
+        @Sendable func ticketPage(_ key: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
+            let detail = try await TicketDetail.load(key, store: store, disclosure: disclosure)
             let ticket = detail.fields
             let values: [String: Any] = [
                 "id": ticket.id,
+                "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
                     "urgency": ticket.urgency,
@@ -202,6 +205,16 @@ extension WebUI {
                 },
             ]
             return page("ticket", title: ticket.number, values, request: request, user: user)
+        }
+        route(router, .get, "tickets/:id") { request, context, user in
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try await ticketPage(try context.parameters.require("id"), disclosure: disclosure, request: request, user: user)
+        }
+        // Reveal: a POST (it writes the audited `reveal` record), answered with the page in clear.
+        route(router, .post, "tickets/:id/reveal") { request, context, user in
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.ticket(id), actor: user.name)
+            return try await ticketPage(id, disclosure: disclosure, request: request, user: user)
         }
         ticketAction(router, "reply") { id, fields, user in
             _ = try await store.addEntry(
@@ -263,20 +276,18 @@ extension WebUI {
 
     func registerOtherPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
+        let backend = self.backend
         route(router, .get, "customers") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
-            let rows = try await store.customers(limit: 1000).map { Backend.visible($0, to: user.role) }.map {
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            let rows = try await store.customers(limit: 1000).map(disclosure.customer).map {
                 ["id": $0.id, "name": $0.name, "phone": $0.phone ?? "", "level": $0.level]
             }
             return page("customers", title: "customers", ["customers": rows], request: request, user: user)
         }
-        route(router, .get, "customers/:id") { request, context, user in
-            try Backend.require(.viewTickets, of: user)
-            let customer = Backend.visible(
-                try await store.customer(try context.parameters.require("id")),
-                to: user.role
-            )
-            let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map {
+        /// The customer page as `disclosure` shows it; the reveal button for roles that may.
+        @Sendable func customerPage(_ id: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
+            let customer = disclosure.customer(try await store.customer(id))
+            let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map(disclosure.ticket).map {
                 ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": $0.state]
             }
             let values: [String: Any] = [
@@ -284,17 +295,28 @@ extension WebUI {
                     "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "",
                     "phone": customer.phone ?? "",
                     "email": customer.email ?? "", "level": customer.level,
+                    "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 ] as [String: Any],
                 "tickets": tickets,
             ]
             return page("customer", title: customer.name, values, request: request, user: user)
         }
+        route(router, .get, "customers/:id") { request, context, user in
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
+            return try await customerPage(try context.parameters.require("id"), disclosure: disclosure, request: request, user: user)
+        }
+        // Reveal: a POST (it writes the audited `reveal` record), answered with the page in clear.
+        route(router, .post, "customers/:id/reveal") { request, context, user in
+            let id = try context.parameters.require("id")
+            let disclosure = try await store.reveal(.customer(id), actor: user.name)
+            return try await customerPage(id, disclosure: disclosure, request: request, user: user)
+        }
         route(router, .get, "kb") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let query = request.uri.queryParameters["q"].map(String.init) ?? ""
             var values: [String: Any] = ["query": query, "searched": false]
             if !query.trimmingCharacters(in: .whitespaces).isEmpty {
-                let articles = try await store.searchArticles(query).map {
+                let articles = try await store.searchArticles(query).map(disclosure.article).map {
                     ["title": $0.title, "body": $0.body, "category": $0.category, "hits": String($0.hits)]
                 }
                 values["searched"] = true
@@ -321,7 +343,7 @@ extension WebUI {
             return page("reports", title: "reports", values, request: request, user: user)
         }
         route(router, .get, "site") { request, _, user in
-            try Backend.require(.viewTickets, of: user)
+            _ = try await backend.disclosure(.viewTickets, for: user)
             let vector = try await store.vector()
             let encoded = try JSONEncoder().encode(vector)
             let entries = (try JSONDecoder().decode([String: Int64].self, from: encoded)).sorted { $0.key < $1.key }

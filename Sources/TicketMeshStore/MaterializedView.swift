@@ -59,6 +59,8 @@ enum MaterializedView {
         Table(name: "notification", columns: ["ticketId", "recipient", "role", "department", "kind", "body", "at", "sourceId"]),
         Table(name: "exception", columns: ["ticketId", "category", "grade", "description", "at", "by", "site"]),
         Table(name: "resolution", columns: ["entity", "rowId", "field", "chosenValue", "chosen", "by", "at"]),
+        // v6-reveals: who saw which record's personal data in clear (ReplicaStore+ReadRights.swift)
+        Table(name: "reveal", columns: ["entity", "recordId", "ticketId", "by", "at", "site"]),
     ]
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })

@@ -15,6 +15,13 @@ package struct WriteRecord: Sendable, Codable, Equatable {
     package var rowID: String
     package var field: String
     package var value: String?
+    /// Whether the value is text: `Disclosure` redacts numbers in text, never in an integer field
+    /// (a 13-digit timestamp may pass Luhn). Not encoded.
+    package var isText = false
+
+    private enum CodingKeys: String, CodingKey {
+        case site, seq, hlc, at, actor, entity, rowID, field, value
+    }
 
     init(_ change: Change) {
         site = change.origin.rawValue
@@ -26,6 +33,7 @@ package struct WriteRecord: Sendable, Codable, Equatable {
         rowID = change.rowID
         field = change.field
         value = change.value == .null ? nil : change.value.description
+        if case .text = change.value { isText = true }
     }
 }
 
@@ -99,24 +107,36 @@ extension ReplicaStore {
         return found
     }
 
-    /// Every write to a ticket and its progress-log entries, in HLC order (R10.3): who, what, when, where.
+    /// Every write to a ticket and its progress-log entries, or to a customer, with the reveals of
+    /// that record, in HLC order (R10.3): who, what, when, where.
     ///
-    /// Works for a purged ticket too: its writes are listed with blank values, after the tombstone.
-    package func audit(_ key: String) async throws -> (id: String, number: String, purged: Bool, writes: [WriteRecord]) {
+    /// Checks `Permission.readAudit` for `actor`; values are shown as `Disclosure.masked` shows
+    /// them (password hashes withheld, phones masked, numbers in free text redacted), so reading an
+    /// audit reveals nothing. Works for a purged ticket too: its writes are listed with blank
+    /// values, after the tombstone.
+    /// - Throws: `.forbidden`; `.notFound` when `key` is neither a ticket, a purged ticket nor a customer.
+    package func audit(_ key: String, actor: String?) async throws -> (id: String, number: String, purged: Bool, writes: [WriteRecord]) {
+        let disclosure = try await self.disclosure(for: .readAudit, actor: actor)
         let id: String
         let number: String
         var purged = false
+        var children = "SELECT rowId FROM register WHERE field = 'ticketId' AND value = ?"
         if let tombstone = try await tombstone(key) {
             (id, number, purged) = (tombstone.id, tombstone.number, true)
+            children = "SELECT rowId FROM change WHERE field = 'ticketId' AND value = ?"
         } else {
-            let ticket = try await ticket(key)
-            (id, number) = (ticket.id, ticket.number)
+            do {
+                let ticket = try await ticket(key)
+                (id, number) = (ticket.id, ticket.number)
+            } catch let error as DomainError where error.code == .notFound {
+                guard let customer = try? await customer(key) else {
+                    throw DomainError.notFound("ticket or customer", key)
+                }
+                (id, number) = (customer.id, customer.id)
+                children = "SELECT id FROM reveal WHERE recordId = ?"
+            }
         }
-        let children =
-            purged
-            ? "SELECT rowId FROM change WHERE field = 'ticketId' AND value = ?"
-            : "SELECT rowId FROM register WHERE field = 'ticketId' AND value = ?"
-        let writes = try await writer.read { db in
+        let writes = try await writer.read { [children] db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -126,8 +146,28 @@ extension ReplicaStore {
                     ORDER BY hlcPhysical, hlcLogical, origin, seq
                     """,
                 arguments: [id, id, id]
-            ).map { WriteRecord(ChangeLog.change(from: $0)) }
+            ).map { disclosure.write(WriteRecord(ChangeLog.change(from: $0))) }
         }
         return (id, number, purged, writes)
+    }
+
+    /// Unresolved conflicts (optionally of one record) as `actor` may read them: checks
+    /// `Permission.viewTickets` and masks both values (`Disclosure.masked`; password hashes withheld).
+    /// - Throws: `.forbidden`.
+    package func unresolvedConflicts(rowID: String? = nil, actor: String?) async throws -> [Conflict] {
+        let disclosure = try await self.disclosure(for: .viewTickets, actor: actor)
+        return try await unresolvedConflicts(rowID: rowID).map(disclosure.conflict)
+    }
+
+    /// Every conflict, resolved ones included, as `actor` may read them (see `unresolvedConflicts(rowID:actor:)`).
+    package func conflicts(actor: String?) async throws -> [Conflict] {
+        let disclosure = try await self.disclosure(for: .viewTickets, actor: actor)
+        return try await conflicts().map(disclosure.conflict)
+    }
+
+    /// One conflict as `actor` may read it (see `unresolvedConflicts(rowID:actor:)`).
+    package func conflict(_ id: String, actor: String?) async throws -> Conflict {
+        let disclosure = try await self.disclosure(for: .viewTickets, actor: actor)
+        return disclosure.conflict(try await conflict(id))
     }
 }

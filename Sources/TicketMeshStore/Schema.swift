@@ -156,6 +156,11 @@ enum Schema {
                         PRIMARY KEY (origin, seq)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6-reveals") { db in
+            // Reveals of personal data (Docs/workflow.md, "Read rights"), listed per record by the audit.
+            try ensureQueryTables(db)
+            try db.execute(sql: "CREATE INDEX revealRecord ON reveal(recordId, at)")
+        }
         return migrator
     }
 

@@ -5,9 +5,9 @@ import TicketMeshStore
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Who changed which field of a ticket, when, on which site (R10.3).")
+        commandName: "audit", abstract: "Who changed which field of a ticket or customer, and who revealed it, when, on which site (R10.3).")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Ticket id or number.") var ticket: String?
+    @Argument(help: "Ticket id or number, or customer id.") var ticket: String?
     @Flag(help: "Verify the whole replica instead: every origin's hash chain and signatures, and the tables derived from the log.")
     var verify = false
 
@@ -22,9 +22,9 @@ struct AuditCommand: AsyncParsableCommand {
         try await runReporting {
             if verify { return try await verifyReplica() }
             guard let ticket else {
-                throw DomainError.invalidValue(field: "ticket", value: "", rule: "give a ticket id or number, or --verify")
+                throw DomainError.invalidValue(field: "ticket", value: "", rule: "give a ticket id or number, a customer id, or --verify")
             }
-            let audit = try await options.openStore().audit(ticket)
+            let audit = try await options.openStore().audit(ticket, actor: options.actor)
             if options.json {
                 return try Output.json(Report(ticket: audit.id, number: audit.number, purged: audit.purged, writes: audit.writes))
             }

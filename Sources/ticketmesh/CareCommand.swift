@@ -31,7 +31,9 @@ struct CareList: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let tasks = try await options.openStore().careTasks(includeDone: all, customer: customer)
+            let store = try options.openStore()
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
+            let tasks = try await store.careTasks(includeDone: all, customer: customer).map(disclosure.careTask)
             if options.json { return try Output.json(tasks) }
             for record in tasks {
                 let done = record.doneAt.map { "  done \(Timestamps.iso($0)) by \(record.doneBy ?? "-")" } ?? ""
@@ -133,8 +135,8 @@ struct CustomerUpdate: AsyncParsableCommand {
             fields["first-cooperation"] = firstCooperation
             fields["tags"] = tags
             fields["special-needs"] = specialNeeds
-            var customer = try await options.openStore().updateCustomer(id, fields: fields, actor: options.actor)
-            customer.phone = customer.phone.map(Masking.phone)
+            let customer = Disclosure.masked.customer(
+                try await options.openStore().updateCustomer(id, fields: fields, actor: options.actor))
             if options.json { try Output.json(customer) } else { print("Updated customer \(customer.id)") }
         }
     }

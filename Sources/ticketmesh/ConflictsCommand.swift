@@ -17,8 +17,8 @@ struct ConflictsList: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
-            try await store.authorize(.viewTickets, actor: options.actor)
-            let conflicts = all ? try await store.conflicts() : try await store.unresolvedConflicts()
+            let conflicts =
+                if all { try await store.conflicts(actor: options.actor) } else { try await store.unresolvedConflicts(actor: options.actor) }
             if options.json { return try Output.json(conflicts) }
             for conflict in conflicts {
                 print("\(conflict.id)  \(conflict.entity) \(conflict.rowID) \(conflict.field): '\(conflict.loser.value ?? "null")' (\(conflict.loser.site)) lost to '\(conflict.winner.value ?? "null")' (\(conflict.winner.site))")
@@ -35,7 +35,7 @@ struct ConflictsShow: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let conflict = try await options.openStore().conflict(id)
+            let conflict = try await options.openStore().conflict(id, actor: options.actor)
             if options.json { return try Output.json(conflict) }
             print("conflict \(conflict.id) on \(conflict.entity) \(conflict.rowID), field \(conflict.field)")
             for (label, write) in [("winner", conflict.winner), ("loser ", conflict.loser)] {
@@ -65,8 +65,9 @@ struct ConflictsResolve: AsyncParsableCommand {
                 throw DomainError.invalidValue(field: "keep", value: keep ?? "", rule: "give --keep winner, --keep loser, or --value TEXT")
             }
             let resolution = try await options.openStore().resolveConflict(id, choice: choice, actor: options.actor)
-            if options.json { return try Output.json(resolution) }
-            print("Resolved \(resolution.id): \(resolution.field) = '\(resolution.chosenValue ?? "null")' (\(resolution.chosen))")
+            if options.json { return try Output.json(Disclosure.masked.resolution(resolution)) }
+            let shown = Disclosure.masked.resolution(resolution)
+            print("Resolved \(shown.id): \(shown.field) = '\(shown.chosenValue ?? "null")' (\(shown.chosen))")
         }
     }
 }

@@ -9,13 +9,6 @@ struct CustomerCommand: AsyncParsableCommand {
         subcommands: [CustomerAdd.self, CustomerList.self, CustomerShow.self, CustomerUpdate.self, CustomerPurchase.self])
 }
 
-/// A customer as printed: the phone masked to its last four digits unless revealed (R10.1).
-private func shown(_ customer: Customer, reveal: Bool) -> Customer {
-    var copy = customer
-    if !reveal { copy.phone = copy.phone.map(Masking.phone) }
-    return copy
-}
-
 struct CustomerAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a customer.")
     @OptionGroup var options: GlobalOptions
@@ -31,7 +24,7 @@ struct CustomerAdd: AsyncParsableCommand {
         try await runReporting {
             let draft = Customer(id: id ?? "", name: name, contactPerson: contact, phone: phone, email: email, industry: industry, level: level)
             let customer = try await options.openStore().addCustomer(draft, generateID: id == nil, actor: options.actor)
-            if options.json { try Output.json(shown(customer, reveal: false)) } else { print("Added customer \(customer.id) \(customer.name)") }
+            if options.json { try Output.json(Disclosure.masked.customer(customer)) } else { print("Added customer \(customer.id) \(customer.name)") }
         }
     }
 }
@@ -42,7 +35,9 @@ struct CustomerList: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let customers = try await options.openStore().customers().map { shown($0, reveal: false) }
+            let store = try options.openStore()
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
+            let customers = try await store.customers().map(disclosure.customer)
             if options.json { return try Output.json(customers) }
             for customer in customers {
                 print("\(customer.id)  \(customer.level.padding(toLength: 9, withPad: " ", startingAt: 0)) \(customer.name)  \(customer.phone ?? "")")
@@ -55,7 +50,8 @@ struct CustomerShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a customer and their tickets.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Customer id.") var id: String
-    @Flag(help: "Show the full phone number.") var reveal = false
+    @Flag(help: "Show the full phone number: supervisors, managers, admins; recorded in the audit ('audit ID').")
+    var reveal = false
 
     struct Detail: Encodable {
         var customer: Customer
@@ -65,8 +61,14 @@ struct CustomerShow: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
-            let customer = shown(try await store.customer(id), reveal: reveal)
-            let tickets = try await store.tickets(matching: .init(customerId: customer.id))
+            let disclosure =
+                if reveal {
+                    try await store.reveal(.customer(id), actor: options.actor)
+                } else {
+                    try await store.disclosure(for: .viewTickets, actor: options.actor)
+                }
+            let customer = disclosure.customer(try await store.customer(id))
+            let tickets = try await store.tickets(matching: .init(customerId: customer.id)).map(disclosure.ticket)
             if options.json { return try Output.json(Detail(customer: customer, tickets: tickets)) }
             print("\(customer.id)  \(customer.name)  [\(customer.level)]")
             if let contact = customer.contactPerson { print("  contact   \(contact)") }

@@ -35,10 +35,10 @@ struct ExceptionList: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
-            try await store.authorize(.viewTickets, actor: options.actor)
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
             var id: String?
             if let ticket { id = try await store.ticket(ticket).id }
-            let exceptions = try await store.exceptions(ticketID: id)
+            let exceptions = try await store.exceptions(ticketID: id).map(disclosure.exception)
             if options.json { return try Output.json(exceptions) }
             for item in exceptions {
                 print("\(Timestamps.iso(item.at))  grade \(item.grade.rawValue)  \(item.category.rawValue)  ticket \(item.ticketId)  \(item.description)  → \(item.handler)")

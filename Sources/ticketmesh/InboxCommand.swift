@@ -15,8 +15,8 @@ struct InboxCommand: AsyncParsableCommand {
         try await runReporting {
             guard let user = options.actor else { throw DomainError.missing(field: "--as USER (or $TICKETMESH_USER)") }
             let store = try options.openStore()
-            try await store.authorize(.viewTickets, actor: user)
-            let notes = try await store.inbox(for: user, role: try role.map { try Role.parse($0) }, limit: limit)
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: user)
+            let notes = try await store.inbox(for: user, role: try role.map { try Role.parse($0) }, limit: limit).map(disclosure.notification)
             if options.json { return try Output.json(notes) }
             for note in notes {
                 print("\(Timestamps.iso(note.at))  \(note.kind.padding(toLength: 15, withPad: " ", startingAt: 0)) \(note.body)")

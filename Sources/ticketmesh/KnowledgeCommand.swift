@@ -40,7 +40,9 @@ struct KnowledgeSearch: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            try printArticles(try await options.openStore().searchArticles(query, category: category), options: options)
+            let store = try options.openStore()
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
+            try printArticles(try await store.searchArticles(query, category: category).map(disclosure.article), options: options)
         }
     }
 }
@@ -52,7 +54,9 @@ struct KnowledgeShow: AsyncParsableCommand {
 
     func run() async throws {
         try await runReporting {
-            let article = try await options.openStore().article(id)
+            let store = try options.openStore()
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
+            let article = disclosure.article(try await store.article(id))
             if options.json { return try Output.json(article) }
             print("\(article.title)  [\(article.category)]  used \(article.hits)×, resolved \(article.resolvedTickets) tickets")
             print(article.body)

@@ -31,18 +31,32 @@ struct TicketDetail: Encodable {
     var conflicts: [Conflict]
 }
 
-/// Prints one ticket as JSON (`--json`) or as a text card.
-func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, detailed: Bool) async throws {
+/// Prints one ticket as JSON (`--json`) or as a text card, as `disclosure` shows it (masked
+/// unless the caller revealed the ticket, see Docs/workflow.md "Read rights").
+func printTicket(
+    _ stored: Ticket, store: ReplicaStore, options: GlobalOptions, detailed: Bool, disclosure: Disclosure = .masked
+) async throws {
+    let ticket = disclosure.ticket(stored)
+    var entries: [Entry] = []
+    var escalations: [Escalation] = []
+    var exceptions: [ServiceException] = []
+    var conflicts: [Conflict] = []
+    if detailed {
+        entries = try await store.entries(ticketID: ticket.id).map(disclosure.entry)
+        escalations = try await store.escalations(ticketID: ticket.id).map(disclosure.escalation)
+        exceptions = try await store.exceptions(ticketID: ticket.id).map(disclosure.exception)
+        conflicts = try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict)
+    }
     if options.json {
         if detailed {
             try Output.json(
                 TicketDetail(
-                    id: ticket.id, number: ticket.number, fields: ticket, registration: try await store.registration(of: ticket),
-                    notes: try await store.entries(ticketID: ticket.id),
+                    id: ticket.id, number: ticket.number, fields: ticket, registration: try await store.registration(of: stored),
+                    notes: entries,
                     sla: try await store.slaClocks(ticket.id).clocks.map(SLAClockView.init),
-                    escalations: try await store.escalations(ticketID: ticket.id),
-                    exceptions: try await store.exceptions(ticketID: ticket.id),
-                    conflicts: try await store.unresolvedConflicts(rowID: ticket.id)))
+                    escalations: escalations,
+                    exceptions: exceptions,
+                    conflicts: conflicts))
         } else {
             try Output.json(ticket)
         }
@@ -57,7 +71,7 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     if !ticket.refs.isEmpty { print("  refs      \(ticket.refs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
     print("  received  \(Timestamps.iso(ticket.receivedAt))   registered \(Timestamps.iso(ticket.registeredAt))")
     if detailed {
-        let registration = try await store.registration(of: ticket)
+        let registration = try await store.registration(of: stored)
         print("  registration \(registration.minutes) min after receipt (target \(registration.targetMinutes) min): \(registration.met ? "met" : "late")")
     }
     if let assignee = ticket.assignee { print("  assignee  \(assignee)\(ticket.tier.map { " tier \($0)" } ?? "")\(ticket.department.map { " dept \($0)" } ?? "")") }
@@ -67,19 +81,17 @@ func printTicket(_ ticket: Ticket, store: ReplicaStore, options: GlobalOptions, 
     let clocks = try await store.slaClocks(ticket.id).clocks
     if !clocks.isEmpty { print("  SLA (policy \(try await store.activePolicyName())):") }
     for clock in clocks { print("    \(SLAClockView(clock: clock).line)") }
-    for escalation in try await store.escalations(ticketID: ticket.id) {
+    for escalation in escalations {
         print("  escalated \(Timestamps.iso(escalation.at))  \(escalation.reason)")
     }
-    for exception in try await store.exceptions(ticketID: ticket.id) {
+    for exception in exceptions {
         print("  exception grade \(exception.grade.rawValue) \(exception.category.rawValue): \(exception.description) → \(exception.handler)")
     }
-    let entries = try await store.entries(ticketID: ticket.id)
     if !entries.isEmpty { print("  progress log:") }
     for entry in entries {
         let score = entry.score.map { " \($0)/5" } ?? ""
         print("    \(Timestamps.iso(entry.at))  \(entry.kind.rawValue)\(score)  \(entry.author ?? "-")@\(entry.site)  \(entry.body)")
     }
-    let conflicts = try await store.unresolvedConflicts(rowID: ticket.id)
     if !conflicts.isEmpty { print("  conflicts (losing concurrent writes, review with 'conflicts show ID', settle with 'conflicts resolve ID'):") }
     for conflict in conflicts {
         print("    \(conflict.id)  \(conflict.field): '\(conflict.loser.value ?? "null")' from \(conflict.loser.site) lost to '\(conflict.winner.value ?? "null")' from \(conflict.winner.site)")
@@ -143,11 +155,16 @@ struct TicketList: AsyncParsableCommand {
         try await runReporting {
             guard limit > 0 else { throw DomainError.invalidValue(field: "limit", value: String(limit), rule: "must be ≥ 1") }
             let store = try options.openStore()
-            try await store.authorize(.viewTickets, actor: options.actor)
+            let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
             if breached || atRisk {
                 let filter: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
                 let items = try await store.slaBoard(
-                    filter, matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
+                    filter, matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit)
+                ).map { item in
+                    var copy = item
+                    copy.ticket = disclosure.ticket(item.ticket)
+                    return copy
+                }
                 if options.json { return try Output.json(items.map(TicketSLAView.init)) }
                 for item in items {
                     let worst = item.clocks.filter { breached && $0.status == .breached || atRisk && $0.status == .atRisk }
@@ -157,7 +174,8 @@ struct TicketList: AsyncParsableCommand {
                 return
             }
             let tickets = try await store.tickets(
-                matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit))
+                matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit)
+            ).map(disclosure.ticket)
             if options.json { return try Output.json(tickets) }
             for ticket in tickets {
                 print("\(ticket.number)  \(ticket.state.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ticket.urgency.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ticket.summary)")
@@ -171,12 +189,19 @@ struct TicketShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a ticket with its progress log and conflicts.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Ticket id or number.") var ticket: String
+    @Flag(help: "Show ID-card, bank-card and phone numbers in clear: supervisors, managers, admins; recorded in the audit.")
+    var reveal = false
 
     func run() async throws {
         try await runReporting {
             let store = try options.openStore()
-            try await store.authorize(.viewTickets, actor: options.actor)
-            try await printTicket(try await store.ticket(ticket), store: store, options: options, detailed: true)
+            let disclosure =
+                if reveal {
+                    try await store.reveal(.ticket(ticket), actor: options.actor)
+                } else {
+                    try await store.disclosure(for: .viewTickets, actor: options.actor)
+                }
+            try await printTicket(try await store.ticket(ticket), store: store, options: options, detailed: true, disclosure: disclosure)
         }
     }
 }

@@ -136,7 +136,7 @@ import TicketMeshReplication
         let hq = try await seededSite("HQ")
         let ticket = try await hq.createTicket(draft(), actor: "alice")
         _ = try await hq.addEntry(ticket.id, kind: .reply, body: "on it", actor: "bob")
-        let writes = try await hq.audit(ticket.number).writes
+        let writes = try await hq.audit(ticket.number, actor: nil).writes
         #expect(writes.contains { $0.field == "urgency" && $0.value == "urgent" && $0.actor == "alice" && $0.site == "HQ" })
         #expect(writes.contains { $0.entity == "entry" && $0.field == "body" && $0.value == "on it" && $0.actor == "bob" })
         #expect(writes.contains { $0.field == "state" && $0.value == "acknowledged" && $0.actor == "bob" })

@@ -25,7 +25,7 @@ package enum Role: String, CaseIterable, Sendable, Codable {
     package func allows(_ action: Permission) -> Bool { action.roles.contains(self) }
 }
 
-/// An action a role may or may not take; each store command checks one.
+/// An action a role may or may not take; each store command and each read checks one.
 package enum Permission: String, CaseIterable, Sendable {
     case viewTickets = "view tickets"
     case createTicket = "create a ticket"
@@ -46,6 +46,8 @@ package enum Permission: String, CaseIterable, Sendable {
     case archive = "archive a ticket"
     case purge = "purge tickets or change retention"
     case viewReports = "read reports"
+    case revealContacts = "reveal contact data"
+    case readAudit = "read the audit log"
     case setReportTargets = "set report targets"
     case seed = "load sample data"
 
@@ -63,6 +65,8 @@ package enum Permission: String, CaseIterable, Sendable {
         case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
         case .manageUsers, .seed: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
+        // Reads: see Docs/workflow.md "Read rights". Analysts read tickets and reports, masked, and never reveal.
+        case .revealContacts, .readAudit: return leads
         case .setReportTargets: return [.manager, .admin]
         }
     }
