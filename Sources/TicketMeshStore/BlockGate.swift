@@ -267,7 +267,6 @@ extension ReplicaStore {
         var verifyLast: [SiteCode: Block] = [:]
         var losers: Set<BlockHash> = []
         var rebuild = false
-        let organised = configuration.provenance != nil
         let ordered = blocks.enumerated().sorted {
             ($0.element.origin, $0.element.firstSeq, $0.offset) < ($1.element.origin, $1.element.firstSeq, $1.offset)
         }.map(\.element)
@@ -459,9 +458,9 @@ extension ReplicaStore {
         // Only records this batch keeps count for that: what a site takes off its chain, every site will.
         let keptRecords = Set(
             accepted.flatMap(\.changes).filter { $0.entity == SiteRights.revocationEntity && $0.field == "record" }.compactMap(\.value.text))
-        let kept = try incoming.values.filter { revocation in
-            try keptRecords.contains { text in
-                (try? revocationCache.revocation(record: text, trust: configuration.provenance!.trust)) == revocation
+        let kept = incoming.values.filter { revocation in
+            keptRecords.contains { text in
+                configuration.provenance.flatMap { try? revocationCache.revocation(record: text, trust: $0.trust) } == revocation
             }
         }
         for cut in try takeOffRevoked(kept, introduced: introducedSigners, batch: Set(accepted.map(\.hash)), at: wall, in: db)
