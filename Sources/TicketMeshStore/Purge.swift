@@ -85,15 +85,16 @@ enum Purge {
 
     /// Blanks a row's values in the log and removes its registers and query rows (not its tombstone).
     ///
-    /// `ticketId` references stay: they are ids, not content, and they let the audit and late
-    /// arrivals find a purged ticket's children.
+    /// `ticketId` references, and a resolution's `rowId`, stay: they are ids, not content, and they
+    /// let the audit, late arrivals and a rebuild from the log find a purged ticket's children.
     /// Each blanked change keeps its leaf hash (`Change.scrubbed`), so its block still verifies.
     static func scrub(rowID: String, in db: Database) throws {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT \(ChangeLog.columns) FROM change
-                    WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND value IS NOT NULL AND scrubbed IS NULL
+                    WHERE rowId = ? AND entity <> 'tombstone' AND field <> 'ticketId' AND NOT (entity = 'resolution' AND field = 'rowId')
+                      AND value IS NOT NULL AND scrubbed IS NULL
                     """),
             arguments: [rowID])
         let blank = try db.cachedStatement(sql: "UPDATE change SET value = NULL, scrubbed = ? WHERE origin = ? AND seq = ?")

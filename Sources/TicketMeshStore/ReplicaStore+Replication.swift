@@ -43,10 +43,18 @@ extension ReplicaStore {
         return changes
     }
 
-    /// Writes local edits as one transaction.
+    /// Writes raw field edits as one transaction, past every domain rule (validation, state
+    /// machine, per-command roles): for sample data, benchmarks and tests.
+    ///
+    /// The site rules still hold (the gate signs and checks them), and once the replica has users
+    /// only a role that may load sample data (admin) may use it.
+    /// - Throws: `DomainError.forbidden` for anyone else.
     @discardableResult
     package func commit(_ edits: [FieldEdit], actor: String? = nil) async throws -> [Change] {
-        try await writer.write { db in try self.commit(edits, actor: actor, in: db) }
+        try await writer.write { db in
+            try self.authorize(.seed, actor: actor, in: db)
+            return try self.commit(edits, actor: actor, in: db)
+        }
     }
 
     package func vector() async throws -> VersionVector {

@@ -32,7 +32,8 @@ package final class ReplicaStore: Replica {
         }
     }
 
-    package let writer: any DatabaseWriter
+    /// The database. Internal: other modules read and write through the store's commands.
+    let writer: any DatabaseWriter
     package let site: SiteCode
     package let configuration: Configuration
     /// Repeated reads kept until the file changes (`ReadCache`).

@@ -47,9 +47,7 @@ enum LargeReplica {
         if try await store.user(named: user) == nil {
             _ = try await store.saveUser(User(name: user, role: .admin), actor: user)
         }
-        let held = try await store.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket WHERE number IS NOT NULL") ?? 0
-        }
+        let held = try await store.ticketCount()
         return (url, held)
     }
 }

@@ -35,6 +35,22 @@ import TicketMeshStore
         #expect(stranger?.code == .forbidden && stranger?.message.contains("'ghost'") == true)
     }
 
+    /// Issue 18 item 17: the raw field-write path skips every command's rules, so once a site
+    /// has users only an admin may use it; nothing is written on a refusal.
+    @Test func rawFieldWritesNeedTheAdminRoleOnceTheSiteHasUsers() async throws {
+        let (store, _) = try await staffedSite()
+        let ticket = try await WorkflowFixture.ticket(on: store, actor: "root")
+        let edit = FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text("closed"))
+        for role in Role.allCases where role != .admin {
+            let refused = await #expect(throws: DomainError.self) { try await store.commit([edit], actor: role.rawValue) }
+            #expect(refused?.code == .forbidden && refused?.message.contains("load sample data") == true, "\(role)")
+        }
+        await #expect(throws: DomainError.self) { try await store.commit([edit], actor: nil) }
+        #expect(try await store.ticket(ticket.id).state != "closed")
+        try await store.commit([edit], actor: "root")
+        #expect(try await store.ticket(ticket.id).state == "closed")
+    }
+
     enum Command: String, CaseIterable, Sendable {
         case createTicket, note, escalate, accept, resolve, reopen, approve, rate, exception, setSLA, addUser, resolveConflictNone
     }
