@@ -29,7 +29,7 @@ enum Strings {
         "automation": "Automation", "lastRun": "Last run", "nextRun": "Next run", "escalationsMade": "Breach escalations",
         "notificationsSent": "Notifications", "careTasksRaised": "Care tasks raised", "autoClosed": "Tickets auto-closed",
         "runErrors": "Errors", "noRun": "No automation run yet (runs under 'ticketmesh serve' and 'ticketmesh web', see --sweep-interval)",
-        "autoCloseDays": "Auto-close after (days, 0 = off)",
+        "autoCloseDays": "Auto-close after (days, 0 = off)", "allRuns": "All runs",
     ]
 
     static let zh: [String: String] = [
@@ -53,6 +53,6 @@ enum Strings {
         "automation": "自动化", "lastRun": "上次运行", "nextRun": "下次运行", "escalationsMade": "超时升级",
         "notificationsSent": "通知", "careTasksRaised": "新增关怀任务", "autoClosed": "自动关闭的工单",
         "runErrors": "错误", "noRun": "尚未运行自动化（由 ticketmesh serve 和 ticketmesh web 运行，见 --sweep-interval）",
-        "autoCloseDays": "自动关闭期限（天，0 = 关闭）",
+        "autoCloseDays": "自动关闭期限（天，0 = 关闭）", "allRuns": "累计运行",
     ]
 }

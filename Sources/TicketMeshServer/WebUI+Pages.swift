@@ -356,6 +356,8 @@ extension WebUI {
                         "careTasks": String(run.careTasks), "closed": run.closed.isEmpty ? "0" : "\(run.closed.count): \(run.closed.joined(separator: ", "))",
                         "errors": run.errors.joined(separator: "; "), "hasErrors": !run.errors.isEmpty,
                         "autoCloseDays": String(try await store.autoCloseDays()),
+                        "runs": String(run.totals?.runs ?? 1), "totalEscalations": String(run.totals?.escalations ?? run.escalations),
+                        "totalCare": String(run.totals?.careTasks ?? run.careTasks), "totalClosed": String(run.totals?.closed ?? run.closed.count),
                     ] as [String: Any]
                 } else {
                     false

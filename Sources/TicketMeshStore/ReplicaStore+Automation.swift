@@ -19,6 +19,27 @@ package struct AutomationRun: Sendable, Equatable, Codable {
     package var errors: [String]
     /// When the scheduler runs next (ms), if one is running.
     package var nextAt: Int64?
+    /// What every run on this replica did together, this one included (most runs find nothing new).
+    package var totals: Totals?
+
+    /// Sums over runs.
+    package struct Totals: Sendable, Equatable, Codable {
+        package var runs = 0
+        package var escalations = 0
+        package var notifications = 0
+        package var careTasks = 0
+        package var closed = 0
+        package var failedRuns = 0
+
+        package init(runs: Int = 0, escalations: Int = 0, notifications: Int = 0, careTasks: Int = 0, closed: Int = 0, failedRuns: Int = 0) {
+            self.runs = runs
+            self.escalations = escalations
+            self.notifications = notifications
+            self.careTasks = careTasks
+            self.closed = closed
+            self.failedRuns = failedRuns
+        }
+    }
 }
 
 extension ReplicaStore {
@@ -145,7 +166,7 @@ extension ReplicaStore {
         }
         run.finishedAt = max(started, configuration.now())
         do {
-            try await recordAutomationRun(run)
+            run.totals = try await recordAutomationRun(run)
         } catch {
             run.errors.append("record run: \(error)")
         }
@@ -159,13 +180,26 @@ extension ReplicaStore {
         return try? JSONDecoder().decode(AutomationRun.self, from: Data(text.utf8))
     }
 
-    /// Keeps `run` in local bookkeeping (`meta`), which is per-site operational state, never replicated.
-    func recordAutomationRun(_ run: AutomationRun) async throws {
+    /// Keeps `run`, with the totals so far, in local bookkeeping (`meta`): per-site operational
+    /// state, never replicated. Returns the new totals.
+    func recordAutomationRun(_ run: AutomationRun) async throws -> AutomationRun.Totals {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let text = String(decoding: try encoder.encode(run), as: UTF8.self)
-        try await writer.write { db in
+        return try await writer.write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'automation'")
+                .flatMap { try? JSONDecoder().decode(AutomationRun.self, from: Data($0.utf8)) }
+            var totals = previous?.totals ?? .init()
+            totals.runs += 1
+            totals.escalations += run.escalations
+            totals.notifications += run.notifications
+            totals.careTasks += run.careTasks
+            totals.closed += run.closed.count
+            if !run.errors.isEmpty { totals.failedRuns += 1 }
+            var record = run
+            record.totals = totals
+            let text = String(decoding: try encoder.encode(record), as: UTF8.self)
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('automation', ?)", arguments: [text])
+            return totals
         }
     }
 }

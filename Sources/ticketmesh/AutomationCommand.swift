@@ -18,6 +18,10 @@ func printAutomationRun(_ run: AutomationRun) {
     print("care       \(run.careTasks) task(s) raised")
     print("closed     \(run.closed.isEmpty ? "0" : "\(run.closed.count): \(run.closed.joined(separator: ", "))")")
     for error in run.errors { print("ERROR      \(error)") }
+    if let totals = run.totals {
+        print(
+            "all runs   \(totals.runs) run(s): \(totals.escalations) escalated, \(totals.careTasks) care tasks, \(totals.closed) closed, \(totals.failedRuns) failed")
+    }
 }
 
 struct AutomationShow: AsyncParsableCommand {

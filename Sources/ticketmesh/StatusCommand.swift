@@ -71,6 +71,9 @@ struct StatusCommand: AsyncParsableCommand {
                     let closed = run.closed.count
                     print(
                         "automation last run \(Timestamps.iso(run.startedAt)), next \(run.nextAt.map(Timestamps.iso) ?? "not scheduled"): \(run.escalations) escalated, \(run.careTasks) care tasks, \(closed) closed\(run.errors.isEmpty ? "" : ", \(run.errors.count) error(s)")")
+                    if let totals = run.totals {
+                        print("automation all \(totals.runs) runs: \(totals.escalations) escalated, \(totals.careTasks) care tasks, \(totals.closed) closed, \(totals.failedRuns) failed")
+                    }
                 } else {
                     print("automation never ran")
                 }

@@ -41,6 +41,7 @@ import TicketMeshStore
         #expect(try await a.conflicts().isEmpty)
         // Each site keeps its own last run, locally.
         #expect(try await a.lastAutomationRun()?.escalations == 0)
+        #expect(try await a.lastAutomationRun()?.totals == .init(runs: 2, escalations: 1, notifications: 1, careTasks: runA.careTasks))
         #expect(try await b.lastAutomationRun() == runB)
     }
 
