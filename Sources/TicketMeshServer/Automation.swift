@@ -32,7 +32,10 @@ package struct Automation: Service {
             if run.errors.isEmpty {
                 logger.debug("Automation ran", metadata: metadata)
             } else {
-                logger.error("Automation run failed; retrying next interval", metadata: metadata.merging(["automation.errors": "\(run.errors)"]) { $1 })
+                logger.error(
+                    "Automation run failed; retrying next interval",
+                    metadata: metadata.merging(["automation.errors": "\(run.errors)"]) { $1 }
+                )
             }
             // Graceful shutdown (or cancellation) ends the wait, and with it the loop.
             do {

@@ -31,7 +31,14 @@ package struct AutomationRun: Sendable, Equatable, Codable {
         package var closed = 0
         package var failedRuns = 0
 
-        package init(runs: Int = 0, escalations: Int = 0, notifications: Int = 0, careTasks: Int = 0, closed: Int = 0, failedRuns: Int = 0) {
+        package init(
+            runs: Int = 0,
+            escalations: Int = 0,
+            notifications: Int = 0,
+            careTasks: Int = 0,
+            closed: Int = 0,
+            failedRuns: Int = 0
+        ) {
             self.runs = runs
             self.escalations = escalations
             self.notifications = notifications
@@ -59,7 +66,10 @@ extension ReplicaStore {
     }
 
     static func autoCloseDays(in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT value FROM register WHERE entity = 'setting' AND rowId = 'autoClose' AND field = 'days'")
+        try Int.fetchOne(
+            db,
+            sql: "SELECT value FROM register WHERE entity = 'setting' AND rowId = 'autoClose' AND field = 'days'"
+        )
             ?? defaultAutoCloseDays
     }
 
@@ -73,7 +83,11 @@ extension ReplicaStore {
         }
         try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
-            try self.commit([FieldEdit(entity: "setting", rowID: "autoClose", field: "days", value: .int(Int64(days)))], actor: actor, in: db)
+            try self.commit(
+                [FieldEdit(entity: "setting", rowID: "autoClose", field: "days", value: .int(Int64(days)))],
+                actor: actor,
+                in: db
+            )
         }
     }
 
@@ -107,14 +121,17 @@ extension ReplicaStore {
                   AND NOT EXISTS (SELECT 1 FROM entry WHERE entry.ticketId = ticket.id AND entry.kind = 'rating' AND entry.at >= ticket.resolvedAt)
                 ORDER BY resolvedAt, id
                 """,
-            arguments: [period, now])
+            arguments: [period, now]
+        )
         var closed: [Ticket] = []
         var edits: [FieldEdit] = []
         for row in rows {
             let ticket = Self.ticket(from: row)
             let resolvedAt: Int64 = row["resolvedAt"]
             let closedAt = resolvedAt + period
-            var fields: [(String, FieldValue)] = [("state", .text(TicketState.closed.rawValue)), ("closedAt", .int(closedAt))]
+            var fields: [(String, FieldValue)] = [
+                ("state", .text(TicketState.closed.rawValue)), ("closedAt", .int(closedAt)),
+            ]
             // The rating-beats-resolve rule, as `close` applies it.
             if let seen = row["dissatisfied"] as String?, seen != row["answeredRating"] as String? {
                 fields.append(("answeredRating", .text(seen)))
@@ -145,8 +162,15 @@ extension ReplicaStore {
         let started = now ?? configuration.now()
         let actor = automationActor
         var run = AutomationRun(
-            startedAt: started, finishedAt: started, escalations: 0, notifications: 0, careTasks: 0, closed: [], errors: [],
-            nextAt: nextAt)
+            startedAt: started,
+            finishedAt: started,
+            escalations: 0,
+            notifications: 0,
+            careTasks: 0,
+            closed: [],
+            errors: [],
+            nextAt: nextAt
+        )
         do {
             let made = try await writer.write { db in try self.escalateBreaches(now: started, actor: actor, in: db) }
             run.escalations = made.count
@@ -155,12 +179,15 @@ extension ReplicaStore {
             run.errors.append("sla sweep: \(error)")
         }
         do {
-            run.careTasks = try await writer.write { db in try self.sweepCare(now: started, policy: nil, actor: actor, in: db) }.count
+            run.careTasks = try await writer.write { db in
+                try self.sweepCare(now: started, policy: nil, actor: actor, in: db)
+            }.count
         } catch {
             run.errors.append("care sweep: \(error)")
         }
         do {
-            run.closed = try await writer.write { db in try self.autoCloseResolved(now: started, actor: actor, in: db) }.map(\.number)
+            run.closed = try await writer.write { db in try self.autoCloseResolved(now: started, actor: actor, in: db) }
+                .map(\.number)
         } catch {
             run.errors.append("auto-close: \(error)")
         }
@@ -175,7 +202,9 @@ extension ReplicaStore {
 
     /// The last automation run on this replica (any process), or nil if none ran.
     package func lastAutomationRun() async throws -> AutomationRun? {
-        let text = try await writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'automation'") }
+        let text = try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'automation'")
+        }
         guard let text else { return nil }
         return try? JSONDecoder().decode(AutomationRun.self, from: Data(text.utf8))
     }

@@ -36,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runSyncReporting {
             let sweepInterval = try automation.interval()
-            guard listen != nil || !peer.isEmpty || http != nil || automation.sweepInterval.map({ $0 > 0 }) == true else {
+            guard listen != nil || !peer.isEmpty || http != nil || automation.sweepInterval.map({ $0 > 0 }) == true
+            else {
                 throw SyncError(
                     code: .invalidConfiguration,
                     message:

@@ -70,7 +70,10 @@ struct WebCommand: AsyncParsableCommand {
             if let sweepInterval { services.append(Automation(store: store, interval: sweepInterval, logger: logger)) }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                    services: services.map { .init(service: $0) },
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
             )
             try await group.run()
         }

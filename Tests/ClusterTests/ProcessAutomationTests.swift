@@ -23,19 +23,28 @@ struct ProcessAutomationTests {
         let data = root.appendingPathComponent("data-SH")
         try await CLI.run(["certs", "ca", "--org", "Acme", "--out", root.appendingPathComponent("ca").path], in: root)
         try await CLI.run(
-            ["certs", "site", "--ca", root.appendingPathComponent("ca").path, "--site", "SH", "--out", root.appendingPathComponent("tls").path],
-            in: root)
+            [
+                "certs", "site", "--ca", root.appendingPathComponent("ca").path, "--site", "SH", "--out",
+                root.appendingPathComponent("tls").path,
+            ],
+            in: root
+        )
         try await CLI.run(["init", "--site", "SH", "--data", data.path], in: root)
-        try await CLI.run(["site", "enroll", "--tls", root.appendingPathComponent("tls").path, "--data", data.path], in: root)
+        try await CLI.run(
+            ["site", "enroll", "--tls", root.appendingPathComponent("tls").path, "--data", data.path],
+            in: root
+        )
         try await CLI.run(["customer", "add", "--id", "C0001", "--name", "Acme", "--data", data.path], in: root)
         // Received three hours ago, urgent: the 2-hour first-response clock is breached.
         let received = Date(timeIntervalSinceNow: -3 * 3600).ISO8601Format()
         let created = try await CLI.run(
             [
-                "ticket", "create", "--customer", "C0001", "--channel", "phone", "--type", "consultation/product", "--urgency", "urgent",
+                "ticket", "create", "--customer", "C0001", "--channel", "phone", "--type", "consultation/product",
+                "--urgency", "urgent",
                 "--summary", "parcel lost", "--received-at", received, "--data", data.path, "--json",
             ],
-            in: root)
+            in: root
+        )
         let ticket = try JSONDecoder().decode(Created.self, from: Data(created.stdout.utf8))
         func show() async throws -> Shown {
             let shown = try await CLI.run(["ticket", "show", ticket.id, "--data", data.path, "--json"], in: root)
@@ -62,7 +71,10 @@ struct ProcessAutomationTests {
         #expect(run.nextAt.map { $0 > run.startedAt } == true)
 
         // The sweep is idempotent: later runs add nothing.
-        let inbox = try await CLI.run(["inbox", "--role", "supervisor", "--as", "anyone", "--data", data.path], in: root)
+        let inbox = try await CLI.run(
+            ["inbox", "--role", "supervisor", "--as", "anyone", "--data", data.path],
+            in: root
+        )
         #expect(inbox.stdout.components(separatedBy: "sla-breach").count == 2, "\(inbox.stdout)")
 
         serve.signal(SIGINT)

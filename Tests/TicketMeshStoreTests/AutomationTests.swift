@@ -41,7 +41,10 @@ import TicketMeshStore
         #expect(try await a.conflicts().isEmpty)
         // Each site keeps its own last run, locally.
         #expect(try await a.lastAutomationRun()?.escalations == 0)
-        #expect(try await a.lastAutomationRun()?.totals == .init(runs: 2, escalations: 1, notifications: 1, careTasks: runA.careTasks))
+        #expect(
+            try await a.lastAutomationRun()?.totals
+                == .init(runs: 2, escalations: 1, notifications: 1, careTasks: runA.careTasks)
+        )
         #expect(try await b.lastAutomationRun() == runB)
     }
 
@@ -101,7 +104,9 @@ import TicketMeshStore
         let store = try WorkflowFixture.site("SH", clock: clock)
         let before = try await store.digest()
         for days in [-1, 366] {
-            let error = try await #require(throws: DomainError.self) { try await store.setAutoCloseDays(days, actor: nil) }
+            let error = try await #require(throws: DomainError.self) {
+                try await store.setAutoCloseDays(days, actor: nil)
+            }
             #expect(error.code == .invalidValue)
             #expect(error.message == "invalid days '\(days)': must be from 0 (off) to 365")
         }
@@ -113,7 +118,9 @@ import TicketMeshStore
         let clock = WorkflowFixture.Clock(WorkflowFixture.start)
         let (a, _, _) = try await Self.pair(clock: clock)
         clock.advance(minutes: 150)
-        let error = try await #require(throws: DomainError.self) { try await a.escalateBreaches(actor: a.automationActor) }
+        let error = try await #require(throws: DomainError.self) {
+            try await a.escalateBreaches(actor: a.automationActor)
+        }
         #expect(error.code == .forbidden)
         #expect(throws: DomainError.self) { try User.validateName(a.automationActor) }
         #expect(await a.runAutomation().escalations == 1)
