@@ -54,6 +54,15 @@ struct ProcessAutomationTests {
         let before = try await CLI.run(["status", "--data", data.path, "--json"], in: root)
         #expect(try JSONDecoder().decode(Status.self, from: Data(before.stdout.utf8)).automation == nil)
 
+        // The period is an organisation setting: this branch site may run auto-close but not set it.
+        let refused = try await CLI.run(
+            ["automation", "auto-close", "--days", "3", "--data", data.path],
+            in: root,
+            check: false
+        )
+        #expect(refused.status == 5)
+        #expect(refused.stderr.contains("is a branch site and may not write setting records"))
+
         let serve = try CLI.Child(["serve", "--data", data.path, "--sweep-interval", "1"], in: root)
         var escalations: [Escalation] = []
         let deadline = ContinuousClock.now + .seconds(30)
@@ -79,5 +88,28 @@ struct ProcessAutomationTests {
 
         serve.signal(SIGINT)
         #expect(try await serve.wait() == 0, "serve must stop cleanly on SIGINT: \(serve.errors)")
+    }
+
+    @Test func badAutomationInputIsRefusedByNameAndChangesNothing() async throws {
+        let root = temporaryDirectory("automation-bad")
+        let data = root.appendingPathComponent("data-HQ")
+        try await CLI.run(["init", "--site", "HQ", "--data", data.path], in: root)
+        let before = try await CLI.status(data, in: root)
+
+        let negative = try await CLI.run(
+            ["automation", "auto-close", "--days=-1", "--data", data.path],
+            in: root,
+            check: false
+        )
+        #expect(negative.status == 2)
+        #expect(negative.stderr.contains("invalid days '-1': must be from 0 (off) to 365"))
+        let interval = try await CLI.run(["serve", "--data", data.path, "--sweep-interval=-1"], in: root, check: false)
+        #expect(interval.status != 0)
+        #expect(interval.stderr.contains("invalid --sweep-interval"))
+        #expect(try await CLI.status(data, in: root) == before)
+
+        try await CLI.run(["automation", "auto-close", "--days", "3", "--data", data.path], in: root)
+        let shown = try await CLI.run(["automation", "show", "--data", data.path, "--json"], in: root)
+        #expect(shown.stdout.contains("\"autoCloseDays\" : 3"))
     }
 }
