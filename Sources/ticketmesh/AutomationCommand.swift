@@ -114,7 +114,9 @@ struct AutomationOptions: ParsableArguments {
     func interval() throws -> Duration? {
         let seconds = sweepInterval ?? 60
         guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else {
-            throw ValidationError("invalid --sweep-interval '\(seconds)': must be from 0 (off) to 86400 seconds")
+            let shown =
+                seconds.rounded() == seconds && seconds.magnitude < 1e15 ? String(Int64(seconds)) : String(seconds)
+            throw ValidationError("invalid --sweep-interval '\(shown)': must be from 0 (off) to 86400 seconds")
         }
         return seconds == 0 ? nil : .milliseconds(max(1, Int64(seconds * 1000)))
     }

@@ -105,7 +105,7 @@ struct ProcessAutomationTests {
         #expect(negative.stderr.contains("invalid days '-1': must be from 0 (off) to 365"))
         let interval = try await CLI.run(["serve", "--data", data.path, "--sweep-interval=-1"], in: root, check: false)
         #expect(interval.status != 0)
-        #expect(interval.stderr.contains("invalid --sweep-interval"))
+        #expect(interval.stderr.contains("invalid --sweep-interval '-1': must be from 0 (off) to 86400 seconds"))
         #expect(try await CLI.status(data, in: root) == before)
 
         try await CLI.run(["automation", "auto-close", "--days", "3", "--data", data.path], in: root)
