@@ -132,7 +132,7 @@ struct API: Sendable {
         return Body(customer: disclosure.customer(customer), tickets: tickets.map(disclosure.ticket))
     }
 
-    /// Site, name, version vector and digest, as `ticketmesh status --json` prints them.
+    /// Site, name, version vector, digest and the last automation run, as `ticketmesh status --json` prints them.
     static func status(_ store: ReplicaStore) async throws -> some Encodable {
         struct Body<Vector: Encodable>: Encodable {
             let site: String
@@ -141,6 +141,8 @@ struct API: Sendable {
             let digest: String
             let changes: Int
             let tickets: Int
+            /// Absent until the automation ran on this replica.
+            let automation: AutomationRun?
         }
         return Body(
             site: store.site.rawValue,
@@ -148,7 +150,8 @@ struct API: Sendable {
             vector: try await store.vector(),
             digest: try await store.digest(),
             changes: try await store.changeCount(),
-            tickets: try await store.ticketCount()
+            tickets: try await store.ticketCount(),
+            automation: try await store.lastAutomationRun()
         )
     }
 

@@ -546,7 +546,7 @@ paths:
     get:
       operationId: status
       x-permission: view tickets
-      summary: This site's code, version vector and state digest.
+      summary: This site's code, version vector, state digest and last automation run.
       responses:
         "200":
           description: The status.
@@ -564,6 +564,32 @@ paths:
                   digest: {type: string}
                   changes: {type: integer}
                   tickets: {type: integer}
+                  automation:
+                    description: The last run of the scheduled sweeps on this replica (Docs/workflow.md, "Automation"); absent until one ran. Times in ms since 1970, UTC.
+                    type: object
+                    required: [startedAt, finishedAt, escalations, notifications, careTasks, closed, errors]
+                    properties:
+                      startedAt: {type: integer}
+                      finishedAt: {type: integer}
+                      nextAt: {type: integer}
+                      escalations: {type: integer}
+                      notifications: {type: integer}
+                      careTasks: {type: integer}
+                      closed:
+                        type: array
+                        items: {type: string}
+                      errors:
+                        type: array
+                        items: {type: string}
+                      totals:
+                        type: object
+                        properties:
+                          runs: {type: integer}
+                          escalations: {type: integer}
+                          notifications: {type: integer}
+                          careTasks: {type: integer}
+                          closed: {type: integer}
+                          failedRuns: {type: integer}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
   /openapi.yaml:

@@ -26,6 +26,10 @@ enum Strings {
         "email": "Email", "level": "Level", "empty": "Nothing here", "language": "中文", "otherLang": "zh-CN",
         "start": "Start work", "contact": "Contact person", "noResults": "No articles found", "origin": "Origin", "reports": "Reports", "value": "Value", "peers": "Sync peers", "peer": "Peer", "lastSync": "Last sync", "lag": "Changes behind", "lastError": "Last error", "noPeers": "No sync yet (runs under 'ticketmesh serve')",
         "seq": "Highest seq", "actions": "Actions", "registered": "Registered (min after receipt / target)",
+        "automation": "Automation", "lastRun": "Last run", "nextRun": "Next run", "escalationsMade": "Breach escalations",
+        "notificationsSent": "Notifications", "careTasksRaised": "Care tasks raised", "autoClosed": "Tickets auto-closed",
+        "runErrors": "Errors", "noRun": "No automation run yet (runs under 'ticketmesh serve' and 'ticketmesh web', see --sweep-interval)",
+        "autoCloseDays": "Auto-close after (days, 0 = off)", "allRuns": "All runs",
     ]
 
     static let zh: [String: String] = [
@@ -46,5 +50,9 @@ enum Strings {
         "email": "邮箱", "level": "等级", "empty": "暂无内容", "language": "English", "otherLang": "en",
         "start": "开始处理", "contact": "联系人", "noResults": "未找到文章", "origin": "来源站点", "reports": "报表", "value": "数值", "peers": "同步对端", "peer": "对端", "lastSync": "最近同步", "lag": "落后变更数", "lastError": "最近错误", "noPeers": "尚未同步（由 ticketmesh serve 运行）",
         "seq": "最高序号", "actions": "操作", "registered": "登记（收到后分钟 / 目标）",
+        "automation": "自动化", "lastRun": "上次运行", "nextRun": "下次运行", "escalationsMade": "超时升级",
+        "notificationsSent": "通知", "careTasksRaised": "新增关怀任务", "autoClosed": "自动关闭的工单",
+        "runErrors": "错误", "noRun": "尚未运行自动化（由 ticketmesh serve 和 ticketmesh web 运行，见 --sweep-interval）",
+        "autoCloseDays": "自动关闭期限（天，0 = 关闭）", "allRuns": "累计运行",
     ]
 }

@@ -80,6 +80,11 @@ enum Templates {
         <h2>{{t.vector}}</h2><table id="vector"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th></tr></thead><tbody>{{#vector}}<tr><td>{{site}}</td><td>{{seq}}</td></tr>{{/vector}}</tbody></table>
         <h2>{{t.peers}}</h2><table id="peers"><thead><tr><th>{{t.peer}}</th><th>{{t.lastSync}}</th><th>{{t.lag}}</th><th>{{t.lastError}}</th></tr></thead>
         <tbody>{{#peers}}<tr><td>{{peerSite}} ({{peer}})</td><td>{{lastSync}}</td><td>{{lag}}</td><td>{{lastError}}</td></tr>{{/peers}}{{^peers}}<tr><td colspan="4">{{t.noPeers}}</td></tr>{{/peers}}</tbody></table>
+        <h2>{{t.automation}}</h2>{{#automation}}<dl class="facts" id="automation"><dt>{{t.lastRun}}</dt><dd id="automation-last">{{lastRun}}</dd><dt>{{t.nextRun}}</dt><dd id="automation-next">{{nextRun}}</dd>
+        <dt>{{t.escalationsMade}}</dt><dd id="automation-escalations">{{escalations}}</dd><dt>{{t.notificationsSent}}</dt><dd>{{notifications}}</dd><dt>{{t.careTasksRaised}}</dt><dd id="automation-care">{{careTasks}}</dd>
+        <dt>{{t.autoClosed}}</dt><dd id="automation-closed">{{closed}}</dd>{{#hasErrors}}<dt>{{t.runErrors}}</dt><dd class="error">{{errors}}</dd>{{/hasErrors}}<dt>{{t.autoCloseDays}}</dt><dd>{{autoCloseDays}}</dd>
+        <dt>{{t.allRuns}}</dt><dd id="automation-totals">{{runs}} · {{t.escalationsMade}} {{totalEscalations}} · {{t.careTasksRaised}} {{totalCare}} · {{t.autoClosed}} {{totalClosed}}</dd></dl>{{/automation}}
+        {{^automation}}<p id="automation-none">{{t.noRun}}</p>{{/automation}}
         {{#hasForks}}<h2>{{t.forks}}</h2><p>{{t.forksHelp}}</p><table id="forks"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th><th>{{t.refused}}</th><th>{{t.kept}}</th><th>{{t.state}}</th></tr></thead>
         <tbody>{{#forks}}<tr><td>{{origin}}</td><td>{{seqs}}</td><td><code>{{refused}}</code></td><td><code>{{kept}}</code></td><td>{{state}}</td></tr>{{/forks}}</tbody></table>{{/hasForks}}
         """

@@ -348,7 +348,22 @@ extension WebUI {
             let encoded = try JSONEncoder().encode(vector)
             let entries = (try JSONDecoder().decode([String: Int64].self, from: encoded)).sorted { $0.key < $1.key }
             let forks = try await store.forks()
+            let automation: Any =
+                if let run = try await store.lastAutomationRun() {
+                    [
+                        "lastRun": Timestamps.iso(run.startedAt), "nextRun": run.nextAt.map(Timestamps.iso) ?? "—",
+                        "escalations": String(run.escalations), "notifications": String(run.notifications),
+                        "careTasks": String(run.careTasks), "closed": run.closed.isEmpty ? "0" : "\(run.closed.count): \(run.closed.joined(separator: ", "))",
+                        "errors": run.errors.joined(separator: "; "), "hasErrors": !run.errors.isEmpty,
+                        "autoCloseDays": String(try await store.autoCloseDays()),
+                        "runs": String(run.totals?.runs ?? 1), "totalEscalations": String(run.totals?.escalations ?? run.escalations),
+                        "totalCare": String(run.totals?.careTasks ?? run.careTasks), "totalClosed": String(run.totals?.closed ?? run.closed.count),
+                    ] as [String: Any]
+                } else {
+                    false
+                }
             let values: [String: Any] = [
+                "automation": automation,
                 "site": store.site.rawValue, "name": try await store.siteName(), "digest": try await store.digest(),
                 "changes": String(try await store.changeCount()), "tickets": String(try await store.ticketCount()),
                 "vector": entries.map { ["site": $0.key, "seq": String($0.value)] },

@@ -86,36 +86,41 @@ extension ReplicaStore {
         let now = configuration.now()
         return try await writer.write { db in
             try self.authorize(.manageCustomers, actor: actor, in: db)
-            let policy = try policy ?? Self.churnPolicy(in: db)
-            var wanted: [CareRules.Task] = []
-            let customers = try Row.fetchAll(db, sql: "SELECT id, level, createdAt, firstCooperation FROM customer WHERE name IS NOT NULL ORDER BY id")
-            for customer in customers {
-                let id: String = customer["id"]
-                let start: Int64 = customer["firstCooperation"] ?? customer["createdAt"] ?? now
-                wanted += CareRules.onboarding(customerId: id, since: start)
-                if (customer["level"] as String?) == "vip" { wanted.append(CareRules.quarterlySummary(customerId: id, now: now)) }
-                let purchases = try Int64.fetchAll(db, sql: "SELECT at FROM purchase WHERE customerId = ? AND at IS NOT NULL", arguments: [id])
-                let scores = try Int.fetchAll(
-                    db,
-                    sql: """
-                        SELECT entry.score FROM entry JOIN ticket ON ticket.id = entry.ticketId
-                        WHERE ticket.customerId = ? AND entry.kind = 'rating' AND entry.score IS NOT NULL AND entry.at > ?
-                        """,
-                    arguments: [id, now - policy.window])
-                if let reason = CareRules.churnReason(purchases: purchases, scores: scores, now: now, policy: policy) {
-                    wanted.append(CareRules.churnTask(customerId: id, reason: reason, now: now))
-                }
-            }
-            var raised: [CareRules.Task] = []
-            for task in wanted where try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM careTask WHERE id = ? AND kind IS NOT NULL)", arguments: [task.id])! {
-                let values: [(String, FieldValue)] = [
-                    ("customerId", .text(task.customerId)), ("kind", .text(task.kind)), ("dueAt", .int(task.dueAt)), ("reason", .text(task.reason)),
-                ]
-                try self.commit(values.map { FieldEdit(entity: "careTask", rowID: task.id, field: $0.0, value: $0.1) }, actor: actor, in: db)
-                raised.append(task)
-            }
-            return raised
+            return try self.sweepCare(now: now, policy: policy, actor: actor, in: db)
         }
+    }
+
+    /// The care sweep inside the caller's transaction, after the caller's authorisation.
+    func sweepCare(now: Int64, policy: CareRules.ChurnPolicy?, actor: String?, in db: Database) throws -> [CareRules.Task] {
+        let policy = try policy ?? Self.churnPolicy(in: db)
+        var wanted: [CareRules.Task] = []
+        let customers = try Row.fetchAll(db, sql: "SELECT id, level, createdAt, firstCooperation FROM customer WHERE name IS NOT NULL ORDER BY id")
+        for customer in customers {
+            let id: String = customer["id"]
+            let start: Int64 = customer["firstCooperation"] ?? customer["createdAt"] ?? now
+            wanted += CareRules.onboarding(customerId: id, since: start)
+            if (customer["level"] as String?) == "vip" { wanted.append(CareRules.quarterlySummary(customerId: id, now: now)) }
+            let purchases = try Int64.fetchAll(db, sql: "SELECT at FROM purchase WHERE customerId = ? AND at IS NOT NULL", arguments: [id])
+            let scores = try Int.fetchAll(
+                db,
+                sql: """
+                    SELECT entry.score FROM entry JOIN ticket ON ticket.id = entry.ticketId
+                    WHERE ticket.customerId = ? AND entry.kind = 'rating' AND entry.score IS NOT NULL AND entry.at > ?
+                    """,
+                arguments: [id, now - policy.window])
+            if let reason = CareRules.churnReason(purchases: purchases, scores: scores, now: now, policy: policy) {
+                wanted.append(CareRules.churnTask(customerId: id, reason: reason, now: now))
+            }
+        }
+        var raised: [CareRules.Task] = []
+        for task in wanted where try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM careTask WHERE id = ? AND kind IS NOT NULL)", arguments: [task.id])! {
+            let values: [(String, FieldValue)] = [
+                ("customerId", .text(task.customerId)), ("kind", .text(task.kind)), ("dueAt", .int(task.dueAt)), ("reason", .text(task.reason)),
+            ]
+            try self.commit(values.map { FieldEdit(entity: "careTask", rowID: task.id, field: $0.0, value: $0.1) }, actor: actor, in: db)
+            raised.append(task)
+        }
+        return raised
     }
 
     // MARK: Churn thresholds

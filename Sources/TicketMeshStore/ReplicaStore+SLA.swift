@@ -299,28 +299,33 @@ extension ReplicaStore {
         let at = now ?? configuration.now()
         return try await writer.write { db in
             try self.authorize(.sweepSLA, actor: actor, in: db)
-            var made: [Escalation] = []
-            var edits: [FieldEdit] = []
-            for item in try self.slaBoard(.breached, now: at, in: db) {
-                for clock in item.clocks where clock.status == .breached {
-                    let id = Self.ruleID("escalation", item.ticket.id, clock.kind.rawValue, String(clock.dueAt))
-                    if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM escalation WHERE id = ? AND ticketId IS NOT NULL)", arguments: [id]) == true {
-                        continue
-                    }
-                    let reason = "SLA \(clock.kind.rawValue) breached: due \(Timestamps.iso(clock.dueAt))"
-                    let escalation = Escalation(
-                        id: id, ticketId: item.ticket.id, kind: "breach", clock: clock.kind.rawValue, dueAt: clock.dueAt, tier: nil,
-                        toRole: Role.supervisor.rawValue, reason: reason, at: clock.dueAt, by: nil)
-                    edits += Self.escalationEdits(escalation)
-                    edits += self.notificationEdits(
-                        ticketID: item.ticket.id, role: .supervisor, kind: "sla-breach", body: "\(item.ticket.number): \(reason)",
-                        at: clock.dueAt, sourceId: id)
-                    made.append(escalation)
-                }
-            }
-            if !edits.isEmpty { try self.commit(edits, actor: actor, in: db) }
-            return made
+            return try self.escalateBreaches(now: at, actor: actor, in: db)
         }
+    }
+
+    /// The breach sweep inside the caller's transaction, after the caller's authorisation.
+    func escalateBreaches(now at: Int64, actor: String?, in db: Database) throws -> [Escalation] {
+        var made: [Escalation] = []
+        var edits: [FieldEdit] = []
+        for item in try self.slaBoard(.breached, now: at, in: db) {
+            for clock in item.clocks where clock.status == .breached {
+                let id = Self.ruleID("escalation", item.ticket.id, clock.kind.rawValue, String(clock.dueAt))
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM escalation WHERE id = ? AND ticketId IS NOT NULL)", arguments: [id]) == true {
+                    continue
+                }
+                let reason = "SLA \(clock.kind.rawValue) breached: due \(Timestamps.iso(clock.dueAt))"
+                let escalation = Escalation(
+                    id: id, ticketId: item.ticket.id, kind: "breach", clock: clock.kind.rawValue, dueAt: clock.dueAt, tier: nil,
+                    toRole: Role.supervisor.rawValue, reason: reason, at: clock.dueAt, by: nil)
+                edits += Self.escalationEdits(escalation)
+                edits += self.notificationEdits(
+                    ticketID: item.ticket.id, role: .supervisor, kind: "sla-breach", body: "\(item.ticket.number): \(reason)",
+                    at: clock.dueAt, sourceId: id)
+                made.append(escalation)
+            }
+        }
+        if !edits.isEmpty { try self.commit(edits, actor: actor, in: db) }
+        return made
     }
 
     static func escalationEdits(_ escalation: Escalation) -> [FieldEdit] {

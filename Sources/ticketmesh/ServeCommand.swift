@@ -31,14 +31,17 @@ struct ServeCommand: AsyncParsableCommand {
     var https = false
     @Option(help: "Seconds between syncs with a peer after a success.") var interval: Double = 10
     @Option(help: "Longest back-off after failures, in seconds.") var maxBackoff: Double = 60
+    @OptionGroup var automation: AutomationOptions
 
     func run() async throws {
         try await runSyncReporting {
-            guard listen != nil || !peer.isEmpty || http != nil else {
+            let sweepInterval = try automation.interval()
+            guard listen != nil || !peer.isEmpty || http != nil || automation.sweepInterval.map({ $0 > 0 }) == true
+            else {
                 throw SyncError(
                     code: .invalidConfiguration,
                     message:
-                        "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, or several"
+                        "invalid serve flags: give --sync HOST:PORT, --peer HOST:PORT, --http HOST:PORT, --sweep-interval SECONDS, or several"
                 )
             }
             guard !https || http != nil else {
@@ -132,6 +135,9 @@ struct ServeCommand: AsyncParsableCommand {
                         logger: logger
                     )
                 )
+            }
+            if let sweepInterval {
+                services.append(Automation(store: store, interval: sweepInterval, logger: logger))
             }
             try await SyncServices.run(services, logger: logger)
             Output.note("serve stopped")

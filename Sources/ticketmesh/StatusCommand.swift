@@ -28,6 +28,8 @@ struct StatusCommand: AsyncParsableCommand {
         var revoked: [RevokedEntry]
         /// Changes logged but never merged (organisation records a branch signed, unsigned revocations).
         var denied: Int
+        /// This site's last automation run (Docs/workflow.md, "Automation"); nil if none ran.
+        var automation: AutomationRun?
     }
 
     struct RevokedEntry: Encodable {
@@ -48,7 +50,7 @@ struct StatusCommand: AsyncParsableCommand {
                 revoked: try await store.revocations().map {
                     RevokedEntry(site: $0.site.rawValue, serial: $0.serial, at: ReplicaStore.isoTime($0.time))
                 },
-                denied: try await store.deniedCount())
+                denied: try await store.deniedCount(), automation: try await store.lastAutomationRun())
             if options.json {
                 try Output.json(report)
             } else {
@@ -64,6 +66,16 @@ struct StatusCommand: AsyncParsableCommand {
                 for fork in report.forks {
                     print(
                         "FORK     \(fork.origin):\(fork.firstSeq)-\(fork.lastSeq) refused \(fork.refused.prefix(12)), kept \(fork.kept.prefix(12)) (\(fork.state))")
+                }
+                if let run = report.automation {
+                    let closed = run.closed.count
+                    print(
+                        "automation last run \(Timestamps.iso(run.startedAt)), next \(run.nextAt.map(Timestamps.iso) ?? "not scheduled"): \(run.escalations) escalated, \(run.careTasks) care tasks, \(closed) closed\(run.errors.isEmpty ? "" : ", \(run.errors.count) error(s)")")
+                    if let totals = run.totals {
+                        print("automation all \(totals.runs) runs: \(totals.escalations) escalated, \(totals.careTasks) care tasks, \(totals.closed) closed, \(totals.failedRuns) failed")
+                    }
+                } else {
+                    print("automation never ran")
                 }
                 for peer in report.peers { print("peer     \(peer.peer) last sync \(peer.lastSync ?? "never") lag \(peer.lag.map(String.init) ?? "?")") }
             }

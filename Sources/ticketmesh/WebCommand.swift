@@ -31,6 +31,7 @@ struct WebCommand: AsyncParsableCommand {
         help: "With --https: a site identity directory (site.pem, site.key, ca.pem) instead of the data directory's."
     )
     var tls: String?
+    @OptionGroup var automation: AutomationOptions
 
     func run() async throws {
         try await runReporting {
@@ -41,6 +42,7 @@ struct WebCommand: AsyncParsableCommand {
                 throw ValidationError("invalid --http '\(http)': must be HOST:PORT with a port from 0 to 65535")
             }
             let host = String(http[..<colon])
+            let sweepInterval = try automation.interval()
             guard https || tls == nil else {
                 throw ValidationError(
                     "invalid --tls '\(tls!)': needs --https (the web server serves plain HTTP without it)"
@@ -64,8 +66,14 @@ struct WebCommand: AsyncParsableCommand {
                 ),
                 logger: logger
             )
+            var services: [any Service] = [server]
+            if let sweepInterval { services.append(Automation(store: store, interval: sweepInterval, logger: logger)) }
             let group = ServiceGroup(
-                configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                configuration: .init(
+                    services: services.map { .init(service: $0) },
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
             )
             try await group.run()
         }

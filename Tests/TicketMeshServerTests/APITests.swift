@@ -445,6 +445,13 @@ struct APITests {
             #expect(status.object["site"] as? String == "HQ")
             #expect(status.object["digest"] as? String == (try await store.digest()))
             #expect((status.object["vector"] as? [String: Any])?["HQ"] != nil)
+            #expect(status.object["automation"] == nil)  // not run yet
+            let run = await store.runAutomation()
+            let after = try await server.request("GET", "/api/status", token: token)
+            let automation = try #require(after.object["automation"] as? [String: Any])
+            #expect((automation["startedAt"] as? NSNumber)?.int64Value == run.startedAt)
+            #expect((automation["careTasks"] as? NSNumber)?.intValue == run.careTasks)
+            #expect((automation["totals"] as? [String: Any])?["runs"] as? Int == 1)
         }
     }
 

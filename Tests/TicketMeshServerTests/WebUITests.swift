@@ -45,6 +45,25 @@ struct WebUITests {
         }
     }
 
+    @Test func sitePageShowsTheLastAutomationRun() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let agent = try await server.login(.agent)
+            let before = try await server.request("GET", "/site?lang=en", cookie: "tm_session=\(agent)")
+            #expect(before.text.contains("id=\"automation-none\""))
+            let now = server.store.configuration.now()
+            let run = await server.store.runAutomation(now: now, nextAt: now + 60_000)
+            #expect(run.errors.isEmpty)
+            let page = try await server.request("GET", "/site?lang=en", cookie: "tm_session=\(agent)")
+            let section = try #require(page.text.range(of: "id=\"automation\"").map { String(page.text[$0.lowerBound...]) })
+            #expect(section.contains("<dd id=\"automation-last\">\(Timestamps.iso(now))</dd>"))
+            #expect(section.contains("<dd id=\"automation-next\">\(Timestamps.iso(now + 60_000))</dd>"))
+            #expect(section.contains("<dd id=\"automation-care\">\(run.careTasks)</dd>"))
+            #expect(section.contains("Tickets auto-closed"))
+            let chinese = try await server.request("GET", "/site", cookie: "tm_session=\(agent)")
+            #expect(chinese.text.contains("上次运行"))
+        }
+    }
+
     @Test func sitePageShowsPeersLastSyncAndLag() async throws {
         let peers: @Sendable () async -> [PeerView] = {
             [
