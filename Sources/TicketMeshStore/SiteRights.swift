@@ -167,7 +167,10 @@ extension ReplicaStore {
         switch ownCertificate {
         case .some(.success(let key)): return key
         case .some(.failure(let problem)):
-            throw DomainError(code: .forbidden, message: "forbidden: this site's own certificate is not valid for the organisation: \(problem.message)")
+            throw DomainError(
+                code: .forbidden,
+                message:
+                    "forbidden: this site's own certificate is not valid for the organisation now (\(problem.message)): ask the CA for a new one ('ticketmesh certs site') and run 'ticketmesh site enroll --tls DIR'")
         case .none: throw StoreError(code: .notInitialized, message: "this replica has no identity")
         }
     }
