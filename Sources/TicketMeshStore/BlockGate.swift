@@ -100,14 +100,6 @@ enum BlockGate {
             .execute(arguments: [block.origin.rawValue, block.lastSeq])
     }
 
-    /// The keys that may sign for `origin`, newest first.
-    static func signerKeys(origin: SiteCode, in db: Database) throws -> [P256.Signing.PublicKey] {
-        try Data.fetchAll(
-            db.cachedStatement(sql: "SELECT publicKey FROM signer WHERE origin = ? ORDER BY addedAt DESC"),
-            arguments: [origin.rawValue]
-        ).compactMap { try? P256.Signing.PublicKey(x963Representation: $0) }
-    }
-
     static func addSigner(origin: SiteCode, key: CertifiedKey, certificate: [UInt8], at time: Int64, in db: Database) throws {
         try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO signer (origin, publicKey, certificate, addedAt, serial, admin) VALUES (?,?,?,?,?,?)"
@@ -153,22 +145,25 @@ enum BlockGate {
 
     /// Takes `origin`'s blocks from `seq` on off the chain, with their changes, keeping each as proof.
     ///
-    /// - Returns: the removed blocks, oldest first.
-    static func truncate(origin: SiteCode, from seq: Int64, kept: BlockHash, reissue: Bool, at time: Int64, in db: Database)
-        throws -> [Block]
-    {
+    /// Blocks in `batch` (accepted by the running `applyBlocks`, their changes not logged yet) are
+    /// only dropped: there is nothing of them to keep but what the sender still holds.
+    /// - Returns: the blocks kept as proof, oldest first, and the hashes of every block taken off.
+    static func truncate(
+        origin: SiteCode, from seq: Int64, kept: BlockHash, reissue: Bool, skipping batch: Set<BlockHash> = [], at time: Int64,
+        in db: Database
+    ) throws -> (proofs: [Block], removed: Set<BlockHash>) {
         let removed = try Row.fetchAll(
             db, sql: "SELECT \(heldColumns) FROM block WHERE origin = ? AND lastSeq >= ? ORDER BY lastSeq",
             arguments: [origin.rawValue, seq]
         ).map(held(from:))
         var blocks: [Block] = []
-        for held in removed {
+        for held in removed where !batch.contains(held.hash) {
             let block = try load(held, in: db)
             try keepProof(block, kept: kept, reissue: reissue, at: time, in: db)
             blocks.append(block)
         }
         try deleteChain(origin: origin, from: seq, in: db)
-        return blocks
+        return (blocks, Set(removed.map(\.hash)))
     }
 
     /// Deletes `origin`'s blocks and changes from `seq` on (their seqs are issued again).
@@ -308,23 +303,28 @@ extension ReplicaStore {
             try signingKeys(origin, introduced: (introduced[origin] ?? []).map(\.key), in: db)
         }
         /// Every key certified for `origin`, with serial and role: introduced in this batch or before.
-        func certified(_ origin: SiteCode) throws -> [SiteRights.Signer] {
-            (introduced[origin] ?? []).map { SiteRights.Signer(key: $0.key, serial: $0.serial, admin: $0.admin) }
-                + (try SiteRights.signers(origin: origin, in: db))
+        /// (The `signer` rows are read once per origin per batch: keys this batch brings are in `introduced`.)
+        var stored: [SiteCode: [CertifiedKey]] = [:]
+        func certified(_ origin: SiteCode) throws -> [CertifiedKey] {
+            if stored[origin] == nil { stored[origin] = try SiteRights.signers(origin: origin, in: db) }
+            return (introduced[origin] ?? []) + stored[origin]!
         }
 
         // Revocation (Docs/replication.md, "Revocation"): records held here, and the CA-signed ones
         // this batch carries, end their certificates; a block its revoked key signed after the
         // revocation time is refused, whoever relays it.
         var revoked = try heldRevocations(in: db)
-        var incoming: [String: Revocation] = [:]
+        /// New revocations this batch carries, with the blocks carrying each.
+        var incoming: [String: (revocation: Revocation, carriers: Set<BlockHash>)] = [:]
         if let trust = configuration.provenance?.trust {
             for block in ordered {
                 for change in block.changes where change.entity == SiteRights.revocationEntity && change.field == "record" {
                     guard let text = change.value.text, let revocation = try? revocationCache.revocation(record: text, trust: trust) else { continue }
                     if revoked[revocation.serial].map({ $0.time > revocation.time }) ?? true {
                         revoked[revocation.serial] = revocation
-                        incoming[revocation.serial] = revocation
+                        incoming[revocation.serial] = (revocation, [block.hash])
+                    } else if incoming[revocation.serial]?.revocation == revocation {
+                        incoming[revocation.serial]?.carriers.insert(block.hash)
                     }
                 }
             }
@@ -339,7 +339,7 @@ extension ReplicaStore {
                 let key = try? trust.signingKey(
                     certificate: block.certificate, origin: block.origin, at: Date(timeIntervalSince1970: Double(block.hlc.physical) / 1000))
             {
-                candidates.append(SiteRights.Signer(key: key.key, serial: key.serial, admin: key.admin))
+                candidates.append(key)
             }
             for signer in candidates {
                 guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
@@ -408,9 +408,10 @@ extension ReplicaStore {
                         report.refused += block.changes.count
                         continue
                     }
-                    let removed = try BlockGate.truncate(
-                        origin: block.origin, from: held.firstSeq, kept: block.hash, reissue: block.origin == site, at: wall, in: db)
-                    let removedHashes = Set(removed.map(\.hash))
+                    let removedHashes = try BlockGate.truncate(
+                        origin: block.origin, from: held.firstSeq, kept: block.hash, reissue: block.origin == site,
+                        skipping: Set(accepted.map(\.hash)), at: wall, in: db
+                    ).removed
                     accepted.removeAll { removedHashes.contains($0.hash) }
                     if verifyLast[block.origin].map({ removedHashes.contains($0.hash) }) == true { verifyLast[block.origin] = nil }
                     losers.formUnion(removedHashes)
@@ -454,16 +455,10 @@ extension ReplicaStore {
 
         // A revocation new here takes off the chain what its key signed after the revocation time,
         // so a site that held those blocks ends where one that got the record first began.
-        let introducedSigners = introduced.mapValues { $0.map { SiteRights.Signer(key: $0.key, serial: $0.serial, admin: $0.admin) } }
         // Only records this batch keeps count for that: what a site takes off its chain, every site will.
-        let keptRecords = Set(
-            accepted.flatMap(\.changes).filter { $0.entity == SiteRights.revocationEntity && $0.field == "record" }.compactMap(\.value.text))
-        let kept = incoming.values.filter { revocation in
-            keptRecords.contains { text in
-                configuration.provenance.flatMap { try? revocationCache.revocation(record: text, trust: $0.trust) } == revocation
-            }
-        }
-        for cut in try takeOffRevoked(kept, introduced: introducedSigners, batch: Set(accepted.map(\.hash)), at: wall, in: db)
+        let acceptedHashes = Set(accepted.map(\.hash))
+        let kept = incoming.values.filter { !$0.carriers.isDisjoint(with: acceptedHashes) }.map(\.revocation)
+        for cut in try takeOffRevoked(kept, introduced: introduced, batch: acceptedHashes, at: wall, in: db)
         {
             accepted.removeAll { cut.removed.contains($0.hash) }
             if verifyLast[cut.origin].map({ cut.removed.contains($0.hash) }) == true { verifyLast[cut.origin] = nil }
@@ -519,7 +514,7 @@ extension ReplicaStore {
     func signingKeys(_ origin: SiteCode, introduced: [P256.Signing.PublicKey], in db: Database) throws -> [P256.Signing.PublicKey] {
         guard let provenance = configuration.provenance else { return [] }
         if origin == site { return [provenance.signer.publicKey] }
-        return introduced + (try BlockGate.signerKeys(origin: origin, in: db))
+        return introduced + (try SiteRights.signers(origin: origin, in: db).map(\.key))
     }
 
     /// Whether a block that does not continue the chain (a fork candidate) is the origin's own.
@@ -541,7 +536,7 @@ extension ReplicaStore {
     /// time and everything after them (`introduced`: keys learnt in the running batch; `batch`: its
     /// blocks, whose changes are not logged yet). The caller rebuilds the derived tables.
     func takeOffRevoked(
-        _ revocations: [Revocation], introduced: [SiteCode: [SiteRights.Signer]], batch: Set<BlockHash>, at wall: Int64, in db: Database
+        _ revocations: [Revocation], introduced: [SiteCode: [CertifiedKey]], batch: Set<BlockHash>, at wall: Int64, in db: Database
     ) throws -> [RevokedCut] {
         var cuts: [RevokedCut] = []
         for revocation in revocations.sorted(by: { $0.serial < $1.serial }) {
@@ -555,7 +550,10 @@ extension ReplicaStore {
             for held in candidates where !batch.contains(held.hash) {
                 let block = try BlockGate.load(held, in: db)
                 guard keys.contains(where: { block.isSigned(by: $0) }) else { continue }
-                let removed = try takeOffChain(origin: revocation.site, from: held.firstSeq, kept: held.previous, skipping: batch, at: wall, in: db)
+                let removed = try BlockGate.truncate(
+                    origin: revocation.site, from: held.firstSeq, kept: held.previous, reissue: revocation.site == site, skipping: batch, at: wall,
+                    in: db
+                ).removed
                 cuts.append(
                     RevokedCut(
                         origin: revocation.site, removed: removed, head: ChainHead(seq: held.firstSeq - 1, hash: held.previous),
@@ -567,25 +565,6 @@ extension ReplicaStore {
             }
         }
         return cuts
-    }
-
-    /// Takes `origin`'s blocks from `seq` on off the chain, keeping the ones held before this
-    /// batch as proof (our own origin's to re-issue under a valid key); blocks accepted in this
-    /// batch (`skipping`, their changes not logged yet) are only dropped.
-    ///
-    /// - Returns: the hashes of every block taken off.
-    private func takeOffChain(
-        origin: SiteCode, from seq: Int64, kept: BlockHash, skipping batch: Set<BlockHash>, at time: Int64, in db: Database
-    ) throws -> Set<BlockHash> {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? AND lastSeq >= ? ORDER BY lastSeq",
-            arguments: [origin.rawValue, seq]
-        ).map(BlockGate.held(from:))
-        for held in rows where !batch.contains(held.hash) {
-            try BlockGate.keepProof(try BlockGate.load(held, in: db), kept: kept, reissue: origin == site, at: time, in: db)
-        }
-        try BlockGate.deleteChain(origin: origin, from: seq, in: db)
-        return Set(rows.map(\.hash))
     }
 
     /// Stores the origin's signature on a block held unsigned (signed later by `site enroll`).

@@ -113,7 +113,7 @@ extension ReplicaStore {
                     db, sql: "SELECT MIN(firstSeq) FROM block WHERE origin = ? AND hlcPhysical > ?", arguments: [self.site.rawValue, limit])
             else { return 0 }
             let head = try BlockGate.head(origin: self.site, in: db) ?? ChainHead(seq: 0, hash: .zero)
-            let removed = try BlockGate.truncate(origin: self.site, from: from, kept: head.hash, reissue: false, at: wall, in: db)
+            let removed = try BlockGate.truncate(origin: self.site, from: from, kept: head.hash, reissue: false, at: wall, in: db).proofs
             // The clock forgets the future: the greatest HLC still held, or the wall clock.
             let kept = try Row.fetchOne(
                 db, sql: "SELECT hlcPhysical, hlcLogical FROM change ORDER BY hlcPhysical DESC, hlcLogical DESC LIMIT 1")
@@ -184,8 +184,8 @@ extension ReplicaStore {
                 var expected: Int64 = 1
                 let keys =
                     origin == self.site
-                    ? (self.configuration.provenance.map { [$0.signer.publicKey] } ?? []) + (try BlockGate.signerKeys(origin: origin, in: db))
-                    : try BlockGate.signerKeys(origin: origin, in: db)
+                    ? (self.configuration.provenance.map { [$0.signer.publicKey] } ?? []) + (try SiteRights.signers(origin: origin, in: db).map(\.key))
+                    : try SiteRights.signers(origin: origin, in: db).map(\.key)
                 let rows = try Row.fetchAll(
                     db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? ORDER BY lastSeq", arguments: [originText])
                 for row in rows {

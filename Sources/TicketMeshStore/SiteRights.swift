@@ -25,20 +25,14 @@ enum SiteRights {
 
     static func needsAdminSite(_ change: Change) -> Bool { adminEntities.contains(change.entity) }
 
-    /// A key that may sign for an origin, as the `signer` table holds it.
-    struct Signer {
-        var key: P256.Signing.PublicKey
-        var serial: String
-        var admin: Bool
-    }
-
-    static func signers(origin: SiteCode, in db: Database) throws -> [Signer] {
+    /// The keys that may sign for `origin` as the `signer` table holds them (with serial and role), newest first.
+    static func signers(origin: SiteCode, in db: Database) throws -> [CertifiedKey] {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT publicKey, serial, admin FROM signer WHERE origin = ? ORDER BY addedAt DESC"),
             arguments: [origin.rawValue]
         ).compactMap { row in
             guard let key = try? P256.Signing.PublicKey(x963Representation: row[0] as Data) else { return nil }
-            return Signer(key: key, serial: row[1] ?? "", admin: (row[2] as Int64) != 0)
+            return CertifiedKey(key: key, serial: row[1] ?? "", admin: (row[2] as Int64) != 0)
         }
     }
 

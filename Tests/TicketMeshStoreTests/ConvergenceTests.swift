@@ -127,27 +127,7 @@ import TicketMeshReplication
                 // origin a prefix of the chain (a peer sends in chain order).
                 let target = Int.random(in: 0..<replicaCount, using: &rng)
                 guard target != index else { continue }
-                let all = try await allBlocks(replicas[index])
-                var pending: [Block] = []
-                for origin in Set(all.map(\.origin)).sorted() {
-                    let chain = all.filter { $0.origin == origin }
-                    pending += chain.prefix(Int.random(in: 0...chain.count, using: &rng))
-                }
-                pending.shuffle(using: &rng)
-                pending += pending.prefix(Int.random(in: 0...3, using: &rng))
-                var delivered: [Block] = []
-                while !pending.isEmpty {
-                    let size = Int.random(in: 1...max(1, pending.count), using: &rng)
-                    let batch = Array(pending.prefix(size))
-                    pending.removeFirst(size)
-                    do {
-                        _ = try await replicas[target].apply(batch)
-                        delivered += batch
-                    } catch let error as ReplicationError where error.code == .gap {
-                        // A shuffled batch that starts past what the target holds: refused whole, resent later.
-                    }
-                }
-                try await replicas[target].settle()
+                let delivered = try await deliverPartially(from: replicas[index], to: replicas[target], using: &rng)
                 if target != 0 {
                     // What a replica that is never restored took onto its chain survives (a block it
                     // refused as a fork's losing side was not acknowledged as applied).

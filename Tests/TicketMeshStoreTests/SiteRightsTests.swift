@@ -273,25 +273,7 @@ import TicketMeshReplication
             default:
                 let target = Int.random(in: 0..<codes.count, using: &rng)
                 guard target != index else { continue }
-                let all = try await allBlocks(replicas[index])
-                var pending: [Block] = []
-                for origin in Set(all.map(\.origin)).sorted() {
-                    let chain = all.filter { $0.origin == origin }
-                    pending += chain.prefix(Int.random(in: 0...chain.count, using: &rng))
-                }
-                pending.shuffle(using: &rng)
-                pending += pending.prefix(Int.random(in: 0...3, using: &rng))
-                while !pending.isEmpty {
-                    let size = Int.random(in: 1...max(1, pending.count), using: &rng)
-                    let batch = Array(pending.prefix(size))
-                    pending.removeFirst(size)
-                    do {
-                        _ = try await replicas[target].apply(batch)
-                    } catch let error as ReplicationError where error.code == .gap {
-                        // Starts past what the target holds: refused whole, resent later.
-                    }
-                }
-                try await replicas[target].settle()
+                try await deliverPartially(from: replicas[index], to: replicas[target], using: &rng)
             }
         }
         for _ in 0..<4 {

@@ -46,6 +46,38 @@ func deliverAll(from: ReplicaStore, to: ReplicaStore) async throws -> ApplyRepor
     return report
 }
 
+/// Partial, shuffled, duplicated delivery in random batches, as an unreliable link between two
+/// peers makes it: per origin a prefix of the chain (a peer sends in chain order), shuffled, a few
+/// blocks twice. A batch that starts past what the target holds is refused whole (a gap) and
+/// counts as not delivered, to be resent later.
+///
+/// - Returns: the blocks of the batches the target accepted.
+@discardableResult
+func deliverPartially(from: ReplicaStore, to: ReplicaStore, using rng: inout SeededGenerator) async throws -> [Block] {
+    let all = try await allBlocks(from)
+    var pending: [Block] = []
+    for origin in Set(all.map(\.origin)).sorted() {
+        let chain = all.filter { $0.origin == origin }
+        pending += chain.prefix(Int.random(in: 0...chain.count, using: &rng))
+    }
+    pending.shuffle(using: &rng)
+    pending += pending.prefix(Int.random(in: 0...3, using: &rng))
+    var delivered: [Block] = []
+    while !pending.isEmpty {
+        let size = Int.random(in: 1...max(1, pending.count), using: &rng)
+        let batch = Array(pending.prefix(size))
+        pending.removeFirst(size)
+        do {
+            _ = try await to.apply(batch)
+            delivered += batch
+        } catch let error as ReplicationError where error.code == .gap {
+            continue
+        }
+    }
+    try await to.settle()
+    return delivered
+}
+
 /// Every block a store holds, in (origin, seq) order.
 func allBlocks(_ store: ReplicaStore) async throws -> [Block] {
     try await store.blocks(after: ChainHeads(), cursor: nil, limit: Int.max)
