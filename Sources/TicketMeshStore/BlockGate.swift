@@ -584,38 +584,57 @@ extension ReplicaStore {
     /// Each change keeps its HLC, base and actor, so last-writer-wins orders it exactly as before;
     /// only its seq is new. A ticket number that the kept history already gives to another ticket
     /// is replaced by a fresh one, the old number kept in `aliases` so it still finds the ticket.
+    ///
+    /// A site restored from a backup can stamp a new write with the very HLC a lost write had (both
+    /// follow the same received HLC while its wall clock is behind): same field, same version,
+    /// another value. Such a change is not "held"; it is re-issued with a fresh HLC, as are this
+    /// site's later re-issued changes to the same field (their order kept, a base naming a re-stamped
+    /// version following it), so no two writes in the log share a version and none is dropped. The
+    /// write it now beats stays visible as a conflict when their bases say they were concurrent.
     func reissuePending(in db: Database) throws {
         let rows = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT hash, block FROM forkBlock WHERE origin = ? AND reissue = 1 ORDER BY firstSeq, detectedAt"),
             arguments: [site.rawValue])
         guard !rows.isEmpty else { return }
-        var writes: [Change] = []
+        var pending: [(change: Change, collides: Bool)] = []
         for row in rows {
             var reader = ByteReader([UInt8](row[1] as Data))
             let block = try BlockCodec.decode(from: &reader)
             for change in block.changes where change.scrubbed == nil {
-                let held = try Bool.fetchOne(
+                let held = try DatabaseValue.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT EXISTS (SELECT 1 FROM change WHERE rowId = ? AND entity = ? AND field = ? AND origin = ?
-                            AND hlcPhysical = ? AND hlcLogical = ?)
+                            SELECT value FROM change WHERE rowId = ? AND entity = ? AND field = ? AND origin = ?
+                            AND hlcPhysical = ? AND hlcLogical = ?
                             """),
-                    arguments: [change.rowID, change.entity, change.field, site.rawValue, change.hlc.physical, Int64(change.hlc.logical)]
-                ) ?? false
-                if !held { writes.append(change) }
+                    arguments: [change.rowID, change.entity, change.field, site.rawValue, change.hlc.physical, Int64(change.hlc.logical)])
+                if held.isEmpty {
+                    pending.append((change, false))
+                } else if !held.contains(where: { FieldValue($0) == change.value }) {
+                    pending.append((change, true))
+                }
             }
         }
         try db.execute(sql: "UPDATE forkBlock SET reissue = 2 WHERE origin = ? AND reissue = 1", arguments: [site.rawValue])
-        guard !writes.isEmpty else { return }
+        guard !pending.isEmpty else { return }
         var (clock, seq) = try loadClockAndSeq(db)
-        for change in writes { clock.observe(change.hlc) }
+        for (change, _) in pending { clock.observe(change.hlc) }
+        let wall = configuration.now()
+        var restamped: [ChangeLog.FieldKey: [Version: Version]] = [:]
         var changes: [Change] = []
-        for change in writes {
+        for (change, collides) in pending {
             seq += 1
             var moved = change
             moved.seq = seq
+            let key = ChangeLog.FieldKey(entity: change.entity, rowID: change.rowID, field: change.field)
+            if collides || restamped[key] != nil {
+                moved.hlc = clock.tick(wall: wall)
+                if let base = change.base, let renamed = restamped[key]?[base] { moved.base = renamed }
+                restamped[key, default: [:]][change.version] = moved.version
+            }
             changes.append(moved)
         }
+        let writes = pending.map(\.change)
         try appendLocal(changes, in: db)
         // Numbers the kept history gave to another ticket: a fresh number, the old one as an alias.
         var renumber: [FieldEdit] = []

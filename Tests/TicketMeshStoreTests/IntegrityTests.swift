@@ -155,6 +155,43 @@ import TicketMeshReplication
         #expect(try await sh.changeCount() == sh.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT hlcPhysical || '.' || hlcLogical || rowId || field) FROM change") })
     }
 
+    /// A laptop whose clock is behind stamps its writes just after the HLC it last received. Restored
+    /// from a backup, it receives the same block again and writes the same field: the same version as
+    /// the write it lost, another value. Both writes survive with distinct versions; the re-issued one
+    /// is re-stamped (so it now wins) and the other stays visible as a conflict.
+    @Test func aRestoredSitesNewWriteWithTheHLCOfALostOneDoesNotHideIt() async throws {
+        let slow = ManualClock(clock.now - 60_000)
+        var sh = try site("SH", clock: slow)
+        let hq = try site("HQ")
+        let backup = try sh.snapshot()
+        _ = try await hq.commit([FieldEdit(entity: "ticket", rowID: "t1", field: "summary", value: .text("from HQ"))])
+        try await deliverAll(from: hq, to: sh)
+        let lost = try await sh.commit([FieldEdit(entity: "ticket", rowID: "t1", field: "summary", value: .text("acknowledged edit"))])
+        try await deliverAll(from: sh, to: hq)
+        // The disk dies; last night's copy comes back and takes HQ's block again (from a peer that
+        // never saw SH's edit) before it writes.
+        sh = backup
+        _ = try await sh.apply(try await allBlocks(hq).filter { $0.origin == hq.site })
+        let new = try await sh.commit([FieldEdit(entity: "ticket", rowID: "t1", field: "summary", value: .text("edit on the restored copy"))])
+        #expect(new.map(\.version) == lost.map(\.version), "the restored copy reuses the lost write's version (the setup)")
+
+        for _ in 0..<2 {
+            try await deliverAll(from: hq, to: sh)
+            try await deliverAll(from: sh, to: hq)
+        }
+        #expect(try await sh.digest() == hq.digest())
+        for store in [sh, hq] {
+            let writes = try await allBlocks(store).flatMap(\.changes).filter { $0.origin == sh.site }
+            #expect(Set(writes.map(\.value)) == [.text("acknowledged edit"), .text("edit on the restored copy")], "both writes on \(store.site)")
+            #expect(Set(writes.map(\.version)).count == writes.count, "no two writes share a version on \(store.site)")
+            let summary = try await store.writer.read { db in try String.fetchOne(db, sql: "SELECT summary FROM ticket WHERE id = 't1'") }
+            #expect(summary == "acknowledged edit")
+            let conflicts = try await store.conflicts(rowID: "t1")
+            #expect(conflicts.map(\.loser.value) == ["edit on the restored copy"], "the beaten write is visible on \(store.site)")
+            #expect(try await store.verifyIntegrity().problems.isEmpty)
+        }
+    }
+
     // MARK: Forgery and tampering
 
     @Test func aBlockClaimingAnotherOriginOrOurOwnIsRefusedAndChangesNothing() async throws {
