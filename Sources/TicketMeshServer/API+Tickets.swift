@@ -23,10 +23,15 @@ struct TicketDetail: Encodable {
     let sla: [SLAClock]
     let escalations: [Escalation]
     let conflicts: [Conflict]
+    /// The ticket's version (`ReplicaStore.ticketVersion`): send it back as `expectedVersion` or
+    /// `If-Match` with a reply or note to have it refused if the ticket changed meanwhile.
+    let version: String
 
     /// The ticket `key` with everything in it shown as `disclosure` shows it.
     static func load(_ key: String, store: ReplicaStore, disclosure: Disclosure) async throws -> TicketDetail {
         let (ticket, clocks) = try await store.slaClocks(key)
+        // Read first: everything read after it is at least as new, so a stale version is never newer than the page.
+        let version = try await store.ticketVersion(ticket.id)
         return TicketDetail(
             id: ticket.id,
             number: ticket.number,
@@ -35,7 +40,8 @@ struct TicketDetail: Encodable {
             notes: try await store.entries(ticketID: ticket.id).map(disclosure.entry),
             sla: clocks,
             escalations: try await store.escalations(ticketID: ticket.id).map(disclosure.escalation),
-            conflicts: try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict)
+            conflicts: try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict),
+            version: version
         )
     }
 }
@@ -116,9 +122,10 @@ extension API {
         }
         route(api, .get, "tickets/:id") { _, context, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
-            return try JSON.response(
-                try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
-            )
+            let detail = try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
+            var response = try JSON.response(detail)
+            response.headers[.eTag] = "\"\(detail.version)\""
+            return response
         }
         route(api, .post, "tickets/:id/reveal") { request, context, user in
             try await Fields.read(request).allowOnly([])
@@ -195,16 +202,37 @@ extension API {
         for (path, kind) in [("notes", Entry.Kind.note), ("replies", Entry.Kind.reply)] {
             route(api, .post, RouterPath("tickets/:id/\(path)")) { request, context, user in
                 let fields = try await Fields.read(request)
-                try fields.allowOnly(["body"])
+                try fields.allowOnly(["body", "expectedVersion"])
                 let entry = try await store.addEntry(
                     try context.parameters.require("id"),
                     kind: kind,
                     body: try fields.text("body", required: true, limit: 100_000)!,
+                    expectedVersion: try Self.expectedVersion(request, fields),
                     actor: user.name
                 )
                 return try JSON.response(Disclosure.masked.entry(entry), status: .created)
             }
         }
+    }
+
+    /// The version a reply or note expects: `If-Match` (an entity tag, quotes optional) or the
+    /// `expectedVersion` field; nil when neither is given (no check).
+    ///
+    /// - Throws: 400 when both are given and differ, or either is empty.
+    static func expectedVersion(_ request: Request, _ fields: Fields) throws -> String? {
+        let header = request.headers[.ifMatch].map { raw in
+            var tag = raw.trimmingCharacters(in: .whitespaces)
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            if tag.count >= 2, tag.hasPrefix("\""), tag.hasSuffix("\"") { tag = String(tag.dropFirst().dropLast()) }
+            return tag
+        }
+        let field = try fields.text("expectedVersion").map(Fields.droppingFinalNewline)
+        if header == "" { throw APIError.badRequest("invalid If-Match '': must be the ticket's version from GET /api/tickets/{id}") }
+        if field == "" { throw APIError.badRequest("invalid expectedVersion '': must be the ticket's version from GET /api/tickets/{id}") }
+        if let header, let field, header != field {
+            throw APIError.badRequest("invalid expectedVersion '\(field)': differs from If-Match '\(header)'; send one of them")
+        }
+        return header ?? field
     }
 
     /// A `POST /api/tickets/{id}/NAME` command that answers with the updated ticket.

@@ -187,6 +187,10 @@ paths:
       responses:
         "200":
           description: The ticket.
+          headers:
+            ETag:
+              description: the ticket's version in quotes (TicketDetail.version)
+              schema: {type: string}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/TicketDetail"}
@@ -361,6 +365,12 @@ paths:
       operationId: addNote
       x-permission: work on a ticket
       summary: Add an internal progress note.
+      description: >-
+        With `expectedVersion` (or `If-Match`), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        with 409 `stale-version` when the ticket changed since (the message names the current version;
+        sending that one adds the entry anyway). Without either, no check.
+      parameters:
+        - {$ref: "#/components/parameters/IfMatch"}
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/replies:
@@ -370,6 +380,12 @@ paths:
       operationId: addReply
       x-permission: work on a ticket
       summary: Add a customer-visible reply (the first one is the first response).
+      description: >-
+        With `expectedVersion` (or `If-Match`), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        with 409 `stale-version` when the ticket changed since (the message names the current version;
+        sending that one adds the entry anyway). Without either, no check.
+      parameters:
+        - {$ref: "#/components/parameters/IfMatch"}
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/reveal:
@@ -614,6 +630,14 @@ components:
       required: true
       description: Ticket id (UUID) or number (CS-YYYYMMDD-SITE-NNNN).
       schema: {type: string}
+    IfMatch:
+      name: If-Match
+      in: header
+      required: false
+      description: >-
+        The ticket's version (its ETag, quotes optional) the entry was written against: a stale one is a 409
+        `stale-version`; one that differs from `expectedVersion` in the body, or an empty one, is a 400.
+      schema: {type: string, minLength: 1}
   requestBodies:
     EntryBody:
       required: true
@@ -625,6 +649,10 @@ components:
             required: [body]
             properties:
               body: {type: string, pattern: *nonBlank, maxLength: 100000}
+              expectedVersion:
+                type: string
+                minLength: 1
+                description: the ticket version the writer saw (TicketDetail.version); a stale one is a 409 stale-version
   responses:
     TicketResponse:
       description: The ticket after the command.
@@ -799,10 +827,15 @@ components:
         loser: {$ref: "#/components/schemas/WriteRecord"}
     TicketDetail:
       type: object
-      required: [id, number, fields, registration, notes, sla, escalations, conflicts]
+      required: [id, number, fields, registration, notes, sla, escalations, conflicts, version]
       properties:
         id: {type: string}
         number: {type: string}
+        version:
+          type: string
+          description: >-
+            The newest write to the ticket or its progress log, from any site (also the ETag). Send it back as
+            `expectedVersion` or `If-Match` with a reply or note to have a stale one refused.
         fields: {$ref: "#/components/schemas/Ticket"}
         registration: {$ref: "#/components/schemas/Registration"}
         notes:

@@ -4,7 +4,7 @@ enum Strings {
 
     /// The table for `language`, falling back to zh-CN.
     static func table(_ language: String) -> [String: String] {
-        language == "en" ? en : zh
+        language == "en" ? enAll : zhAll
     }
 
     static let en: [String: String] = [

@@ -32,20 +32,21 @@ enum Templates {
     static let ticket = """
         {{#ticket}}<h1 id="ticket-number">{{number}}</h1>{{#hasAliases}}<p id="ticket-aliases">{{t.aliases}}: {{aliases}}</p>{{/hasAliases}}
         <p class="summary" id="ticket-summary">{{summary}}</p>
-        <dl class="facts"><dt>{{t.state}}</dt><dd id="ticket-state" class="state">{{state}}</dd><dt>{{t.urgency}}</dt><dd>{{urgency}}</dd>
+        <dl class="facts" id="ticket-facts"><dt>{{t.state}}</dt><dd id="ticket-state" class="state">{{state}}</dd><dt>{{t.urgency}}</dt><dd>{{urgency}}</dd>
         <dt>{{t.customer}}</dt><dd><a href="/customers/{{customerId}}">{{customerId}}</a></dd><dt>{{t.channel}}</dt><dd>{{channel}}</dd>
         <dt>{{t.type}}</dt><dd>{{type}}</dd><dt>{{t.assignee}}</dt><dd>{{assignee}} {{#hasTier}}(T{{tier}}){{/hasTier}}</dd>
         <dt>{{t.registered}}</dt><dd id="ticket-registration">{{registeredAt}} · {{registrationMinutes}} / {{registrationTarget}} min <span class="badge {{registrationStatus}}">{{registrationStatus}}</span></dd>
         {{#hasResult}}<dt>{{t.result}}</dt><dd id="ticket-result">{{result}}</dd>{{/hasResult}}</dl>{{/ticket}}
+        <div id="live" data-kind="ticket" data-stream="/tickets/{{id}}/live" data-ticket="{{id}}" data-version="{{version}}" data-viewing="{{t.viewing}}" data-typing="{{t.typing}}" data-off="{{t.liveOff}}" data-none="{{t.cannedNone}}" data-insert="{{t.cannedInsert}}" data-used="{{t.cannedUsed}}"><p id="presence" class="presence" hidden></p><p id="live-changed" class="flash" hidden>{{t.liveChanged}}</p></div>
         {{#canReveal}}<form method="post" action="/tickets/{{id}}/reveal" id="ticket-reveal-form"><input type="hidden" name="csrf" value="{{csrf}}"><button id="ticket-reveal-submit">{{t.reveal}}</button></form>{{/canReveal}}
         <section><h2>{{t.sla}}</h2><table id="sla"><thead><tr><th>{{t.clock}}</th><th>{{t.status}}</th><th>{{t.dueAt}}</th><th>{{t.remaining}}</th></tr></thead><tbody>
         {{#clocks}}<tr class="clock {{status}}"><td>{{kind}}</td><td><span class="badge {{status}}">{{status}}</span></td><td>{{due}}</td><td>{{remaining}}</td></tr>{{/clocks}}
         </tbody></table></section>
         <section><h2>{{t.progress}}</h2><ol id="progress">{{#entries}}<li class="entry {{kind}}"><time>{{at}}</time> <b>{{author}}</b> <span class="kind">{{kind}}</span>{{#hasScore}} <span class="score">{{score}}/5</span>{{/hasScore}} <span class="body">{{body}}</span></li>{{/entries}}</ol></section>
-        <section><h2>{{t.conflicts}}</h2>{{#conflicts}}<div class="conflict"><b>{{field}}</b>: {{t.winner}} “{{winner}}” ({{winnerSite}}) · {{t.loser}} “{{loser}}” ({{loserSite}})</div>{{/conflicts}}{{^conflicts}}<p>{{t.noConflicts}}</p>{{/conflicts}}</section>
+        <section id="conflicts"><h2>{{t.conflicts}}</h2>{{#conflicts}}<div class="conflict"><b>{{field}}</b>: {{t.winner}} “{{winner}}” ({{winnerSite}}) · {{t.loser}} “{{loser}}” ({{loserSite}})</div>{{/conflicts}}{{^conflicts}}<p>{{t.noConflicts}}</p>{{/conflicts}}</section>
         <section class="actions"><h2>{{t.actions}}</h2>
-        <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>
-        <form method="post" action="/tickets/{{id}}/note" id="note-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.note}} <textarea name="body" id="note-body" required></textarea></label><button id="note-submit">{{t.add}}</button></form>
+        <form method="post" action="/tickets/{{id}}/reply" id="reply-form"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="expectedVersion" value="{{version}}"><div id="canned" hidden><label>{{t.canned}} <input id="canned-q" type="search"></label><button type="button" id="canned-search">{{t.cannedSearch}}</button><ul id="canned-results"></ul></div><label>{{t.reply}} <textarea name="body" id="reply-body" required></textarea></label><button id="reply-submit">{{t.send}}</button></form>
+        <form method="post" action="/tickets/{{id}}/note" id="note-form"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="expectedVersion" value="{{version}}"><label>{{t.note}} <textarea name="body" id="note-body" required></textarea></label><button id="note-submit">{{t.add}}</button></form>
         <form method="post" action="/tickets/{{id}}/escalate" id="escalate-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.tier}} <select name="tier" id="escalate-tier"><option>2</option><option>3</option></select></label>
         <label>{{t.reason}} <input name="reason" id="escalate-reason" required></label><button id="escalate-submit">{{t.escalate}}</button></form>
         <form method="post" action="/tickets/{{id}}/resolve" id="resolve-form"><input type="hidden" name="csrf" value="{{csrf}}"><label>{{t.result}} <input name="result" id="resolve-result" required></label><button id="resolve-submit">{{t.resolve}}</button></form>

@@ -135,6 +135,7 @@ extension WebUI {
             }
             return Self.page(title: "queue", request: request, user: user) { html, strings in
                 Self.queueTable(&html, items, strings: strings, more: more)
+                Self.liveQueueHook(&html)
             }
         }
         route(router, .get, "tickets/new") { request, _, user in
@@ -169,6 +170,7 @@ extension WebUI {
             let ticket = detail.fields
             let values: [String: Any] = [
                 "id": ticket.id,
+                "version": detail.version,
                 "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
@@ -216,22 +218,7 @@ extension WebUI {
             let disclosure = try await store.reveal(.ticket(id), actor: user.name)
             return try await ticketPage(id, disclosure: disclosure, request: request, user: user)
         }
-        ticketAction(router, "reply") { id, fields, user in
-            _ = try await store.addEntry(
-                id,
-                kind: .reply,
-                body: try fields.text("body", required: true)!,
-                actor: user.name
-            )
-        }
-        ticketAction(router, "note") { id, fields, user in
-            _ = try await store.addEntry(
-                id,
-                kind: .note,
-                body: try fields.text("body", required: true)!,
-                actor: user.name
-            )
-        }
+        // reply and note: WebUI+Live.swift (they carry the stale-reply guard).
         ticketAction(router, "escalate") { id, fields, user in
             _ = try await store.escalate(
                 id,

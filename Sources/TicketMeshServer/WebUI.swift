@@ -115,7 +115,7 @@ struct WebUI: Sendable {
             html.raw("</p>")
         }
         content(&html, t)
-        html.raw("</main>\n<script src=\"/static/app.js\"></script></body></html>")
+        html.raw("</main>\n<script src=\"/static/app.js\"></script><script src=\"/static/live.js\"></script></body></html>")
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
             headers[.setCookie] = Cookie(name: "tm_lang", value: String(query), path: "/", sameSite: .lax).description
@@ -307,6 +307,7 @@ struct WebUI: Sendable {
             response.headers[.setCookie] = sessionCookie("", maxAge: 0)
             return response
         }
+        registerLivePages(on: router)
         registerTicketPages(on: router)
         registerOtherPages(on: router)
     }

@@ -1,0 +1,28 @@
+/// The words of the live pages (presence, stale replies, canned answers) and of the admin pages,
+/// kept apart from `Strings.en`/`Strings.zh` so each feature adds its own; `Strings.table` merges them.
+extension Strings {
+    static let liveEn: [String: String] = [
+        "viewing": "Also viewing", "typing": "typing a reply…", "liveChanged": "This ticket changed while you were writing: the log above is current; sending asks you to confirm.",
+        "liveOff": "Live updates paused (reconnecting)",
+        "staleTitle": "The ticket changed since you opened it",
+        "staleHelp": "Someone else wrote to this ticket after you opened it. Read what changed, then send your text anyway or go back.",
+        "staleFieldsOnly": "Ticket fields changed (no new entries).", "staleConfirm": "Send anyway", "staleCancel": "Back to the ticket",
+        "canned": "Canned answer from the knowledge base", "cannedSearch": "Find", "cannedInsert": "Insert",
+        "cannedNone": "No article found", "cannedUsed": "Inserted; counted as a use",
+    ]
+
+    static let liveZh: [String: String] = [
+        "viewing": "同时在看", "typing": "正在输入回复…", "liveChanged": "您输入期间此工单有更新：上方记录已是最新，发送时将请您确认。",
+        "liveOff": "实时更新已暂停（正在重连）",
+        "staleTitle": "您打开后此工单已有变化",
+        "staleHelp": "在您打开此工单后，其他人写入了新内容。请先阅读变化，再决定仍然发送或返回。",
+        "staleFieldsOnly": "工单字段有变化（无新记录）。", "staleConfirm": "仍然发送", "staleCancel": "返回工单",
+        "canned": "知识库标准答案", "cannedSearch": "查找", "cannedInsert": "插入",
+        "cannedNone": "未找到文章", "cannedUsed": "已插入，并计为一次使用",
+    ]
+
+    /// Every English string: the base table and each feature's.
+    static let enAll: [String: String] = en.merging(liveEn) { base, _ in base }
+    /// Every Chinese string: the base table and each feature's.
+    static let zhAll: [String: String] = zh.merging(liveZh) { base, _ in base }
+}
