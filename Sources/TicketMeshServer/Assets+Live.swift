@@ -1,4 +1,22 @@
 extension Assets {
+    /// Styles of the live and admin pages (`/static/live.css`).
+    static let liveCSS = """
+        .presence { color: var(--muted); margin: .3rem 0; }
+        .presence .viewer { display: inline-block; padding: 0 .45rem; border-radius: .6rem; background: #eef4ff; color: var(--accent); }
+        .presence .viewer.typing { background: #fef0c7; color: var(--warn); }
+        #canned { background: #f7f8fa; padding: .4rem; border-radius: .3rem; margin-bottom: .4rem; }
+        #canned-results li { margin: .2rem 0; }
+        #canned-results li.used { color: var(--ok); }
+        .conflict-review { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .6rem 1rem; margin: .8rem 0; }
+        .conflict-review .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+        .conflict-review .side { padding: .5rem; border-radius: .4rem; }
+        .conflict-review .side.winner { background: #ecfdf3; }
+        .conflict-review .side.loser { background: #fffaeb; }
+        .conflict-review .value { font-size: 1.1rem; font-weight: 600; }
+        .meta { color: var(--muted); font-size: .85rem; }
+        #types tr.subtype td:first-child { padding-left: 1.8rem; }
+        """
+
     /// The live pages' script (`/static/live.js`, Docs/web.md "Live updates"): listens to the page's
     /// event stream, re-reads the page on each commit and swaps in the parts that changed (the queue
     /// rows; the ticket's facts, clocks, log and conflicts), shows presence, flags typing, and runs the

@@ -9,6 +9,11 @@ extension Strings {
         "staleFieldsOnly": "Ticket fields changed (no new entries).", "staleConfirm": "Send anyway", "staleCancel": "Back to the ticket",
         "canned": "Canned answer from the knowledge base", "cannedSearch": "Find", "cannedInsert": "Insert",
         "cannedNone": "No article found", "cannedUsed": "Inserted; counted as a use",
+        "admin": "Admin", "adminConflicts": "Conflict review", "adminTypes": "Request types",
+        "adminCLI": "Users and roles, SLA policies and business calendars: 'ticketmesh user …' and 'ticketmesh sla …' (pages to come).",
+        "path": "Path", "label": "Label", "typeActive": "Active", "typeRetired": "Retired", "save": "Save",
+        "conflictsHelp": "Concurrent writes at two sites: last-writer-wins kept one. Keep it, restore the other, or write a new value.",
+        "keepWinner": "Keep this value", "keepLoser": "Restore this value", "newValue": "Or a new value", "useValue": "Use it",
     ]
 
     static let liveZh: [String: String] = [
@@ -19,6 +24,11 @@ extension Strings {
         "staleFieldsOnly": "工单字段有变化（无新记录）。", "staleConfirm": "仍然发送", "staleCancel": "返回工单",
         "canned": "知识库标准答案", "cannedSearch": "查找", "cannedInsert": "插入",
         "cannedNone": "未找到文章", "cannedUsed": "已插入，并计为一次使用",
+        "admin": "管理", "adminConflicts": "冲突审核", "adminTypes": "请求类型",
+        "adminCLI": "用户与角色、SLA 策略与工作日历：请使用 'ticketmesh user …' 与 'ticketmesh sla …'（页面待补）。",
+        "path": "路径", "label": "名称", "typeActive": "启用", "typeRetired": "已停用", "save": "保存",
+        "conflictsHelp": "两个站点并发写入同一字段：按“最后写入者胜”保留了其中一个。可保留它、恢复另一个，或写入新值。",
+        "keepWinner": "保留此值", "keepLoser": "恢复此值", "newValue": "或输入新值", "useValue": "使用",
     ]
 
     /// Every English string: the base table and each feature's.

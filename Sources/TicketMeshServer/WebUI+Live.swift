@@ -32,6 +32,13 @@ extension WebUI {
                 body: .init(byteBuffer: ByteBuffer(string: Assets.liveJS))
             )
         }
+        router.get("static/live.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.liveCSS))
+            )
+        }
         route(router, .get, "live/queue") { _, _, user in
             _ = try await backend.disclosure(.viewTickets, for: user)
             guard let live = backend.live else { throw APIError.notFound("live updates are off on this server") }

@@ -78,7 +78,7 @@ struct WebUI: Sendable {
         html.text(t[title] ?? title)
         html.raw(" · ")
         html.text(t["app"] ?? "")
-        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\">")
+        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\"><link rel=\"stylesheet\" href=\"/static/live.css\">")
         if let csrf = CSRF.current {
             html.raw("<meta name=\"csrf-token\" content=\"")
             html.text(csrf)
@@ -135,6 +135,7 @@ struct WebUI: Sendable {
         ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"),
         ("nav-customers", "/customers", "customers"),
         ("nav-kb", "/kb", "kb"), ("nav-reports", "/reports", "reports"), ("nav-site", "/site", "site"),
+        ("nav-admin", "/admin", "admin"),
     ]
 
     static func redirect(_ location: String) -> Response {
@@ -308,6 +309,7 @@ struct WebUI: Sendable {
             return response
         }
         registerLivePages(on: router)
+        registerAdminPages(on: router)
         registerTicketPages(on: router)
         registerOtherPages(on: router)
     }

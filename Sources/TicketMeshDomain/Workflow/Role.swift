@@ -42,6 +42,7 @@ package enum Permission: String, CaseIterable, Sendable {
     case sweepSLA = "escalate SLA breaches"
     case resolveConflicts = "resolve a conflict"
     case manageUsers = "manage users"
+    case manageRequestTypes = "change the request-type tree"
     case manageKnowledge = "edit the knowledge base"
     case archive = "archive a ticket"
     case purge = "purge tickets or change retention"
@@ -63,7 +64,7 @@ package enum Permission: String, CaseIterable, Sendable {
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
         case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
-        case .manageUsers, .seed: return [.admin]
+        case .manageUsers, .manageRequestTypes, .seed: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
         // Reads: see Docs/workflow.md "Read rights". Analysts read tickets and reports, masked, and never reveal.
         case .revealContacts, .readAudit: return leads

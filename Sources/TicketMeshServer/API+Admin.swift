@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import TicketMeshDomain
+import TicketMeshStore
+
+/// Supervisor and admin routes of the API (issue 16 item 5): the request-type tree (R2.1) and
+/// conflict resolution (R11.4). The store checks the role (403) and validates (400) as everywhere.
+extension API {
+    func registerAdmin(on api: RouterGroup<BasicRequestContext>) {
+        let store = backend.store
+        let backend = self.backend
+        route(api, .get, "request-types") { _, _, user in
+            _ = try await backend.disclosure(.viewTickets, for: user)
+            return try JSON.response(try await store.requestTypes().nodes.values.sorted { $0.path < $1.path })
+        }
+        route(api, .post, "request-types") { request, _, user in
+            let fields = try await Fields.read(request)
+            try fields.allowOnly(["path", "label", "active"])
+            let node = try await store.saveRequestType(
+                path: try fields.text("path", required: true)!.trimmingCharacters(in: .newlines),
+                label: try fields.text("label", limit: 100),
+                active: try Self.bool(fields, "active"),
+                actor: user.name
+            )
+            return try JSON.response(node)
+        }
+        route(api, .post, "conflicts/:id/resolution") { request, context, user in
+            let fields = try await Fields.read(request)
+            try fields.allowOnly(["keep", "value"])
+            let choice = try Self.conflictChoice(keep: try fields.text("keep"), value: try fields.text("value", limit: 100_000))
+            let resolution = try await store.resolveConflict(try context.parameters.require("id"), choice: choice, actor: user.name)
+            return try JSON.response(resolution)
+        }
+    }
+
+    /// A boolean field: JSON true/false, or in a form `true`/`false`, `1`/`0`, `yes`/`no`, `on`; nil when absent.
+    ///
+    /// - Throws: 400 naming the field for anything else.
+    static func bool(_ fields: Fields, _ name: String) throws -> Bool? {
+        switch fields.values[name] {
+        case nil, .null: return nil
+        case .bool(let value): return value
+        case .string(let text) where fields.isForm:
+            switch text.lowercased() {
+            case "": return nil
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw APIError.badRequest("invalid \(name) '\(text)': must be true or false")
+            }
+        case let value?: throw APIError.badRequest("invalid \(name): must be a boolean, got \(value.typeName)")
+        }
+    }
+
+    /// `keep=winner|loser`, or `value` for a new value: exactly one of them.
+    ///
+    /// - Throws: 400 naming `keep` or `value` and the rule.
+    static func conflictChoice(keep: String?, value: String?) throws -> ReplicaStore.ConflictChoice {
+        switch (keep?.lowercased(), value) {
+        case ("winner", nil): return .winner
+        case ("loser", nil): return .loser
+        case (nil, let value?): return .value(value)
+        case (let keep?, nil):
+            throw APIError.badRequest("invalid keep '\(keep)': must be winner or loser (or give value instead)")
+        default:
+            throw APIError.badRequest("invalid keep/value: give exactly one of keep (winner or loser) and value")
+        }
+    }
+}
