@@ -17,7 +17,7 @@ extension API {
             let fields = try await Fields.read(request)
             try fields.allowOnly(["path", "label", "active"])
             let node = try await store.saveRequestType(
-                path: try fields.text("path", required: true)!.trimmingCharacters(in: .newlines),
+                path: Fields.droppingFinalNewline(try fields.text("path", required: true)!),
                 label: try fields.text("label", limit: 100),
                 active: try Self.bool(fields, "active"),
                 actor: user.name

@@ -558,6 +558,84 @@ paths:
                 items: {$ref: "#/components/schemas/Conflict"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /api/conflicts/{id}/resolution:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The conflict's id (SITE:SEQ of the losing write), as GET /api/conflicts lists it.
+        schema: {type: string}
+    post:
+      operationId: resolveConflict
+      x-permission: resolve a conflict
+      summary: Settle a conflict (R11.4) — keep the winner, restore the loser, or write a new value.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              minProperties: 1
+              maxProperties: 1
+              properties:
+                keep: {type: string, enum: [winner, loser]}
+                value: {type: string, pattern: *nonBlank, maxLength: 100000}
+      responses:
+        "200":
+          description: The resolution recorded (a replicated `resolution` record) and the value written.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConflictResolution"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/request-types:
+    get:
+      operationId: listRequestTypes
+      x-permission: view tickets
+      summary: The request-type tree (R2.1), retired nodes included.
+      responses:
+        "200":
+          description: Every node, sorted by path.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/RequestType"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    post:
+      operationId: saveRequestType
+      x-permission: change the request-type tree
+      summary: Add a request type, or change its label or whether new tickets may use it (admins, at an admin site).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [path]
+              properties:
+                path:
+                  type: string
+                  pattern: "^[A-Za-z0-9-]{2,40}(/[A-Za-z0-9-]{2,40})?$"
+                  description: category or category/subtype (stored lower-case); a subtype's category must exist (else 400)
+                label: {type: string, pattern: *nonBlank, maxLength: 100, description: required for a new node}
+                active: {type: boolean}
+      responses:
+        "200":
+          description: The node as saved.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/RequestType"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "413": {$ref: "#/components/responses/TooLarge"}
   /api/status:
     get:
       operationId: status
@@ -825,6 +903,25 @@ components:
         field: {type: string}
         winner: {$ref: "#/components/schemas/WriteRecord"}
         loser: {$ref: "#/components/schemas/WriteRecord"}
+    RequestType:
+      type: object
+      required: [path, label, active]
+      properties:
+        path: {type: string}
+        label: {type: string}
+        active: {type: boolean}
+    ConflictResolution:
+      type: object
+      required: [id, entity, rowID, field, chosen, at]
+      properties:
+        id: {type: string}
+        entity: {type: string}
+        rowID: {type: string}
+        field: {type: string}
+        chosenValue: {type: string}
+        chosen: {type: string, enum: [winner, loser, value]}
+        by: {type: string}
+        at: {type: integer}
     TicketDetail:
       type: object
       required: [id, number, fields, registration, notes, sla, escalations, conflicts, version]

@@ -50,7 +50,7 @@ extension ReplicaStore {
 
     /// Checks a request-type path: `category` or `category/subtype`, each 2–40 of a–z, 0–9 and '-'.
     static func validateRequestTypePath(_ raw: String) throws(DomainError) -> String {
-        let path = raw.lowercased().trimmingCharacters(in: .whitespaces)
+        let path = raw.lowercased()
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count),
             parts.allSatisfy({ part in
