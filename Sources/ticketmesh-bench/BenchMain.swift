@@ -15,8 +15,13 @@ enum BenchMain {
         // reuses one); --tickets N sets its size (--report-tickets and --queue-tickets are older names).
         let tickets =
             count("--tickets") ?? count("--report-tickets") ?? count("--queue-tickets") ?? (quick ? 20_000 : 1_000_000)
+        if arguments.contains("--live-only") {
+            try await LiveBench.run(quick: quick)
+            return
+        }
         if arguments.contains("--web-only") {
             _ = try await WebBench.queue(replica: try await LargeReplica.prepare(tickets: tickets), quick: quick)
+            try await LiveBench.run(quick: quick)
             return
         }
         print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
@@ -51,6 +56,7 @@ enum BenchMain {
         print(try await ReportBench.weeklyReport(replica: replica).line)
         if !arguments.contains("--no-web") {
             _ = try await WebBench.queue(replica: replica, quick: quick)
+            try await LiveBench.run(quick: quick)
         }
     }
 }
