@@ -72,7 +72,7 @@ final class LiveHub: Sendable {
     @discardableResult
     func setTyping(ticket: String, user: String, typing: Bool) -> Bool {
         let until = typing ? ContinuousClock.now.advanced(by: typingLifetime) : nil
-        let found = viewers.withLock { viewers -> Bool in
+        let found = viewers.withLock { (viewers: inout [UInt64: Viewer]) -> Bool in
             var found = false
             for (id, viewer) in viewers where viewer.ticket == ticket && viewer.user == user {
                 viewers[id]?.typingUntil = until

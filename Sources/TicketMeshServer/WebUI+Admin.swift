@@ -35,12 +35,8 @@ extension WebUI {
         route(router, .post, "admin/types") { request, _, user in
             do {
                 let fields = try await Fields.read(request)
-                let active: Bool? =
-                    switch try fields.text("active") {
-                    case "1"?: true
-                    case "0"?: false
-                    default: nil
-                    }
+                let state = try fields.text("active")
+                let active: Bool? = state == "1" ? true : state == "0" ? false : nil
                 _ = try await store.saveRequestType(
                     path: try fields.text("path", required: true)!, label: try fields.text("label"), active: active, actor: user.name)
                 return Self.redirect("/admin/types")

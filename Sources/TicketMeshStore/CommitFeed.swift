@@ -77,7 +77,7 @@ package final class CommitFeed: Sendable {
     /// Buffers the newest 16 announcements: a slow reader skips old ones, never blocks the writer.
     package func subscribe() -> AsyncStream<Commit> {
         let (stream, continuation) = AsyncStream.makeStream(of: Commit.self, bufferingPolicy: .bufferingNewest(16))
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLock { (state: inout State) -> UInt64 in
             state.nextSubscriber += 1
             state.subscribers[state.nextSubscriber] = continuation
             if state.subscribers.count == 1 { state.seenVersion = try? cache.version() }

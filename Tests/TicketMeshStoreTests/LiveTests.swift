@@ -18,8 +18,8 @@ import TicketMeshReplication
 
         init(_ feed: CommitFeed) {
             let stream = feed.subscribe()
-            let task = Task { [received] in
-                for await commit in stream { received.withLock { $0.append(commit) } }
+            let task = Task { [weak self] in
+                for await commit in stream { self?.received.withLock { $0.append(commit) } }
             }
             self.task.withLock { $0 = task }
         }
@@ -41,14 +41,14 @@ import TicketMeshReplication
 
     @Test func aLocalCommitIsAnnouncedAtOnceAndARefusedCommandIsNot() async throws {
         let store = try WorkflowFixture.site("HQ", clock: clock)
-        let feed = try store.commitFeed()
         let ticket = try await WorkflowFixture.ticket(on: store)
+        let feed = try store.commitFeed()
         let collector = Collector(feed)
         defer { collector.stop() }
         while feed.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
 
-        // Refused: nothing written, nothing announced.
-        await #expect(throws: DomainError.self) { try await store.addEntry(ticket.id, kind: .reply, body: "  ", actor: nil) }
+        // Refused inside its write transaction (a new ticket cannot be rated): rolled back, nothing announced.
+        await #expect(throws: DomainError.self) { try await store.rate(ticket.id, score: 1, comment: nil, actor: nil) }
         _ = try await store.addEntry(ticket.id, kind: .reply, body: "we are on it", actor: nil)
         let started = Date()
         let first = try #require(await collector.commit(1, within: 1))
@@ -79,6 +79,7 @@ import TicketMeshReplication
 
     @Test func aCommitByAnotherConnectionToTheFileIsAnnouncedAsOtherProcess() async throws {
         let directory = temporaryDirectory()
+        let clock = self.clock
         let configuration = ReplicaStore.Configuration(now: { clock.now }, timeZone: TimeZone(identifier: "UTC")!)
         let web = try ReplicaStore.create(directory: directory, site: SiteCode("HQ"), name: nil, configuration: configuration)
         // A second store on the same file: its own pool and connections, as a CLI process has.
@@ -159,7 +160,7 @@ import TicketMeshReplication
         let ticket = try await WorkflowFixture.ticket(on: store)
         let seen = try await store.ticketVersion(ticket.id)
         clock.advance(minutes: 1)
-        _ = try await store.transition(ticket.id, to: .acknowledged, event: "taken", actor: nil)
+        _ = try await store.updateTicket(ticket.id, fields: ["summary": "parcel lost twice"], actor: nil)
         await #expect(throws: StaleTicketError.self) {
             try await store.addEntry(ticket.id, kind: .note, body: "late", expectedVersion: seen, actor: nil)
         }
