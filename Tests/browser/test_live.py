@@ -101,7 +101,9 @@ def test_two_sessions_see_each_other_live_and_a_stale_reply_asks_to_confirm(site
     live(browser, 30).until(EC.presence_of_element_located((By.ID, "stale-form")))
     assert "主管：已安排赔付" in browser.find_element(By.ID, "stale-changes").text
     assert browser.find_element(By.ID, "stale-body").get_attribute("value") == "您好，我们正在核实"
-    assert "您好，我们正在核实" not in site.cli("ticket", "show", ticket["id"])
+    notes = site.cli_json("ticket", "show", ticket["id"], user="agent")["notes"]
+    assert "主管：已安排赔付" in [n["body"] for n in notes]
+    assert "您好，我们正在核实" not in [n["body"] for n in notes]  # nothing written before the confirmation
     shot(browser, "live-03-stale-reply-confirm")
     browser.find_element(By.ID, "stale-confirm").click()
     live(browser, 30).until(EC.text_to_be_present_in_element((By.ID, "progress"), "您好，我们正在核实"))
