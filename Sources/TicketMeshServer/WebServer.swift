@@ -79,7 +79,7 @@ package struct WebServer: Service {
             throttle: LoginThrottle(limits: configuration.loginLimits),
             verifyPassword: configuration.verifyPassword,
             https: https,
-            live: LiveHub(feed: try store.commitFeed())
+            live: LiveHub(feed: store.commitFeed())
         )
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware(https: https))

@@ -166,9 +166,9 @@ extension ReplicaStore {
     ///
     /// - Parameter externalInterval: how often, while someone listens, the file's data version is
     ///   asked for commits of other processes.
-    package func commitFeed(externalInterval: Duration = .milliseconds(200)) throws -> CommitFeed {
+    package func commitFeed(externalInterval: Duration = .milliseconds(200)) -> CommitFeed {
         let feed = CommitFeed(cache: cache, externalInterval: externalInterval)
-        try writer.writeWithoutTransaction { db in
+        writer.writeWithoutTransaction { db in
             let observer = CommitObserver(feed: feed, total: db.totalChangesCount)
             db.add(transactionObserver: observer, extent: .databaseLifetime)
         }

@@ -152,7 +152,6 @@ enum LiveBench {
         private let sockets: [Int32]
         private let state: Mutex<(open: Set<Int>, arrivals: [[Double]])>
         private let stop = Atomic<Bool>(false)
-        private var thread: Thread?
 
         init(port: Int, path: String, cookie: String, count: Int) throws {
             var sockets: [Int32] = []
@@ -164,9 +163,7 @@ enum LiveBench {
             }
             self.sockets = sockets
             state = Mutex(([], Array(repeating: [], count: count)))
-            let thread = Thread { [self] in self.read() }
-            thread.start()
-            self.thread = thread
+            Thread { [self] in self.read() }.start()
         }
 
         private func read() {

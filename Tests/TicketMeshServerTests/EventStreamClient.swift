@@ -19,7 +19,6 @@ final class EventStreamClient: Sendable {
 
     private let socket: Int32
     private let state = Mutex<(events: [Event], status: Int?, closed: Bool)>(([], nil, false))
-    private let thread = Mutex<Thread?>(nil)
 
     /// Connects to 127.0.0.1:`port` and asks for `path` with `cookie` (`tm_session=…`).
     init(port: Int, path: String, cookie: String?) throws {
@@ -41,9 +40,7 @@ final class EventStreamClient: Sendable {
         if let cookie { head += "Cookie: \(cookie)\r\n" }
         head += "\r\n"
         _ = head.withCString { send(fd, $0, strlen($0), 0) }
-        let reader = Thread { [self] in self.read() }
-        reader.start()
-        thread.withLock { $0 = reader }
+        Thread { [self] in self.read() }.start()
     }
 
     private func read() {

@@ -42,7 +42,7 @@ import TicketMeshReplication
     @Test func aLocalCommitIsAnnouncedAtOnceAndARefusedCommandIsNot() async throws {
         let store = try WorkflowFixture.site("HQ", clock: clock)
         let ticket = try await WorkflowFixture.ticket(on: store)
-        let feed = try store.commitFeed()
+        let feed = store.commitFeed()
         let collector = Collector(feed)
         defer { collector.stop() }
         while feed.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -66,7 +66,7 @@ import TicketMeshReplication
         let sh = try WorkflowFixture.site("SH", clock: clock)
         let ticket = try await WorkflowFixture.ticket(on: hq)
         try await WorkflowFixture.sync(hq, sh)
-        let feed = try hq.commitFeed()
+        let feed = hq.commitFeed()
         let collector = Collector(feed)
         defer { collector.stop() }
         while feed.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -84,7 +84,7 @@ import TicketMeshReplication
         let web = try ReplicaStore.create(directory: directory, site: SiteCode("HQ"), name: nil, configuration: configuration)
         // A second store on the same file: its own pool and connections, as a CLI process has.
         let cli = try ReplicaStore.open(directory: directory, configuration: configuration)
-        let feed = try web.commitFeed(externalInterval: .milliseconds(50))
+        let feed = web.commitFeed(externalInterval: .milliseconds(50))
         let collector = Collector(feed)
         defer { collector.stop() }
         while feed.subscriberCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -106,7 +106,7 @@ import TicketMeshReplication
 
     @Test func droppedSubscriptionsAreForgotten() async throws {
         let store = try WorkflowFixture.site("HQ", clock: clock)
-        let feed = try store.commitFeed()
+        let feed = store.commitFeed()
         let task = Task {
             for await _ in feed.subscribe() {}
         }
