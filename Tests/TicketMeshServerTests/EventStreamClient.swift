@@ -64,8 +64,9 @@ final class EventStreamClient: Sendable {
                 let frame = String(pending[..<end.lowerBound])
                 pending = String(pending[end.upperBound...])
                 var name = "message", data = ""
-                for line in frame.split(separator: "\n", omittingEmptySubsequences: true) {
-                    let text = line.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+                // "\r\n" (after a chunk size) is one Character in Swift: split it into lines first.
+                for line in frame.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n") {
+                    let text = String(line)
                     if text.hasPrefix("event: ") { name = String(text.dropFirst(7)) }
                     if text.hasPrefix("data: ") { data = String(text.dropFirst(6)) }
                 }
