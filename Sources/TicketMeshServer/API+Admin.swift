@@ -29,7 +29,7 @@ extension API {
             try fields.allowOnly(["keep", "value"])
             let choice = try Self.conflictChoice(keep: try fields.text("keep"), value: try fields.text("value", limit: 100_000))
             let resolution = try await store.resolveConflict(try context.parameters.require("id"), choice: choice, actor: user.name)
-            return try JSON.response(resolution)
+            return try JSON.response(Disclosure.masked.resolution(resolution))
         }
     }
 

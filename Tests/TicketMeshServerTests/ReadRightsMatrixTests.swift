@@ -76,6 +76,14 @@ struct ReadRightsMatrixTests {
         },
         "logout": { _ in Request(path: "/api/logout", body: nil, success: 204) },
         "me": { _ in Request(path: "/api/me", success: 200) },
+        "listRequestTypes": { _ in Request(path: "/api/request-types", success: 200) },
+        "saveRequestType": { _ in
+            Request(path: "/api/request-types", body: ["path": "complaint/delivery", "label": "配送"], success: 200)
+        },
+        // Any conflict of the fixture, resolved or not (a second resolution overwrites the first).
+        "resolveConflict": { store in
+            Request(path: "/api/conflicts/\(try #require(try await store.conflicts().first).id)/resolution", body: ["keep": "winner"], success: 200)
+        },
         "listTickets": { _ in Request(path: "/api/tickets", success: 200) },
         "createTicket": { _ in
             Request(
