@@ -24,6 +24,16 @@ extension API {
             )
             return try JSON.response(node)
         }
+        route(api, .get, "users") { _, _, user in
+            _ = try await backend.disclosure(.viewTickets, for: user)
+            return try JSON.response(try await store.users())
+        }
+        route(api, .post, "users") { request, _, user in
+            let fields = try await Fields.read(request)
+            try fields.allowOnly(["name", "role", "displayName", "department", "active"])
+            let saved = try await Self.saveUser(fields, store: store, actor: user.name)
+            return try JSON.response(saved.user, status: saved.created ? .created : .ok)
+        }
         route(api, .post, "conflicts/:id/resolution") { request, context, user in
             let fields = try await Fields.read(request)
             try fields.allowOnly(["keep", "value"])
@@ -49,6 +59,30 @@ extension API {
             }
         case let value?: throw APIError.badRequest("invalid \(name): must be a boolean, got \(value.typeName)")
         }
+    }
+
+    /// Adds a user (`role` required) or changes the given fields of an existing one, through
+    /// `ReplicaStore.saveUser` (admins; the last active admin stays one). Passwords are set with
+    /// `ticketmesh user password`, never here.
+    ///
+    /// - Throws: 400 naming the field (unknown role, bad name), 403 for non-admins.
+    static func saveUser(_ fields: Fields, store: ReplicaStore, actor: String) async throws -> (user: User, created: Bool) {
+        let name = Fields.droppingFinalNewline(try fields.text("name", required: true, limit: 63)!)
+        let role = try fields.text("role").map(Fields.droppingFinalNewline).map { raw in
+            guard let role = Role(rawValue: raw) else {
+                throw APIError.badRequest("invalid role '\(raw)': must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return role
+        }
+        let existing = try await store.user(named: name)
+        guard var user = existing ?? role.map({ User(name: name, role: $0) }) else {
+            throw APIError.badRequest("missing role: a new user needs one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let role { user.role = role }
+        if let display = try fields.text("displayName", limit: 200) { user.displayName = display }
+        if let department = try fields.text("department", limit: 200) { user.department = department }
+        if let active = try bool(fields, "active") { user.active = active }
+        return (try await store.saveUser(user, actor: actor), existing == nil)
     }
 
     /// `keep=winner|loser`, or `value` for a new value: exactly one of them.

@@ -592,6 +592,55 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "413": {$ref: "#/components/responses/TooLarge"}
+  /api/users:
+    get:
+      operationId: listUsers
+      x-permission: view tickets
+      summary: Users and roles (R10.2); no password or hash is ever shown.
+      responses:
+        "200":
+          description: Every user, by name.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/User"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    post:
+      operationId: saveUser
+      x-permission: manage users
+      summary: Add a user (role required) or change the given fields of one; passwords are set only with `ticketmesh user password`.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name: {type: string, pattern: "^[A-Za-z0-9._@-]{1,63}$"}
+                role: {type: string, enum: [agent, specialist, supervisor, manager, analyst, admin], description: required for a new user (else 400)}
+                displayName: {type: string, pattern: *nonBlank, maxLength: 200}
+                department: {type: string, pattern: *nonBlank, maxLength: 200}
+                active: {type: boolean}
+      responses:
+        "200":
+          description: The user after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/User"}
+        "201":
+          description: The new user.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/User"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
   /api/request-types:
     get:
       operationId: listRequestTypes

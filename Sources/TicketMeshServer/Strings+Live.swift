@@ -10,10 +10,12 @@ extension Strings {
         "canned": "Canned answer from the knowledge base", "cannedSearch": "Find", "cannedInsert": "Insert",
         "cannedNone": "No article found", "cannedUsed": "Inserted; counted as a use",
         "admin": "Admin", "adminConflicts": "Conflict review", "adminTypes": "Request types",
-        "adminCLI": "Users and roles, SLA policies and business calendars: 'ticketmesh user …' and 'ticketmesh sla …' (pages to come).",
+        "adminCLI": "SLA policies and business calendars: 'ticketmesh sla …' (page to come).",
         "path": "Path", "label": "Label", "typeActive": "Active", "typeRetired": "Retired", "save": "Save",
         "conflictsHelp": "Concurrent writes at two sites: last-writer-wins kept one. Keep it, restore the other, or write a new value.",
         "keepWinner": "Keep this value", "keepLoser": "Restore this value", "newValue": "Or a new value", "useValue": "Use it",
+        "adminUsers": "Users and roles", "role": "Role", "department": "Department", "userInactive": "Inactive",
+        "passwordCLI": "Passwords are set with 'ticketmesh user password NAME' (never through the web).",
     ]
 
     static let liveZh: [String: String] = [
@@ -25,10 +27,12 @@ extension Strings {
         "canned": "知识库标准答案", "cannedSearch": "查找", "cannedInsert": "插入",
         "cannedNone": "未找到文章", "cannedUsed": "已插入，并计为一次使用",
         "admin": "管理", "adminConflicts": "冲突审核", "adminTypes": "请求类型",
-        "adminCLI": "用户与角色、SLA 策略与工作日历：请使用 'ticketmesh user …' 与 'ticketmesh sla …'（页面待补）。",
+        "adminCLI": "SLA 策略与工作日历：请使用 'ticketmesh sla …'（页面待补）。",
         "path": "路径", "label": "名称", "typeActive": "启用", "typeRetired": "已停用", "save": "保存",
         "conflictsHelp": "两个站点并发写入同一字段：按“最后写入者胜”保留了其中一个。可保留它、恢复另一个，或写入新值。",
         "keepWinner": "保留此值", "keepLoser": "恢复此值", "newValue": "或输入新值", "useValue": "使用",
+        "adminUsers": "用户与角色", "role": "角色", "department": "部门", "userInactive": "已停用",
+        "passwordCLI": "密码请用 'ticketmesh user password 用户名' 设置（不经网页）。",
     ]
 
     /// Every English string: the base table and each feature's.

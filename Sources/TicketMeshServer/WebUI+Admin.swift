@@ -22,7 +22,9 @@ extension WebUI {
                 html.text(t["adminConflicts"] ?? "")
                 html.raw("</a> (\(conflicts))</li><li><a id=\"admin-types-link\" href=\"/admin/types\">")
                 html.text(t["adminTypes"] ?? "")
-                html.raw("</a> (\(types))</li></ul>\n<p class=\"meta\">")
+                html.raw("</a> (\(types))</li><li><a id=\"admin-users-link\" href=\"/admin/users\">")
+                html.text(t["adminUsers"] ?? "")
+                html.raw("</a></li></ul>\n<p class=\"meta\">")
                 html.text(t["adminCLI"] ?? "")
                 html.raw("</p>")
             }
@@ -44,6 +46,19 @@ extension WebUI {
                 let failure = APIError.from(error)
                 let nodes = try await store.requestTypes().nodes.values.sorted { $0.path < $1.path }
                 return Self.typesPage(nodes, request: request, user: user, status: failure.status, flash: failure.message)
+            }
+        }
+        route(router, .get, "admin/users") { request, _, user in
+            _ = try await backend.disclosure(.viewTickets, for: user)
+            return Self.usersPage(try await store.users(), request: request, user: user)
+        }
+        route(router, .post, "admin/users") { request, _, user in
+            do {
+                _ = try await API.saveUser(try await Fields.read(request), store: store, actor: user.name)
+                return Self.redirect("/admin/users")
+            } catch {
+                let failure = APIError.from(error)
+                return Self.usersPage(try await store.users(), request: request, user: user, status: failure.status, flash: failure.message)
             }
         }
         route(router, .get, "admin/conflicts") { request, _, user in
@@ -104,6 +119,66 @@ extension WebUI {
             html.raw("</option><option value=\"0\">")
             html.text(t["typeRetired"] ?? "")
             html.raw("</option></select></label><button id=\"type-submit\">")
+            html.text(t["save"] ?? "")
+            html.raw("</button></form>")
+        }
+    }
+
+    static func usersPage(
+        _ users: [User], request: Request, user: User, status: HTTPResponse.Status = .ok, flash: String? = nil
+    ) -> Response {
+        page(title: "adminUsers", request: request, user: user, status: status, flash: flash) { html, t in
+            html.raw("<h1>")
+            html.text(t["adminUsers"] ?? "")
+            html.raw("</h1>\n<table id=\"users\"><thead><tr>")
+            for key in ["user", "role", "name", "department", "status"] {
+                html.raw("<th>")
+                html.text(t[key] ?? key)
+                html.raw("</th>")
+            }
+            html.raw("</tr></thead><tbody>\n")
+            for shown in users {
+                html.raw("<tr class=\"user\" data-user=\"")
+                html.text(shown.name)
+                html.raw("\"><td>")
+                html.text(shown.name)
+                html.raw("</td><td class=\"role\">")
+                html.text(shown.role.rawValue)
+                html.raw("</td><td>")
+                html.text(shown.displayName ?? "")
+                html.raw("</td><td>")
+                html.text(shown.department ?? "")
+                html.raw("</td><td class=\"active\">")
+                html.text(shown.active ? (t["typeActive"] ?? "") : (t["userInactive"] ?? ""))
+                html.raw("</td></tr>\n")
+            }
+            html.raw("</tbody></table>\n<p class=\"meta\">")
+            html.text(t["passwordCLI"] ?? "")
+            html.raw("</p>")
+            guard user.role.allows(.manageUsers) else { return }
+            html.raw("<form method=\"post\" action=\"/admin/users\" id=\"user-form\" class=\"card\">")
+            csrfField(&html)
+            html.raw("<label>")
+            html.text(t["user"] ?? "")
+            html.raw(" <input name=\"name\" id=\"user-name\" required></label><label>")
+            html.text(t["role"] ?? "")
+            html.raw(" <select name=\"role\" id=\"user-role\"><option value=\"\">—</option>")
+            for role in Role.allCases {
+                html.raw("<option>")
+                html.text(role.rawValue)
+                html.raw("</option>")
+            }
+            html.raw("</select></label><label>")
+            html.text(t["name"] ?? "")
+            html.raw(" <input name=\"displayName\" id=\"user-display\"></label><label>")
+            html.text(t["department"] ?? "")
+            html.raw(" <input name=\"department\" id=\"user-department\"></label><label>")
+            html.text(t["status"] ?? "")
+            html.raw(" <select name=\"active\" id=\"user-active\"><option value=\"\">—</option><option value=\"true\">")
+            html.text(t["typeActive"] ?? "")
+            html.raw("</option><option value=\"false\">")
+            html.text(t["userInactive"] ?? "")
+            html.raw("</option></select></label><button id=\"user-submit\">")
             html.text(t["save"] ?? "")
             html.raw("</button></form>")
         }

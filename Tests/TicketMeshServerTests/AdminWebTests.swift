@@ -65,6 +65,45 @@ struct AdminWebTests {
         }
     }
 
+    @Test func usersAndRolesThroughTheAPIAndThePage() async throws {
+        try await TestServer.with(try await TestServer.makeStore()) { server in
+            let admin = try await server.login(.admin)
+            let agent = try await server.login(.agent)
+            let listed = try await server.request("GET", "/api/users", token: agent)
+            #expect(listed.status == 200)
+            #expect(listed.array.contains { $0["name"] as? String == "supervisor" && $0["role"] as? String == "supervisor" })
+            #expect(!listed.text.contains("$2"))  // no hash, ever
+
+            let refused = try await server.request("POST", "/api/users", token: agent, json: ["name": "zhao", "role": "agent"])
+            #expect(refused.status == 403)
+            let noRole = try await server.request("POST", "/api/users", token: admin, json: ["name": "zhao"])
+            #expect(noRole.status == 400)
+            #expect(noRole.message.contains("missing role"))
+            let badRole = try await server.request("POST", "/api/users", token: admin, json: ["name": "zhao", "role": "boss"])
+            #expect(badRole.status == 400)
+            #expect(badRole.message.contains("invalid role 'boss'"))
+            let created = try await server.request(
+                "POST", "/api/users", token: admin, json: ["name": "zhao", "role": "agent", "department": "售后"])
+            #expect(created.status == 201)
+            #expect(try await server.store.user(named: "zhao")?.department == "售后")
+            let lastAdmin = try await server.request("POST", "/api/users", token: admin, json: ["name": "admin", "role": "agent"])
+            #expect(lastAdmin.status == 409)
+            #expect(lastAdmin.message.contains("last active admin"))
+
+            let page = try await server.request("GET", "/admin/users", cookie: "tm_session=\(admin)")
+            #expect(page.text.contains("data-user=\"zhao\""))
+            let csrf = try #require(page.csrfToken)
+            let demoted = try await server.request(
+                "POST", "/admin/users", raw: "name=zhao&role=specialist&active=false&csrf=\(csrf)", cookie: "tm_session=\(admin)",
+                contentType: form)
+            #expect(demoted.status == 200)
+            let zhao = try #require(try await server.store.user(named: "zhao"))
+            #expect(zhao.role == .specialist && !zhao.active)
+            let agentPage = try await server.request("GET", "/admin/users", cookie: "tm_session=\(agent)")
+            #expect(agentPage.status == 200 && !agentPage.text.contains("id=\"user-form\""))
+        }
+    }
+
     @Test func conflictReviewShowsBothSidesAndResolves() async throws {
         let store = try await TestServer.makeStore()
         let branch = try ReplicaStore.inMemory(site: SiteCode("SH"))

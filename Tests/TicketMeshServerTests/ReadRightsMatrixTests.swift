@@ -77,6 +77,9 @@ struct ReadRightsMatrixTests {
         "logout": { _ in Request(path: "/api/logout", body: nil, success: 204) },
         "me": { _ in Request(path: "/api/me", success: 200) },
         "listRequestTypes": { _ in Request(path: "/api/request-types", success: 200) },
+        "listUsers": { _ in Request(path: "/api/users", success: 200) },
+        // An existing user changed (200); a refused role writes nothing.
+        "saveUser": { _ in Request(path: "/api/users", body: ["name": "analyst", "department": "报表组"], success: 200) },
         "saveRequestType": { _ in
             Request(path: "/api/request-types", body: ["path": "complaint/delivery", "label": "配送"], success: 200)
         },
