@@ -18,7 +18,7 @@ extension API {
             try fields.allowOnly(["path", "label", "active"])
             let node = try await store.saveRequestType(
                 path: Fields.droppingFinalNewline(try fields.text("path", required: true)!),
-                label: try fields.text("label", limit: 100),
+                label: try fields.text("label", required: true, limit: 100),
                 active: try Self.bool(fields, "active"),
                 actor: user.name
             )
@@ -38,7 +38,13 @@ extension API {
             let fields = try await Fields.read(request)
             try fields.allowOnly(["keep", "value"])
             let choice = try Self.conflictChoice(keep: try fields.text("keep"), value: try fields.text("value", limit: 100_000))
-            let resolution = try await store.resolveConflict(try context.parameters.require("id"), choice: choice, actor: user.name)
+            let id = try context.parameters.require("id")
+            // An id of another shape names no conflict: 404, as an unknown one (the document takes any string).
+            let parts = id.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, Int64(parts[1]) != nil, SiteCode.isValid(String(parts[0])) else {
+                throw APIError.notFound("unknown conflict '\(id)': ids are SITE:SEQ, as GET /api/conflicts lists them")
+            }
+            let resolution = try await store.resolveConflict(id, choice: choice, actor: user.name)
             return try JSON.response(Disclosure.masked.resolution(resolution))
         }
     }
@@ -48,7 +54,7 @@ extension API {
     /// - Throws: 400 naming the field for anything else.
     static func bool(_ fields: Fields, _ name: String) throws -> Bool? {
         switch fields.values[name] {
-        case nil, .null: return nil
+        case nil: return nil
         case .bool(let value): return value
         case .string(let text) where fields.isForm:
             switch text.lowercased() {
@@ -76,7 +82,9 @@ extension API {
         }
         let existing = try await store.user(named: name)
         guard var user = existing ?? role.map({ User(name: name, role: $0) }) else {
-            throw APIError.badRequest("missing role: a new user needs one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            // Not a rule on the value alone (the document cannot say it): the user is unknown.
+            throw APIError.notFound(
+                "unknown user '\(name)': to add a user, give role (one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if let role { user.role = role }
         if let display = try fields.text("displayName", limit: 200) { user.displayName = display }

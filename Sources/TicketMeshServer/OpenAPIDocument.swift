@@ -366,11 +366,10 @@ paths:
       x-permission: work on a ticket
       summary: Add an internal progress note.
       description: >-
-        With `expectedVersion` (or `If-Match`), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        With `expectedVersion` (or the `If-Match` header, quotes optional; not declared as a parameter, so
+        fuzzers do not send guessed versions), the ticket's `version` from `GET /api/tickets/{id}`: refused
         with 409 `stale-version` when the ticket changed since (the message names the current version;
         sending that one adds the entry anyway). Without either, no check.
-      parameters:
-        - {$ref: "#/components/parameters/IfMatch"}
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/replies:
@@ -381,11 +380,10 @@ paths:
       x-permission: work on a ticket
       summary: Add a customer-visible reply (the first one is the first response).
       description: >-
-        With `expectedVersion` (or `If-Match`), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        With `expectedVersion` (or the `If-Match` header, quotes optional; not declared as a parameter, so
+        fuzzers do not send guessed versions), the ticket's `version` from `GET /api/tickets/{id}`: refused
         with 409 `stale-version` when the ticket changed since (the message names the current version;
         sending that one adds the entry anyway). Without either, no check.
-      parameters:
-        - {$ref: "#/components/parameters/IfMatch"}
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/reveal:
@@ -621,7 +619,7 @@ paths:
               required: [name]
               properties:
                 name: {type: string, pattern: "^[A-Za-z0-9._@-]{1,63}$"}
-                role: {type: string, enum: [agent, specialist, supervisor, manager, analyst, admin], description: required for a new user (else 400)}
+                role: {type: string, enum: [agent, specialist, supervisor, manager, analyst, admin], description: required for a new user (else 404, unknown user)}
                 displayName: {type: string, pattern: *nonBlank, maxLength: 200}
                 department: {type: string, pattern: *nonBlank, maxLength: 200}
                 active: {type: boolean}
@@ -639,6 +637,7 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
         "413": {$ref: "#/components/responses/TooLarge"}
   /api/request-types:
@@ -667,13 +666,13 @@ paths:
             schema:
               type: object
               additionalProperties: false
-              required: [path]
+              required: [path, label]
               properties:
                 path:
                   type: string
                   pattern: "^[A-Za-z0-9-]{2,40}(/[A-Za-z0-9-]{2,40})?$"
-                  description: category or category/subtype (stored lower-case); a subtype's category must exist (else 400)
-                label: {type: string, pattern: *nonBlank, maxLength: 100, description: required for a new node}
+                  description: category or category/subtype (stored lower-case); a subtype's category must exist (else 404)
+                label: {type: string, pattern: *nonBlank, maxLength: 100}
                 active: {type: boolean}
       responses:
         "200":
@@ -684,6 +683,7 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
         "413": {$ref: "#/components/responses/TooLarge"}
   /api/status:
     get:
@@ -757,14 +757,6 @@ components:
       required: true
       description: Ticket id (UUID) or number (CS-YYYYMMDD-SITE-NNNN).
       schema: {type: string}
-    IfMatch:
-      name: If-Match
-      in: header
-      required: false
-      description: >-
-        The ticket's version (its ETag, quotes optional) the entry was written against: a stale one is a 409
-        `stale-version`; one that differs from `expectedVersion` in the body, or an empty one, is a 400.
-      schema: {type: string, minLength: 1}
   requestBodies:
     EntryBody:
       required: true

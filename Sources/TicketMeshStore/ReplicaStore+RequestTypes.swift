@@ -26,8 +26,9 @@ extension ReplicaStore {
             let existing = tree.nodes[path]
             let category = RequestTypeTree.category(of: path)
             if category != path, tree.nodes[category] == nil {
-                throw DomainError.invalidValue(
-                    field: "path", value: raw, rule: "category '\(category)' does not exist: add it first (one of \(tree.nodes.values.filter { !$0.path.contains("/") }.map(\.path).sorted().joined(separator: ", ")))")
+                throw DomainError(
+                    code: .notFound,
+                    message: "unknown request-type category '\(category)' of '\(path)': add the category first (categories: \(tree.nodes.values.filter { !$0.path.contains("/") }.map(\.path).sorted().joined(separator: ", ")))")
             }
             guard existing != nil || text != nil else { throw DomainError.missing(field: "label") }
             guard text != nil || active != nil else {

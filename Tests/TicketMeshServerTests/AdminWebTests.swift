@@ -29,10 +29,13 @@ struct AdminWebTests {
             #expect(refused.status == 403)
             #expect(refused.message.contains("change the request-type tree"))
             let bad = try await server.request("POST", "/api/request-types", token: admin, json: ["path": "billing/refund", "label": "x"])
-            #expect(bad.status == 400)
-            #expect(bad.message.contains("category 'billing' does not exist"))
+            #expect(bad.status == 404)
+            #expect(bad.message.contains("unknown request-type category 'billing'"))
+            let noLabel = try await server.request("POST", "/api/request-types", token: admin, json: ["path": "complaint/delivery"])
+            #expect(noLabel.status == 400)
+            #expect(noLabel.message.contains("missing label"))
             let notBool = try await server.request(
-                "POST", "/api/request-types", token: admin, json: ["path": "complaint/service", "active": "maybe"])
+                "POST", "/api/request-types", token: admin, json: ["path": "complaint/service", "label": "服务", "active": "maybe"])
             #expect(notBool.status == 400)
             #expect(notBool.message.contains("active"))
 
@@ -77,8 +80,10 @@ struct AdminWebTests {
             let refused = try await server.request("POST", "/api/users", token: agent, json: ["name": "zhao", "role": "agent"])
             #expect(refused.status == 403)
             let noRole = try await server.request("POST", "/api/users", token: admin, json: ["name": "zhao"])
-            #expect(noRole.status == 400)
-            #expect(noRole.message.contains("missing role"))
+            #expect(noRole.status == 404)
+            #expect(noRole.message.contains("unknown user 'zhao'"))
+            let nullActive = try await server.request("POST", "/api/users", token: admin, json: ["name": "agent", "active": NSNull()])
+            #expect(nullActive.status == 400)
             let badRole = try await server.request("POST", "/api/users", token: admin, json: ["name": "zhao", "role": "boss"])
             #expect(badRole.status == 400)
             #expect(badRole.message.contains("invalid role 'boss'"))
@@ -136,6 +141,8 @@ struct AdminWebTests {
             #expect(both.status == 400)
             let unknown = try await server.request("POST", "/api/conflicts/XX:1/resolution", token: supervisor, json: ["keep": "winner"])
             #expect(unknown.status == 404)
+            let malformed = try await server.request("POST", "/api/conflicts/0/resolution", token: supervisor, json: ["keep": "winner"])
+            #expect(malformed.status == 404)
 
             let csrf = try #require(page.csrfToken)
             let resolved = try await server.request(

@@ -51,7 +51,7 @@ import TicketMeshStore
         }
         let cases: [(String, String?, Bool?, String)] = [
             ("complaint/", "x", nil, "invalid path"), ("a", "x", nil, "invalid path"), ("a/b/c", "x", nil, "invalid path"),
-            ("complaint/de livery", "x", nil, "invalid path"), ("billing/refund", "x", nil, "category 'billing' does not exist"),
+            ("complaint/de livery", "x", nil, "invalid path"), ("billing/refund", "x", nil, "unknown request-type category 'billing'"),
             ("complaint/delivery", nil, nil, "missing label"), ("complaint/service", nil, nil, "give a new label"),
             ("complaint/delivery", "   ", nil, "missing label"),
         ]
