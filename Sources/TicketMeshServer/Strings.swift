@@ -4,8 +4,12 @@ enum Strings {
 
     /// The table for `language`, falling back to zh-CN.
     static func table(_ language: String) -> [String: String] {
-        language == "en" ? en : zh
+        language == "en" ? allEn : allZh
     }
+
+    /// Every table of a language merged once: the general words and each page's own (Strings+Queue.swift).
+    static let allEn = en.merging(queueEn) { general, _ in general }
+    static let allZh = zh.merging(queueZh) { general, _ in general }
 
     static let en: [String: String] = [
         "app": "TicketMesh", "login": "Log in", "logout": "Log out", "user": "User name", "password": "Password",
