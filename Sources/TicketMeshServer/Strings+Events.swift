@@ -41,7 +41,8 @@ extension Strings {
             var index = 1
             while index < clauses.count {
                 let clause = clauses[index]
-                if let (prefix, pattern) = assignmentClausesZh.first(where: { clause.hasPrefix($0.0) }) {
+                if let match = assignmentClausesZh.first(where: { clause.hasPrefix($0.0) }) {
+                    let (prefix, pattern) = match
                     // "with a, b" lists collaborators with the same separator as the clauses.
                     var value = String(clause.dropFirst(prefix.count))
                     if prefix == "with " {

@@ -84,7 +84,7 @@ enum Templates {
         <dt>{{t.escalationsMade}}</dt><dd id="automation-escalations">{{escalations}}</dd><dt>{{t.notificationsSent}}</dt><dd>{{notifications}}</dd><dt>{{t.careTasksRaised}}</dt><dd id="automation-care">{{careTasks}}</dd>
         <dt>{{t.autoClosed}}</dt><dd id="automation-closed">{{closed}}</dd>{{#hasErrors}}<dt>{{t.runErrors}}</dt><dd class="error">{{errors}}</dd>{{/hasErrors}}<dt>{{t.autoCloseDays}}</dt><dd>{{autoCloseDays}}</dd>
         <dt>{{t.allRuns}}</dt><dd id="automation-totals">{{runs}} · {{t.escalationsMade}} {{totalEscalations}} · {{t.careTasksRaised}} {{totalCare}} · {{t.autoClosed}} {{totalClosed}}</dd></dl>{{/automation}}
-        {{^automation}}<p id="automation-none">{{t.noRun}}</p>{{/automation}}
+        {{^automation}}<p id="automation-none">{{{t.noRun}}}</p>{{/automation}}
         {{#hasForks}}<h2>{{t.forks}}</h2><p>{{t.forksHelp}}</p><table id="forks"><thead><tr><th>{{t.origin}}</th><th>{{t.seq}}</th><th>{{t.refused}}</th><th>{{t.kept}}</th><th>{{t.state}}</th></tr></thead>
         <tbody>{{#forks}}<tr><td>{{origin}}</td><td>{{seqs}}</td><td><code>{{refused}}</code></td><td><code>{{kept}}</code></td><td>{{state}}</td></tr>{{/forks}}</tbody></table>{{/hasForks}}
         """

@@ -46,7 +46,7 @@ extension WebUI {
     /// Foundation zone look-up per row would cost more than the row): the site's, which `route`
     /// sets for each request from the store's configuration (`ReplicaStore.Configuration.timeZone`,
     /// the zone that numbers the site's tickets by day; Docs/web.md, "Times").
-    @TaskLocal static var zone = ZoneOffsets(serverTimeZone)
+    @TaskLocal static var zone: ZoneOffsets = ZoneOffsets(serverTimeZone)
 
     func registerTicketPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
@@ -263,11 +263,11 @@ extension WebUI {
                 },
                 "from": from ?? "", "to": to ?? "", "period": "\(report.from) – \(report.to) (\(report.timeZone))",
                 "charts": ReportRenderer.charts(report, label: { Strings.reportWord($0, language: Self.language(request)) }).map { ["svg": $0] },
-                "lines": ReportRenderer.lines(report).filter { $0.section != "period" }.map {
+                "lines": ReportRenderer.lines(report).filter { $0.section != "period" }.map { line -> [String: String] in
                     let lang = Self.language(request)
                     return [
-                        "section": Strings.reportWord($0.section, language: lang), "key": Strings.reportWord($0.key, language: lang),
-                        "metric": Strings.reportWord($0.metric, language: lang), "value": Strings.reportWord($0.value, language: lang),
+                        "section": Strings.reportWord(line.section, language: lang), "key": Strings.reportWord(line.key, language: lang),
+                        "metric": Strings.reportWord(line.metric, language: lang), "value": Strings.reportWord(line.value, language: lang),
                     ]
                 },
             ]

@@ -124,7 +124,7 @@ extension WebUI {
     }
 
     /// A `<select>` of `values` shown as their words, `selected` chosen, with an "any" first.
-    static func select(
+    static func selectField(
         _ html: inout HTML, name: String, values: [String], selected: String?, strings t: [String: String],
         label: (String) -> String
     ) {
@@ -145,39 +145,31 @@ extension WebUI {
     static func filterForm(_ html: inout HTML, strings t: [String: String], context: QueueContext) {
         let filter = context.filter
         let lang = context.language
-        func labelled(_ key: String, _ body: (inout HTML) -> Void) {
+        func open(_ key: String) {
             html.raw("<label>")
             html.text(t[key] ?? key)
             html.raw(" ")
-            body(&html)
-            html.raw("</label>")
         }
-        func input(_ name: String, _ value: String?, hint: String? = nil) {
+        func input(_ key: String, _ name: String, _ value: String?, hint: String? = nil) {
+            open(key)
             html.raw("<input name=\"\(name)\" id=\"filter-\(name)\" value=\"")
             html.text(value ?? "")
             if let hint {
                 html.raw("\" placeholder=\"")
                 html.text(hint)
             }
-            html.raw("\">")
+            html.raw("\"></label>")
+        }
+        func choice(_ key: String, _ name: String, _ values: [String], _ selected: String?, _ label: (String) -> String) {
+            open(key)
+            selectField(&html, name: name, values: values, selected: selected, strings: t, label: label)
+            html.raw("</label>")
         }
         html.raw("<form method=\"get\" action=\"/queue\" id=\"filter-form\" class=\"filters\">")
-        labelled("search") { _ in input("q", filter.search, hint: t["searchHint"]) }
-        labelled("state") { html in
-            select(&html, name: "state", values: TicketState.allCases.map(\.rawValue), selected: filter.state, strings: t) {
-                Strings.label(.state, $0, language: lang)
-            }
-        }
-        labelled("urgency") { html in
-            select(&html, name: "urgency", values: Urgency.allCases.map(\.rawValue), selected: filter.urgency, strings: t) {
-                Strings.label(.urgency, $0, language: lang)
-            }
-        }
-        labelled("channel") { html in
-            select(&html, name: "channel", values: Channel.allCases.map(\.rawValue), selected: filter.channel, strings: t) {
-                Strings.label(.channel, $0, language: lang)
-            }
-        }
+        input("search", "q", filter.search, hint: t["searchHint"])
+        choice("state", "state", TicketState.allCases.map(\.rawValue), filter.state) { Strings.label(.state, $0, language: lang) }
+        choice("urgency", "urgency", Urgency.allCases.map(\.rawValue), filter.urgency) { Strings.label(.urgency, $0, language: lang) }
+        choice("channel", "channel", Channel.allCases.map(\.rawValue), filter.channel) { Strings.label(.channel, $0, language: lang) }
         let clock: String? =
             switch filter.clock {
             case nil: nil
@@ -185,19 +177,17 @@ extension WebUI {
             case .atRisk: "at-risk"
             case .attention: "attention"
             }
-        labelled("clockFilter") { html in
-            select(&html, name: "clock", values: ["breached", "at-risk", "attention"], selected: clock, strings: t) { value in
-                switch value {
-                case "breached": t["breached"] ?? value
-                case "at-risk": t["atRisk"] ?? value
-                default: t["attention"] ?? value
-                }
+        choice("clockFilter", "clock", ["breached", "at-risk", "attention"], clock) { value in
+            switch value {
+            case "breached": t["breached"] ?? value
+            case "at-risk": t["atRisk"] ?? value
+            default: t["attention"] ?? value
             }
         }
-        labelled("type") { _ in input("type", filter.type) }
-        labelled("assignee") { _ in input("assignee", filter.assignee) }
-        labelled("department") { _ in input("department", filter.department) }
-        labelled("customer") { _ in input("customer", filter.customerId) }
+        input("type", "type", filter.type)
+        input("assignee", "assignee", filter.assignee)
+        input("department", "department", filter.department)
+        input("customer", "customer", filter.customerId)
         if filter.sort != .due {
             html.raw("<input type=\"hidden\" name=\"sort\" value=\"")
             html.text(filter.sort.description)

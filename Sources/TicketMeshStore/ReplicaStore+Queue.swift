@@ -47,12 +47,12 @@ struct QueueQuery: Sendable {
     let limit: Int
 
     init(_ filter: ReplicaStore.TicketFilter) throws {
-        var (clauses, arguments) = try filter.conditions()
-        clauses.insert("number IS NOT NULL", at: 0)
+        let conditions = try filter.conditions()
+        var clauses = ["number IS NOT NULL"] + conditions.clauses
         // Closed tickets only when asked for by state.
         if filter.state == nil { clauses.append("state != 'closed'") }
         matching = clauses.joined(separator: " AND ")
-        self.arguments = arguments
+        self.arguments = conditions.arguments
         limit = max(0, filter.limit)
     }
 }

@@ -75,11 +75,11 @@ package struct QueueSort: Sendable, Hashable, CustomStringConvertible {
         case .number: decided = nil
         case .registered: decided = rank(lhs.ticket.registeredAt, rhs.ticket.registeredAt)
         case .urgency:
-            decided = rank(Urgency(rawValue: lhs.ticket.urgency).map(Urgency.allCases.firstIndex) ?? 99,
-                Urgency(rawValue: rhs.ticket.urgency).map(Urgency.allCases.firstIndex) ?? 99)
+            func position(_ raw: String) -> Int { Urgency.allCases.firstIndex { $0.rawValue == raw } ?? 99 }
+            decided = rank(position(lhs.ticket.urgency), position(rhs.ticket.urgency))
         case .state:
-            decided = rank(TicketState(rawValue: lhs.ticket.state).map(TicketState.allCases.firstIndex) ?? 99,
-                TicketState(rawValue: rhs.ticket.state).map(TicketState.allCases.firstIndex) ?? 99)
+            func position(_ raw: String) -> Int { TicketState.allCases.firstIndex { $0.rawValue == raw } ?? 99 }
+            decided = rank(position(lhs.ticket.state), position(rhs.ticket.state))
         case .assignee:
             switch (lhs.ticket.assignee, rhs.ticket.assignee) {
             case let (left?, right?): decided = rank(left, right)
@@ -127,15 +127,18 @@ extension ReplicaStore {
             var items: [QueueItem] = []
             while let row = try rows.next() {
                 let candidate = try item(row)
-                let matches = candidate.clocks.contains { status in
-                    switch filter.clock {
-                    case .breached: status.status == .breached
-                    case .atRisk: status.status == .atRisk
-                    case .attention: status.needsAttention
-                    case nil: true
+                guard let clock = filter.clock else {
+                    items.append(candidate)
+                    continue
+                }
+                let matches = candidate.clocks.contains { running in
+                    switch clock {
+                    case .breached: running.status == .breached
+                    case .atRisk: running.status == .atRisk
+                    case .attention: running.needsAttention
                     }
                 }
-                if matches || filter.clock == nil { items.append(candidate) }
+                if matches { items.append(candidate) }
             }
             return Array(items.sorted(by: filter.sort.precedes).prefix(query.limit))
         }

@@ -38,9 +38,9 @@ package struct TicketSearch: Sendable, Equatable {
     }
 
     /// The condition on `ticket`: every word in one of the ticket's texts or its customer's name.
-    func condition() -> (sql: String, arguments: [any DatabaseValueConvertible]) {
+    func condition() -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [String] = []
         for word in words {
             let match: String
             let argument: String
@@ -57,7 +57,7 @@ package struct TicketSearch: Sendable, Equatable {
                     + " OR customerId IN (SELECT customerId FROM ticketText WHERE ticketId IS NULL AND \(match)))")
             arguments += [argument, argument]
         }
-        return (clauses.joined(separator: " AND "), arguments)
+        return (clauses.joined(separator: " AND "), StatementArguments(arguments.map(\.databaseValue)))
     }
 }
 
@@ -71,9 +71,9 @@ extension TicketSearch {
     /// A function of the query tables the batch wrote, so converged sites and a rebuild from the log
     /// hold the same text. Rows go with their records (the delete triggers of v7-queue: purges).
     static let derivation = Derivation(name: "search") { batch, db in
-        for id in batch.rows(of: "ticket", writing: ticketInputs).sorted() { try indexTicket(id, in: db) }
-        for id in batch.rows(of: "entry", writing: ["ticketId", "body"]).sorted() { try indexEntry(id, in: db) }
-        for id in batch.rows(of: "customer", writing: ["name"]).sorted() { try indexCustomer(id, in: db) }
+        for id in batch.rows(of: "ticket", writing: TicketSearch.ticketInputs).sorted() { try TicketSearch.indexTicket(id, in: db) }
+        for id in batch.rows(of: "entry", writing: ["ticketId", "body"]).sorted() { try TicketSearch.indexEntry(id, in: db) }
+        for id in batch.rows(of: "customer", writing: ["name"]).sorted() { try TicketSearch.indexCustomer(id, in: db) }
     }
 
     /// The text of a ticket's own fields as a masked read shows them.

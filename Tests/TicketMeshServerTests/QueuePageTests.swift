@@ -102,27 +102,56 @@ import TicketMeshDomain
 
     /// Item 4: no English enum value in the visible text of zh-CN pages; the en pages use words too.
     @Test func zhPagesShowNoEnglishEnumWords() async throws {
-        try await TestServer.with(try await TestServer.makeStore()) { server in
-            let agent = try await server.login(.agent)
-            let (cold, _, resolved) = try await plant(server, agent)
-            let supervisor = try await server.login(.supervisor)
+        let store = try await TestServer.makeStore()
+        // A supervisor whose name is no role name (the test users are named after their roles).
+        _ = try await store.saveUser(User(name: "wang", role: .supervisor), actor: "admin")
+        try await store.setPasswordHash("wang", hash: Passwords.hash("password-wang", rounds: 4), actor: "admin")
+        let cold = try await store.createTicket(
+            TicketDraft(customerId: "C0001", channel: "walk-in", type: "complaint/service", urgency: "urgent", summary: "冷库温度异常"),
+            actor: "wang")
+        _ = try await store.addEntry(cold.id, kind: .reply, body: "已联系", actor: "wang")
+        _ = try await store.assign(cold.id, to: "wang", tier: 2, department: "物流部", actor: "wang")
+        _ = try await store.escalate(cold.id, tier: 3, reason: "需要专家", actor: "wang")
+        let done = try await store.createTicket(
+            TicketDraft(customerId: "C0001", channel: "email", type: "complaint/service", urgency: "normal", summary: "退款"),
+            actor: "wang")
+        _ = try await store.resolve(done.id, result: "已退款", actor: "wang")
+        _ = try await store.close(done.id, actor: "wang")
+        try await TestServer.with(store) { server in
+            let login = try await server.request("POST", "/api/login", json: ["user": "wang", "password": "password-wang"])
+            let token = try #require(login.object["token"] as? String)
             let raw = Set(Strings.enumValues.values.joined())
-            for path in ["/queue", "/tickets/\(cold)", "/tickets/\(resolved)", "/customers", "/customers/C0001", "/reports", "/site", "/tickets/new"] {
-                let page = try await server.request("GET", path, cookie: "tm_session=\(supervisor)")
+            for path in [
+                "/queue", "/queue?state=closed", "/tickets/\(cold.id)", "/tickets/\(done.id)", "/customers", "/customers/C0001",
+                "/reports", "/site", "/tickets/new",
+            ] {
+                let page = try await server.request("GET", path, cookie: "tm_session=\(token)")
                 #expect(page.status == 200, "\(path)")
-                let words = Self.visibleWords(page.text)
-                let english = words.filter { raw.contains($0) }
-                #expect(english.isEmpty, "\(path) shows \(english.sorted())")
+                let english = Self.visibleWords(page.text).filter { raw.contains($0) }
+                #expect(english.isEmpty, "\(path) shows \(Set(english).sorted())")
             }
-            let en = try await server.request("GET", "/tickets/\(cold)?lang=en", cookie: "tm_session=\(supervisor)")
-            #expect(en.text.contains("First response") && en.text.contains("Urgent") && !Self.visibleWords(en.text).contains("first-response"))
+            let en = try await server.request("GET", "/tickets/\(cold.id)?lang=en", cookie: "tm_session=\(token)")
+            #expect(en.text.contains("First response") && en.text.contains("Urgent") && en.text.contains("Walk-in"))
+            #expect(!Self.visibleWords(en.text).contains("first-response"))
+            let zh = try await server.request("GET", "/tickets/\(cold.id)", cookie: "tm_session=\(token)")
+            #expect(zh.text.contains("升级到第 3 层：需要专家") && zh.text.contains("指派给 wang，第 2 层，部门 物流部"))
         }
     }
 
-    /// The words of a page a person reads: text between tags, without scripts, styles and attributes.
+    /// Pages show times in the zone `route` sets (the store configuration's): one instant, two zones.
+    @Test func timesFollowTheZoneOfTheRequest() {
+        let instant: Int64 = 1_795_600_800_000  // 2026-11-25T10:00:00Z
+        let shanghai = WebUI.$zone.withValue(ZoneOffsets(TimeZone(identifier: "Asia/Shanghai")!)) { WebUI.time(instant) }
+        let kathmandu = WebUI.$zone.withValue(ZoneOffsets(TimeZone(identifier: "Asia/Kathmandu")!)) { WebUI.time(instant) }
+        #expect(shanghai == "2026-11-25 18:00")
+        #expect(kathmandu == "2026-11-25 15:45")
+    }
+
+    /// The words of a page a person reads: text between tags, without scripts, styles, attributes
+    /// and `<code>` (command names such as `ticketmesh web`).
     static func visibleWords(_ html: String) -> [String] {
         var text = html
-        for block in ["script", "style"] {
+        for block in ["script", "style", "code"] {
             while let start = text.range(of: "<\(block)"), let end = text.range(of: "</\(block)>", range: start.upperBound..<text.endIndex) {
                 text.removeSubrange(start.lowerBound..<end.upperBound)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TicketMeshDomain
 import TicketMeshReplication
@@ -80,7 +81,7 @@ import TicketMeshReplication
         #expect(numbers(try await store.queue(.init(sort: QueueSort(.number)))) == [parcel, refund, invoice].sorted())
         #expect(try await store.queue(.init(sort: QueueSort(.assignee))).first?.ticket.number == invoice)
         let due = try await store.queue(.init())
-        #expect(numbers(try await store.queue(.init(sort: QueueSort(.due, descending: true)))) == numbers(due).reversed())
+        #expect(numbers(try await store.queue(.init(sort: QueueSort(.due, descending: true)))) == Array(numbers(due).reversed()))
         #expect(try QueueSort(parsing: "-urgency") == QueueSort(.urgency, descending: true))
         let refused = #expect(throws: DomainError.self) { try QueueSort(parsing: "colour") }
         #expect(refused?.message.contains("invalid sort 'colour'") == true)
@@ -206,7 +207,8 @@ import TicketMeshReplication
         #expect(try await store.ticket(tickets[0].id).state == "closed")
         #expect(try await store.ticket(tickets[2].id).state == "new")
         let assigned = try await store.bulk(.assign("wang.fang"), tickets: [tickets[2].id], actor: nil)
-        #expect(assigned.map(\.ok) == [true] && (try await store.ticket(tickets[2].id).assignee) == "wang.fang")
+        #expect(assigned.map(\.ok) == [true])
+        #expect(try await store.ticket(tickets[2].id).assignee == "wang.fang")
         let moved = try await store.bulk(.state(.pendingCustomer), tickets: [tickets[2].id, tickets[0].id], actor: nil)
         #expect(moved.map(\.ok) == [true, false])
         await #expect(throws: DomainError.self) { try await store.bulk(.state(.resolved), tickets: [tickets[2].id], actor: nil) }
