@@ -1,3 +1,5 @@
+import Foundation
+
 /// The progress log's event entries in the page's language (issue 16 item 4).
 ///
 /// The store writes events as English sentences (`"closed"`, `"escalated to tier 2: …"`), which

@@ -202,9 +202,9 @@ extension WebUI {
 
     /// The user's saved views as links, each with a delete button, and the form that saves this one.
     static func viewsBar(_ html: inout HTML, strings t: [String: String], context: QueueContext) {
-        html.raw("<section class=\"views\" id=\"views\"><b>")
+        html.raw("<section class=\"views\" id=\"views\"><strong>")
         html.text(t["views"] ?? "")
-        html.raw("</b> ")
+        html.raw("</strong> ")
         if context.views.isEmpty {
             html.raw("<span id=\"no-views\">")
             html.text(t["noViews"] ?? "")

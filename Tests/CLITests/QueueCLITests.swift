@@ -9,10 +9,10 @@ import Testing
 
     @Test func ticketListFiltersSearchesAndSorts() throws {
         try cli.ok(["init", "--site", "HQ"], site: "HQ")
-        try cli.ok(["customer", "add", "--id", "C1", "--name", "Acme Trading"], site: "HQ")
+        try cli.ok(["customer", "add", "--id", "C0001", "--name", "Acme Trading"], site: "HQ")
         func create(_ summary: String, urgency: String, channel: String, type: String = "complaint/service") throws -> [String: Any] {
             try cli.ok(
-                ["ticket", "create", "--customer", "C1", "--channel", channel, "--type", type, "--urgency", urgency,
+                ["ticket", "create", "--customer", "C0001", "--channel", channel, "--type", type, "--urgency", urgency,
                  "--summary", summary, "--json"], site: "HQ"
             ).object
         }

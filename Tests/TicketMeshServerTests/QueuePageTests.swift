@@ -15,6 +15,7 @@ import TicketMeshDomain
         let plain = try #require(try await server.createTicket(agent, urgency: "normal", summary: "Invoice title wrong")["id"] as? String)
         let resolved = try #require(try await server.createTicket(agent, urgency: "important", summary: "退款进度")["id"] as? String)
         #expect(try await server.request("POST", "/api/tickets/\(cold)/notes", token: agent, json: ["body": "冷链车辆已安排"]).status == 201)
+        _ = try await server.store.addEntry(resolved, kind: .reply, body: "正在处理", actor: "agent")
         _ = try await server.store.resolve(resolved, result: "已退款", actor: "agent")
         return (cold, plain, resolved)
     }
@@ -115,6 +116,7 @@ import TicketMeshDomain
         let done = try await store.createTicket(
             TicketDraft(customerId: "C0001", channel: "email", type: "complaint/service", urgency: "normal", summary: "退款"),
             actor: "wang")
+        _ = try await store.addEntry(done.id, kind: .reply, body: "正在处理", actor: "wang")
         _ = try await store.resolve(done.id, result: "已退款", actor: "wang")
         _ = try await store.close(done.id, actor: "wang")
         try await TestServer.with(store) { server in
@@ -175,15 +177,18 @@ import TicketMeshDomain
         #expect(Strings.label(.state, "complaint/x", language: "en") == "complaint/x")
     }
 
-    @Test(arguments: [
-        (Int64(-(653 * 60 + 28) * 60_000), "超时 27 天 5 小时", "27 d 5 h overdue"),
-        (Int64((2 * 60 + 5) * 60_000), "2 小时 5 分", "2 h 5 min"),
-        (Int64(-35 * 60_000), "超时 35 分", "35 min overdue"),
-        (Int64(3 * 24 * 60 * 60_000), "3 天", "3 d"),
-        (Int64(0), "0 分", "0 min"),
-    ])
-    func durationsReadAsWords(millis: Int64, zh: String, en: String) {
-        #expect(Strings.duration(millis, language: "zh-CN") == zh)
-        #expect(Strings.duration(millis, language: "en") == en)
+    static let durations: [(millis: Int64, zh: String, en: String)] = [
+        (-39_208 * 60_000, "超时 27 天 5 小时", "27 d 5 h overdue"),  // -653h 28m
+        (125 * 60_000, "2 小时 5 分", "2 h 5 min"),
+        (-35 * 60_000, "超时 35 分", "35 min overdue"),
+        (3 * 1440 * 60_000, "3 天", "3 d"),
+        (0, "0 分", "0 min"),
+    ]
+
+    @Test func durationsReadAsWords() {
+        for (millis, zh, en) in Self.durations {
+            #expect(Strings.duration(millis, language: "zh-CN") == zh)
+            #expect(Strings.duration(millis, language: "en") == en)
+        }
     }
 }

@@ -112,6 +112,7 @@ def test_bulk_close_shows_a_result_per_ticket(sites, browser):
     site = sites("HQ")
     done = [create(site, f"已处理 {index}") for index in range(2)]
     for ticket in done:
+        site.cli("ticket", "reply", ticket["id"], "正在处理", user="agent")
         site.cli("ticket", "resolve", ticket["id"], "--result", "已解决", user="agent")
     open_ticket = create(site, "仍在处理")
     url = site.start_web()
@@ -143,6 +144,7 @@ def test_zh_pages_show_no_english_enum_words(sites, browser):
     site.cli("ticket", "note", ticket["id"], "内部备注", user="boss")
     site.cli("ticket", "escalate", ticket["id"], "--tier", "2", "--reason", "需要专家", user="boss")
     other = create(site, "退款", user="boss")
+    site.cli("ticket", "reply", other["id"], "正在处理", user="boss")
     site.cli("ticket", "resolve", other["id"], "--result", "已退款", user="boss")
     site.cli("ticket", "close", other["id"], user="boss")
     url = site.start_web()
