@@ -34,8 +34,9 @@ enum Assets {
         .views { margin: .4rem 0 .8rem; } .views .view { margin-right: .6rem; } .views input { width: auto; }
         .view-delete { padding: 0 .3rem; border: none; background: none; color: var(--muted); }
         fieldset.bulk { background: #fff; border: 1px solid var(--line); border-radius: .4rem; margin-top: .6rem; }
-        fieldset.bulk input:not([type=radio]), fieldset.bulk select { width: auto; }
-        .left { color: var(--muted); font-size: .85rem; } .bulk-result.failed { color: var(--bad); }
+        fieldset.bulk label { display: inline-block; margin: 0 .3rem 0 0; }
+        fieldset.bulk input, fieldset.bulk select { width: auto; } input[type=checkbox], input[type=radio] { width: auto; }
+        .left { color: var(--muted); font-size: .85rem; } .bulk-result.failed { color: var(--bad); } .bulk-result td:not(.reason) { white-space: nowrap; }
         th a.sort { color: inherit; }
         """
 
