@@ -221,7 +221,7 @@ paths:
                   type: array
                   minItems: 1
                   maxItems: 500
-                  items: {type: string}
+                  items: {type: string, pattern: *nonBlank}
                   description: Ticket ids or numbers; each is done in its own transaction, so one refusal leaves the others done.
                 to: {type: string, pattern: *nonBlank, maxLength: 100, description: the assignee (action assign)}
                 state: {type: string, enum: [in-progress, pending-customer], description: the state (action state)}
