@@ -47,6 +47,21 @@ struct TicketDetail: Encodable {
 }
 
 extension API {
+    /// The bulk action a form or body names: `assign` (with `to`), `state` (with `state`) or `close`.
+    /// - Throws: a 400 naming `action`, `to` or `state`.
+    static func bulkAction(_ name: String, to: String?, state: String?) throws -> BulkAction {
+        switch name {
+        case "assign":
+            guard let to, !to.isEmpty else { throw APIError.badRequest("missing to: an assign action names the user") }
+            return .assign(to)
+        case "state":
+            guard let state, !state.isEmpty else { throw APIError.badRequest("missing state: a state action names the state") }
+            return .state(try TicketState.parse(state))
+        case "close": return .close
+        default: throw APIError.badRequest("invalid action '\(name)': must be one of assign, state, close")
+        }
+    }
+
     /// A request type named in a body: an active node of the replicated tree, else 404 like an unknown
     /// customer (the tree is data, so the document cannot list it).
     static func requestType(_ raw: String, store: ReplicaStore) async throws -> String {
@@ -57,20 +72,22 @@ extension API {
         }
     }
 
-    /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit (default `defaultLimit`).
+    /// The ticket filter of a list request's query (`TicketFilter.parameterNames`: state, urgency,
+    /// type, assignee, department, customer, channel, clock, q, sort) and limit (default `defaultLimit`).
+    ///
+    /// `sort=sla` is the default order (`due`); `sort=newest` is left to the caller (`isNewest`).
     static func filter(_ request: Request, defaultLimit: Int = 500) throws -> ReplicaStore.TicketFilter {
-        let query = Fields.query(request)
-        func value(_ name: String) -> String? {
-            query[name].flatMap { $0.isEmpty ? nil : $0 }
+        var query = Fields.query(request)
+        if query["sort"] == "sla" || query["sort"] == "newest" { query["sort"] = nil }
+        do {
+            return try ReplicaStore.TicketFilter(parameters: query, limit: try limit(request, default: defaultLimit))
+        } catch let error as DomainError {
+            throw APIError.badRequest(error.message)
         }
-        return ReplicaStore.TicketFilter(
-            state: value("state"),
-            urgency: value("urgency"),
-            assignee: value("assignee"),
-            customerId: value("customer"),
-            limit: try limit(request, default: defaultLimit)
-        )
     }
+
+    /// Whether a list request asks for newest first without clocks (`sort=newest`).
+    static func isNewest(_ request: Request) -> Bool { Fields.query(request)["sort"] == "newest" }
 
     func registerTickets(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
@@ -78,27 +95,31 @@ extension API {
         route(api, .get, "tickets") { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try Self.filter(request)
-            switch Fields.query(request)["sort"] ?? "sla" {
-            case "sla":
-                return try JSON.response(
-                    try await store.slaQueue(filter).map {
-                        TicketListItem(
-                            ticket: disclosure.ticket($0.ticket),
-                            nextDueAt: $0.nextDueAt,
-                            breached: $0.breached,
-                            atRisk: $0.atRisk
-                        )
-                    }
-                )
-            case "newest":
+            if Self.isNewest(request) {
                 return try JSON.response(
                     try await store.tickets(matching: filter).map {
                         TicketListItem(ticket: disclosure.ticket($0), nextDueAt: nil, breached: false, atRisk: false)
                     }
                 )
-            case let other:
-                throw APIError.badRequest("invalid sort '\(other)': must be one of sla, newest")
             }
+            return try JSON.response(
+                try await store.queue(filter).map {
+                    TicketListItem(
+                        ticket: disclosure.ticket($0.ticket),
+                        nextDueAt: $0.nextDueAt,
+                        breached: $0.breached,
+                        atRisk: $0.atRisk
+                    )
+                }
+            )
+        }
+        route(api, .post, "tickets/bulk") { request, _, user in
+            let fields = try await Fields.read(request)
+            try fields.allowOnly(["action", "tickets", "to", "state"])
+            let action = try Self.bulkAction(
+                try fields.text("action", required: true)!, to: try fields.text("to"), state: try fields.text("state"))
+            let tickets = try fields.stringList("tickets")
+            return try JSON.response(try await store.bulk(action, tickets: tickets, actor: user.name))
         }
         route(api, .post, "tickets") { request, _, user in
             let fields = try await Fields.read(request)

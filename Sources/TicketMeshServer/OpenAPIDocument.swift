@@ -128,8 +128,33 @@ paths:
           description: Empty means no filter.
           schema: {type: string, enum: ["", urgent, important, normal]}
         - {name: assignee, in: query, description: Empty means no filter., schema: {type: string}}
-        - {name: customer, in: query, description: Empty means no filter., schema: {type: string}}
-        - {name: sort, in: query, schema: {type: string, enum: [sla, newest]}}
+        - {name: customer, in: query, description: A customer id. Empty means no filter., schema: {type: string}}
+        - {name: type, in: query, description: "A request type or a prefix of its path (complaint matches complaint/delivery). Empty means no filter.", schema: {type: string}}
+        - {name: department, in: query, description: Empty means no filter., schema: {type: string}}
+        - name: channel
+          in: query
+          description: Empty means no filter.
+          schema: {type: string, enum: ["", phone, chat, email, social, app, web, walk-in]}
+        - name: clock
+          in: query
+          description: Only tickets with a breached clock, an at-risk one, or either (attention). Empty means no filter.
+          schema: {type: string, enum: ["", breached, at-risk, attention]}
+        - name: q
+          in: query
+          description: >-
+            Search: words (split at white space, at most 10 of at most 100 characters) that must each occur in the
+            ticket's number, its customer's name, summary, details or any log entry (notes, replies), as masked reads
+            show them (phone, ID-card and bank-card numbers redacted). Words of 3 or more characters use a trigram
+            index, shorter ones (物流) a substring match. Empty or blank means no search.
+          schema: {type: string}
+        - name: sort
+          in: query
+          description: >-
+            sla (the default, = due): next SLA due time first; newest: registration time, newest first, without
+            clocks; or a column (due, number, registered, urgency, state, assignee), a leading '-' for descending.
+          schema:
+            type: string
+            enum: [sla, newest, due, -due, number, -number, registered, -registered, urgency, -urgency, state, -state, assignee, -assignee]
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
         "200":
@@ -176,6 +201,48 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/tickets/bulk:
+    post:
+      operationId: bulkTickets
+      x-permission: work on a ticket
+      summary: "One action on many tickets: assign, set state (in-progress, pending-customer) or close, with a result per ticket."
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [action, tickets]
+              properties:
+                action: {type: string, enum: [assign, state, close]}
+                tickets:
+                  type: array
+                  minItems: 1
+                  maxItems: 500
+                  items: {type: string, pattern: *nonBlank}
+                  description: Ticket ids or numbers; each is done in its own transaction, so one refusal leaves the others done.
+                to: {type: string, pattern: *nonBlank, maxLength: 100, description: the assignee (action assign)}
+                state: {type: string, enum: [in-progress, pending-customer], description: the state (action state)}
+      responses:
+        "200":
+          description: One result per ticket, in the order given (duplicates once).
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [ticket, ok]
+                  properties:
+                    ticket: {type: string}
+                    number: {type: [string, "null"]}
+                    ok: {type: boolean}
+                    error: {type: [string, "null"], description: why this ticket was refused}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "413": {$ref: "#/components/responses/TooLarge"}
   /api/tickets/{id}:
     parameters:

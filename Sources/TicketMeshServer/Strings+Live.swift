@@ -34,9 +34,4 @@ extension Strings {
         "adminUsers": "用户与角色", "role": "角色", "department": "部门", "userInactive": "已停用",
         "passwordCLI": "密码请用 'ticketmesh user password 用户名' 设置（不经网页）。",
     ]
-
-    /// Every English string: the base table and each feature's.
-    static let enAll: [String: String] = en.merging(liveEn) { base, _ in base }
-    /// Every Chinese string: the base table and each feature's.
-    static let zhAll: [String: String] = zh.merging(liveZh) { base, _ in base }
 }

@@ -13,9 +13,12 @@ import TicketMeshStore
 struct WebUI: Sendable {
     let backend: Backend
     let library: MustacheLibrary
+    /// The site's time zone (`WebUI.zone`), set for every page's request.
+    let zone: ZoneOffsets
 
     init(backend: Backend) {
         self.backend = backend
+        self.zone = ZoneOffsets(backend.store.configuration.timeZone)
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in Templates.all {
             do {
@@ -97,7 +100,7 @@ struct WebUI: Sendable {
             html.raw("</nav>\n<span class=\"who\" id=\"who\">")
             html.text(user.name)
             html.raw(" (")
-            html.text(user.role.rawValue)
+            html.text(Strings.label(.role, user.role.rawValue, language: lang))
             html.raw(")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">")
             csrfField(&html)
             html.raw("<button id=\"logout\">")
@@ -171,11 +174,13 @@ struct WebUI: Sendable {
                     }
                 }
             }
-            return await CSRF.$current.withValue(login.session.csrf) { [request] in
-                do {
-                    return try await handler(request, context, user)
-                } catch {
-                    return failurePage(APIError.from(error), request: request, user: user)
+            return await WebUI.$zone.withValue(zone) {
+                await CSRF.$current.withValue(login.session.csrf) { [request] in
+                    do {
+                        return try await handler(request, context, user)
+                    } catch {
+                        return failurePage(APIError.from(error), request: request, user: user)
+                    }
                 }
             }
         }
@@ -310,6 +315,7 @@ struct WebUI: Sendable {
         }
         registerLivePages(on: router)
         registerAdminPages(on: router)
+        registerQueuePages(on: router)
         registerTicketPages(on: router)
         registerOtherPages(on: router)
     }

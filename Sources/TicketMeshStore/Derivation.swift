@@ -41,7 +41,7 @@ struct Derivation: Sendable {
 
 extension MaterializedView {
     /// Every derivation, in the order they run: later ones may read what earlier ones wrote.
-    static let derivations: [Derivation] = [shownState, SLADerivation.derivation]
+    static let derivations: [Derivation] = [shownState, SLADerivation.derivation, TicketSearch.derivation]
 
     /// Ticket fields the shown `state` is derived from (see `TicketState.effective`).
     static let derivedStateInputs: Set<String> = ["state", "dissatisfied", "answeredRating"]

@@ -178,7 +178,7 @@ struct APITests {
             #expect((fresh.object["registration"] as? [String: Any])?["met"] as? Bool == true)
             let page = try await server.request("GET", "/tickets/\(late.id)?lang=en", cookie: "tm_session=\(agent)")
             #expect(page.text.contains("Registered (min after receipt / target)"))
-            #expect(page.text.contains("/ 30 min <span class=\"badge breached\">breached</span>"))
+            #expect(page.text.contains("/ 30 min <span class=\"badge breached\">late</span>"))
         }
     }
 

@@ -123,6 +123,10 @@ struct ReadRightsMatrixTests {
                 success: 200
             )
         },
+        "bulkTickets": { store in
+            Request(
+                path: "/api/tickets/bulk", body: ["action": "close", "tickets": [try await ticket(store, .resolved)]], success: 200)
+        },
         "closeTicket": { store in
             Request(path: "/api/tickets/\(try await ticket(store, .resolved))/close", success: 200)
         },

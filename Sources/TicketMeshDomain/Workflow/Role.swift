@@ -51,13 +51,15 @@ package enum Permission: String, CaseIterable, Sendable {
     case readAudit = "read the audit log"
     case setReportTargets = "set report targets"
     case seed = "load sample data"
+    /// Save, change or delete one's own queue views (issue 16); the owner check is the store's.
+    case saveView = "save a queue view"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
         let staff: [Role] = [.agent, .specialist, .supervisor, .manager, .admin]
         let leads: [Role] = [.supervisor, .manager, .admin]
         switch self {
-        case .viewTickets: return Role.allCases
+        case .viewTickets, .saveView: return Role.allCases
         case .createTicket, .editTicket, .escalate, .recordFeedback, .raiseException, .manageCustomers, .sweepSLA, .manageKnowledge:
             return staff
         case .accept: return [.specialist, .supervisor, .manager, .admin]
