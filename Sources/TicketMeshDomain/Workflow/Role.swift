@@ -50,6 +50,7 @@ package enum Permission: String, CaseIterable, Sendable {
     case readAudit = "read the audit log"
     case setReportTargets = "set report targets"
     case seed = "load sample data"
+    case manageMail = "change mail settings"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
@@ -63,7 +64,7 @@ package enum Permission: String, CaseIterable, Sendable {
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
         case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
-        case .manageUsers, .seed: return [.admin]
+        case .manageUsers, .seed, .manageMail: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
         // Reads: see Docs/workflow.md "Read rights". Analysts read tickets and reports, masked, and never reveal.
         case .revealContacts, .readAudit: return leads
