@@ -103,7 +103,7 @@ struct PartWalker {
                 let partBody: [UInt8]
                 if let start {
                     // A part with no header fields at all starts with the empty line.
-                    partHeaders = headerBytes.isEmpty ? [] : try MailMessage.parseHeaders(headerBytes)
+                    partHeaders = try headerBytes.isEmpty ? [] : MailMessage.parseHeaders(headerBytes)
                     partBody = Array(part[start...])
                 } else {
                     partHeaders = []

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Hands a rendered message to the MTA.
 package protocol MailTransport: Sendable {
@@ -32,6 +33,8 @@ package struct Sendmail: MailTransport {
     }
 
     package func send(_ message: [UInt8], recipient: String) async throws {
+        // A sendmail that exits before reading all of the message must not kill us with SIGPIPE.
+        _ = signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         var arguments = ["-t", "-oi"]

@@ -592,6 +592,76 @@ paths:
                           failedRuns: {type: integer}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /api/mail/settings:
+    get:
+      operationId: mailSettings
+      x-permission: view tickets
+      summary: The replicated mail settings (Docs/email.md, "Settings").
+      responses:
+        "200":
+          description: The settings; templates holds only overrides of the built-in ones.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    put:
+      operationId: setMailSettings
+      x-permission: change mail settings
+      summary: Change mail settings (admins, at an admin site); absent fields stay, an empty string clears.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                senders: {type: string, maxLength: 200, description: "Site codes that send mail, comma-separated; empty for none."}
+                from: {type: string, maxLength: 254, description: "The From address (one plain address), empty to stop sending."}
+                fromName: {type: string, maxLength: 100}
+                type: {type: string, maxLength: 200, description: "Request type of tickets opened by mail."}
+                templates:
+                  type: object
+                  description: "KIND.LANGUAGE (ack, reply, resolved; zh-CN, en) to template text with {name} {number} {summary} {body} {result}; empty text restores the built-in one."
+                  additionalProperties: {type: string, maxLength: 10000}
+      responses:
+        "200":
+          description: The settings after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+  /api/mail/outbox:
+    get:
+      operationId: mailOutbox
+      x-permission: view tickets
+      summary: The mail the tickets call for (receipts, replies, resolution notices) and what happened to each.
+      responses:
+        "200":
+          description: Oldest first.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [id, ticketId, ticketNumber, kind, to, status, attempts]
+                  properties:
+                    id: {type: string}
+                    ticketId: {type: string}
+                    ticketNumber: {type: string}
+                    kind: {type: string, enum: [ack, reply, resolved]}
+                    to: {type: string}
+                    messageId: {type: string}
+                    status: {type: string, enum: [pending, queued, sent, failed]}
+                    attempts: {type: integer}
+                    lastError: {type: string}
+                    sentAt: {type: integer, description: "ms since 1970, UTC"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /openapi.yaml:
     get:
       operationId: openapi
@@ -673,6 +743,17 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
   schemas:
+    MailSettings:
+      type: object
+      required: [senders, type, templates]
+      properties:
+        senders: {type: array, items: {type: string}}
+        from: {type: string}
+        fromName: {type: string}
+        type: {type: string}
+        templates:
+          type: object
+          additionalProperties: {type: string}
     Error:
       type: object
       required: [error]
@@ -739,7 +820,7 @@ components:
       properties:
         id: {type: string}
         ticketId: {type: string}
-        kind: {type: string, enum: [note, reply, event, rating]}
+        kind: {type: string, enum: [note, reply, event, rating, customer]}
         author: {type: string}
         body: {type: string}
         score: {type: integer}

@@ -350,8 +350,8 @@ extension ReplicaStore {
         if let ticket = threaded, !ticket.archived, ticket.state != TicketState.closed.rawValue {
             let entryID = Self.mailEntryID(message, salt: "entry")
             let state = TicketState(rawValue: ticket.state)
-            if state == .resolved, let (score, comment) = Self.rating(in: message.text) {
-                edits += ratingEdits(ticket, score: score, text: comment, dimensions: [:], actor: actor, entryID: entryID)
+            if state == .resolved, let found = Self.rating(in: message.text) {
+                edits += ratingEdits(ticket, score: found.0, text: found.1, dimensions: [:], actor: actor, entryID: entryID)
                 receipt.outcome = .rating
             } else {
                 edits += entryEdits(ticketID: ticket.id, kind: .customer, body: body, score: nil, actor: sender, id: entryID)
@@ -362,9 +362,9 @@ extension ReplicaStore {
                     case .pendingCustomer: (.inProgress, "in progress: the customer replied by mail")
                     default: nil
                     }
-                if let (target, event) = next {
-                    edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(target.rawValue)))
-                    edits += entryEdits(ticketID: ticket.id, kind: .event, body: event, score: nil, actor: actor, id: Self.mailEntryID(message, salt: "event"))
+                if let next {
+                    edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(next.0.rawValue)))
+                    edits += entryEdits(ticketID: ticket.id, kind: .event, body: next.1, score: nil, actor: actor, id: Self.mailEntryID(message, salt: "event"))
                 }
             }
             try threadEdits(ticketID: ticket.id, message: message, acknowledge: false, now: now, edits: &edits, in: db)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Glibc
 import Synchronization
 import TicketMeshDomain
 import TicketMeshMail
@@ -15,13 +16,13 @@ extension ReplicaStore {
         var id: String
         var kind: String
         var ticket: Ticket
-        var thread: Thread
+        var thread: MailThread
         var body: String
         var entryAt: Int64
     }
 
     /// A ticket's mail thread (entity `mailThread`).
-    struct Thread {
+    struct MailThread {
         var ticketID: String
         var address: String
         var name: String?
@@ -32,14 +33,14 @@ extension ReplicaStore {
         var acknowledge: Bool
     }
 
-    func threads(in db: Database) throws -> [Thread] {
+    func threads(in db: Database) throws -> [MailThread] {
         var byTicket: [String: [String: DatabaseValue]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT rowId, field, value FROM register WHERE entity = 'mailThread'") {
             byTicket[row[0], default: [:]][row[1]] = row[2] as DatabaseValue
         }
         return byTicket.sorted { $0.key < $1.key }.compactMap { ticketID, fields in
             guard let address = String.fromDatabaseValue(fields["address"] ?? .null) else { return nil }
-            return Thread(
+            return MailThread(
                 ticketID: ticketID, address: address, name: String.fromDatabaseValue(fields["name"] ?? .null),
                 language: String.fromDatabaseValue(fields["language"] ?? .null) ?? "zh-CN",
                 root: String.fromDatabaseValue(fields["root"] ?? .null), last: String.fromDatabaseValue(fields["last"] ?? .null),
@@ -50,11 +51,18 @@ extension ReplicaStore {
 
     /// Every mail the threads call for: the receipt of a ticket opened by mail, each agent reply
     /// since the thread began, and each resolution still standing.
-    func owedMail(in db: Database) throws -> [OwedMail] {
+    /// How long after closing a ticket the outbox still looks at it: 30 days.
+    static let outboxHorizon: Int64 = 30 * 86_400_000
+
+    func owedMail(in db: Database, now: Int64) throws -> [OwedMail] {
         var owed: [OwedMail] = []
         for thread in try threads(in: db) {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ticket WHERE id = ? AND number IS NOT NULL", arguments: [thread.ticketID]) else { continue }
             let ticket = Self.ticket(from: row)
+            // Tickets closed or archived long ago owe nothing new: the drain need not read their logs again.
+            if let closedAt = row["closedAt"] as Int64?, ticket.state == TicketState.closed.rawValue, closedAt < now - Self.outboxHorizon {
+                continue
+            }
             if thread.acknowledge {
                 owed.append(OwedMail(id: Self.ruleID("mail-out", "ack", ticket.id), kind: "ack", ticket: ticket, thread: thread, body: "", entryAt: thread.since))
             }
@@ -63,7 +71,7 @@ extension ReplicaStore {
                 arguments: [ticket.id, thread.since])
             {
                 owed.append(
-                    OwedMail(id: Self.ruleID("mail-out", "reply", reply[0]), kind: "reply", ticket: ticket, thread: thread, body: reply[1] ?? "", entryAt: reply[2]))
+                    OwedMail(id: Self.ruleID("mail-out", "reply", reply[0] as String), kind: "reply", ticket: ticket, thread: thread, body: (reply[1] as String?) ?? "", entryAt: reply[2]))
             }
             if let resolvedAt = row["resolvedAt"] as Int64?, resolvedAt >= thread.since,
                 ticket.state == TicketState.resolved.rawValue || ticket.state == TicketState.closed.rawValue
@@ -80,7 +88,7 @@ extension ReplicaStore {
     /// The outbox: every owed mail with what happened to it, oldest first.
     package func outbox() async throws -> [OutboundRecord] {
         try await writer.read { db in
-            try self.owedMail(in: db).map { owed in
+            try self.owedMail(in: db, now: self.configuration.now()).map { owed in
                 let record = try self.outboundFields(owed.id, in: db)
                 return OutboundRecord(
                     id: owed.id, ticketId: owed.ticket.id, ticketNumber: owed.ticket.number, kind: owed.kind, to: owed.thread.address,
@@ -119,24 +127,24 @@ extension ReplicaStore {
         defer { _ = drainsInProcess.withLock { $0.remove(key) } }
         var fileLock: Int32 = -1
         if let lockFile {
-            fileLock = open(lockFile.path, O_RDWR | O_CREAT, 0o600)
+            fileLock = Glibc.open(lockFile.path, O_RDWR | O_CREAT, 0o600)
             guard fileLock >= 0 else {
                 throw StoreError(code: .unusableDirectory, message: "cannot open the outbox lock '\(lockFile.path)': \(String(cString: strerror(errno)))")
             }
-            guard flock(fileLock, LOCK_EX | LOCK_NB) == 0 else {
-                close(fileLock)
+            guard Glibc.flock(fileLock, LOCK_EX | LOCK_NB) == 0 else {
+                Glibc.close(fileLock)
                 return MailDrain(skipped: "another process is draining this outbox")
             }
         }
-        defer { if fileLock >= 0 { close(fileLock) } }
+        defer { if fileLock >= 0 { Glibc.close(fileLock) } }
 
-        let (settings, owed) = try await writer.read { db in (try self.mailSettings(in: db), try self.owedMail(in: db)) }
+        let now = configuration.now()
+        let (settings, owed) = try await writer.read { db in (try self.mailSettings(in: db), try self.owedMail(in: db, now: now)) }
         guard settings.senders.contains(site.rawValue) else {
             return MailDrain(skipped: "site \(site) is not a mail sender (mail settings --senders: \(settings.senders.isEmpty ? "none" : settings.senders.joined(separator: ",")))")
         }
         guard let fromAddress = settings.from else { return MailDrain(skipped: "no From address set (mail settings --from ADDRESS)") }
         var drain = MailDrain()
-        let now = configuration.now()
         for mail in owed where settings.sender(forOrigin: mail.ticket.originSite) == site.rawValue {
             let prepared = try await writer.write { db -> (OutboundMail, Int)? in
                 let record = try self.outboundFields(mail.id, in: db)
@@ -157,7 +165,8 @@ extension ReplicaStore {
                 try self.commit(fields.map { FieldEdit(entity: "mail", rowID: mail.id, field: $0.0, value: $0.1) }, actor: self.mailActor, in: db)
                 return (message, attempts + 1)
             }
-            guard let (message, attempt) = prepared else { continue }
+            guard let prepared else { continue }
+            let (message, attempt) = prepared
             do {
                 try await transport.send(message.rendered(), recipient: message.to.address)
                 try await recordSent(mail, message: message)

@@ -64,7 +64,7 @@ struct MailReceive: AsyncParsableCommand {
         var message: MailMessage
         do {
             message = try MailMessage.parse(bytes, limits: limits)
-        } catch {
+        } catch let error as MailError {
             Output.note("error: \(error.message)")
             throw ExitCode(SysExits.dataError)
         }

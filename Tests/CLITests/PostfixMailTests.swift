@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The mail test domain scripts/test gives the local Postfix (`mydestination`), and its local customer user.
