@@ -131,7 +131,7 @@ extension ReplicaStore {
             guard fileLock >= 0 else {
                 throw StoreError(code: .unusableDirectory, message: "cannot open the outbox lock '\(lockFile.path)': \(String(cString: strerror(errno)))")
             }
-            guard Glibc.flock(fileLock, LOCK_EX | LOCK_NB) == 0 else {
+            guard lockf(fileLock, F_TLOCK, 0) == 0 else {
                 Glibc.close(fileLock)
                 return MailDrain(skipped: "another process is draining this outbox")
             }

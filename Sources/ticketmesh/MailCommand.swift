@@ -64,7 +64,7 @@ struct MailReceive: AsyncParsableCommand {
         var message: MailMessage
         do {
             message = try MailMessage.parse(bytes, limits: limits)
-        } catch let error as MailError {
+        } catch {
             Output.note("error: \(error.message)")
             throw ExitCode(SysExits.dataError)
         }
@@ -207,7 +207,8 @@ struct MailSettingsCommand: AsyncParsableCommand {
                 : try await store.mailSettings()
             if options.json { return try Output.json(settings) }
             print("senders    \(settings.senders.isEmpty ? "none (no site sends mail)" : settings.senders.joined(separator: ","))")
-            print("from       \(settings.from.map { settings.fromName.map { name in "\(name) <\($0)>" } ?? $0 } ?? "not set (nothing is sent)")")
+            let from = settings.from.map { address in settings.fromName.map { "\($0) <\(address)>" } ?? address }
+            print("from       \(from ?? "not set (nothing is sent)")")
             print("type       \(settings.type)")
             for kind in MailSettings.kinds {
                 for language in MailSettings.languages {

@@ -17,8 +17,8 @@ func pipe(_ input: [UInt8], into arguments: [String], environment extra: [String
     defer { try? FileManager.default.removeItem(at: directory) }
     let inURL = directory.appendingPathComponent("in")
     try Data(input).write(to: inURL)
-    FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
-    FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
+    _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
+    _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
     process.standardInput = try FileHandle(forReadingFrom: inURL)
     process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("out"))
     process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("err"))
@@ -156,7 +156,7 @@ func mailFixture(_ name: String) throws -> [UInt8] {
         let number = String(try #require(received.stdout.split(separator: " ").dropFirst(2).first))
         try cli.ok(["ticket", "reply", number, "We will send a technician."], site: "SH")
 
-        FileManager.default.createFile(atPath: sendmail.refuse, contents: nil)
+        _ = FileManager.default.createFile(atPath: sendmail.refuse, contents: nil)
         let refused = try cli.run(["mail", "send", "--sendmail", sendmail.path], site: "SH")
         #expect(refused.status == 9)
         #expect(refused.stdout == "sent 0, refused 2\n")

@@ -58,7 +58,7 @@ func smtpSend(from: String, to: String, message: String) throws {
 }
 
 /// Waits up to `seconds` for `condition`, checking twice a second (Postfix delivers asynchronously).
-func eventually<T>(_ seconds: Double = 30, _ what: String, _ condition: () throws -> T?) throws -> T {
+func eventually<T>(_ what: String, seconds: Double = 30, _ condition: () throws -> T?) throws -> T {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if let value = try condition() { return value }
@@ -159,8 +159,8 @@ func eventually<T>(_ seconds: Double = 30, _ what: String, _ condition: () throw
         #expect(reply.contains("Subject: Re: [TM#\(number)] Printer on fire"))
         #expect(reply.contains("In-Reply-To: <\(firstID)>"))
         #expect(reply.contains("References: <\(firstID)>"))
-        let replyID = try #require(
-            reply.split(separator: "\n").first { $0.hasPrefix("Message-ID: <tm-") }.map { String($0.dropFirst("Message-ID: <".count).prefix { $0 != ">" }) })
+        let idLine = try #require(reply.split(separator: "\n").first { $0.hasPrefix("Message-ID: <tm-") })
+        let replyID = String(idLine.dropFirst("Message-ID: <".count).prefix { $0 != ">" })
 
         // 3. The customer's answer to it, threaded by In-Reply-To only, lands on the same ticket.
         try smtpSend(

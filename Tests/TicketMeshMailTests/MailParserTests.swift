@@ -195,7 +195,7 @@ func fixture(_ name: String) throws -> [UInt8] {
         let text = String(decoding: mail.rendered(), as: UTF8.self)
         #expect(text.contains("\r\nDate: Wed, 02 Dec 2026 01:30:00 +0000\r\n"))
         #expect(text.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 998 })
-        #expect(text.unicodeScalars.allSatisfy(\.isASCII))
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
         let parsed = try MailMessage.parse(mail.rendered())
         #expect(parsed.subject == "Re: [TM#CS-20261202-SH-0001] 电饭煲无法加热，而且这个主题很长很长很长很长很长很长很长很长")
         #expect(parsed.from == MailAddress(name: "客服中心", address: "support@tm.test"))
