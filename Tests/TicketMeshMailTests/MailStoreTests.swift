@@ -113,6 +113,7 @@ func deliver(from: ReplicaStore, to: ReplicaStore) async throws {
         let store = try site()
         let first = try await store.receiveMail(try MailMessage.parse(try fixture("gbk-plain")), attachments: nil)
         let number = try #require(first.ticketNumber)
+        _ = try await store.addEntry(number, kind: .reply, body: "师傅今天上门。", actor: nil)
         _ = try await store.resolve(number, result: "已上门更换加热盘", actor: nil)
         let answer = try mail("From: wangli@example.cn\nSubject: Re: [TM#\(number)]\nMessage-ID: <rate-1@example.cn>\nContent-Type: text/plain; charset=utf-8\n\n5，非常满意\n\n> quoted\n")
         let receipt = try await store.receiveMail(answer, attachments: nil)
@@ -254,11 +255,13 @@ func deliver(from: ReplicaStore, to: ReplicaStore) async throws {
         let store = try site()
         try await configure(store)
         let transport = RecordingTransport()
-        _ = try await store.receiveMail(try MailMessage.parse(try fixture("html-attachment")), attachments: nil)
+        _ = try await store.receiveMail(
+            try mail("From: \"Li, Ming\" <ming.li@example.com>\nSubject: Invoice is wrong\nMessage-ID: <en-1@example.com>\n\nThe total is wrong.\n"),
+            attachments: nil)
         _ = try await store.drainOutbox(transport: transport)
         let receipt = try #require(transport.accepted.first)
         #expect(receipt.header("Content-Language") == "en")
-        #expect(receipt.text.hasPrefix("Hello Li, Ming,\n\nWe have received your message"))
+        #expect(receipt.text.hasPrefix("Hello Li, Ming,\n\nWe have received your message and registered it as ticket CS-"))
     }
 
     @Test func aSiteTheSettingsDoNotNameSendsNothing() async throws {
