@@ -187,6 +187,7 @@ let package = Package(
             name: "TicketMeshServerTests",
             dependencies: [
                 "TicketMeshDomain",
+                "TicketMeshMail",
                 "TicketMeshStore",
                 "TicketMeshServer",
                 // HTTPS tests: a site certificate from the sync module's CA, a client that trusts it.

@@ -1,8 +1,22 @@
 import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
 import Testing
 import TicketMeshDomain
+import TicketMeshMail
 import TicketMeshServer
 import TicketMeshStore
+
+/// Keeps what the automation's drain hands to the MTA.
+final class CollectingTransport: MailTransport {
+    private let sent = Mutex<[MailMessage]>([])
+    var messages: [MailMessage] { sent.withLock { $0 } }
+    func send(_ message: [UInt8], recipient: String) async throws {
+        let parsed = try MailMessage.parse(message)
+        sent.withLock { $0.append(parsed) }
+    }
+}
 
 /// `/api/mail/settings` and `/api/mail/outbox` (Docs/email.md, "Settings"; Docs/openapi.yaml).
 @Suite struct MailAPITests {
@@ -37,5 +51,33 @@ import TicketMeshStore
             #expect(get.object["from"] == nil)
             #expect(try await server.request("GET", "/api/mail/outbox", token: admin).status == 200)
         }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theAutomationLoopDrainsTheOutboxAtASenderSite() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
+        let store = try await TestServer.makeStore(directory: directory)
+        _ = try await store.setMailSettings(senders: ["HQ"], from: "support@tm.test", actor: "admin")
+        let message = try MailMessage.parse(Array("From: Wang <wang@example.cn>\nSubject: 发票\nMessage-ID: <auto-drain@example.cn>\n\n发票抬头错了\n".utf8))
+        let receipt = try await store.receiveMail(message, attachments: nil)
+        let transport = CollectingTransport()
+        let logger = Logger(label: "test.automation.mail")
+        let automation = Automation(
+            store: store, interval: .milliseconds(50), logger: logger,
+            mail: .init(transport: transport, lockFile: directory.appendingPathComponent("mail-outbox.lock")))
+        let group = ServiceGroup(configuration: .init(services: [automation], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while (try await store.lastAutomationRun()?.totals?.runs ?? 0) < 3, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        // Three runs, one receipt: the later drains found it sent.
+        #expect(transport.messages.count == 1)
+        #expect(transport.messages.first?.subject == "Re: [TM#\(receipt.ticketNumber ?? "")] 发票")
+        #expect(try await store.outbox().map(\.status) == ["sent"])
     }
 }
