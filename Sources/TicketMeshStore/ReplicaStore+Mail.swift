@@ -390,7 +390,7 @@ extension ReplicaStore {
             ("number", .text(number.description)), ("customerId", .text(customerID)), ("channel", .text(Channel.email.rawValue)),
             ("type", .text(type)), ("urgency", .text(Urgency.normal.rawValue)), ("summary", .text(String(summary.prefix(2_000)))),
             ("receivedAt", .int(min(message.date ?? now, now))), ("registeredAt", .int(now)), ("state", .text(TicketState.new.rawValue)),
-            ("originSite", .text(site.rawValue)), ("readBack", .int(0)), ("createdBy", .text(actor)),
+            ("originSite", .text(site.rawValue)), ("readBack", .int(0)), ("createdBy", .text("mail")),
         ]
         if !details.isEmpty { fields.append(("details", .text(details))) }
         if let name = message.from.name { fields.append(("contactPerson", .text(String(name.prefix(200))))) }
@@ -419,9 +419,10 @@ extension ReplicaStore {
             return id
         }
         let name = message.from.name.map { String($0.prefix(200)) } ?? address
+        // Only values every receiving site derives alike (no `site`, the mail's time): no conflict after sync.
         let values: [(String, FieldValue)] = [
             ("name", .text(name.isEmpty ? address : name)), ("email", .text(address)), ("level", .text("normal")),
-            ("createdAt", .int(now)), ("site", .text(site.rawValue)),
+            ("createdAt", .int(min(message.date ?? now, now))),
         ]
         edits += values.map { FieldEdit(entity: "customer", rowID: id, field: $0.0, value: $0.1) }
         return id
@@ -436,11 +437,17 @@ extension ReplicaStore {
         if !exists {
             values += [
                 ("address", .text(message.from.address.lowercased())), ("language", .text(Self.language(of: message))),
-                ("root", .text(message.messageID)), ("since", .int(now)), ("ack", .int(acknowledge ? 1 : 0)),
+                ("root", .text(message.messageID)), ("since", .int(Self.threadStart(message, now: now))), ("ack", .int(acknowledge ? 1 : 0)),
             ]
             if let name = message.from.name { values.append(("name", .text(String(name.prefix(200))))) }
         }
         edits += values.map { FieldEdit(entity: "mailThread", rowID: ticketID, field: $0.0, value: $0.1) }
+    }
+
+    /// When a thread begins: the mail's Date (so every receiving site writes the same), but not
+    /// after now nor more than a day before (a wrong sender clock must not pull in old replies).
+    static func threadStart(_ message: MailMessage, now: Int64) -> Int64 {
+        max(min(message.date ?? now, now), now - 86_400_000)
     }
 
     /// `zh-CN` when the mail is in Chinese (Han characters, or a Chinese charset), else `en`.

@@ -190,6 +190,7 @@ func deliver(from: ReplicaStore, to: ReplicaStore) async throws {
         let bj = try site("BJ")
         let message = try MailMessage.parse(try fixture("gbk-plain"))
         let atSH = try await sh.receiveMail(message, attachments: nil)
+        clock.advance(minutes: 1)  // BJ's MX delivers a minute later
         let atBJ = try await bj.receiveMail(message, attachments: nil)
         #expect(atSH.ticketId == atBJ.ticketId)
         #expect(atSH.ticketNumber != atBJ.ticketNumber)
@@ -201,6 +202,9 @@ func deliver(from: ReplicaStore, to: ReplicaStore) async throws {
         #expect(ticketsBJ.count == 1)
         #expect(ticketsSH.first?.number == ticketsBJ.first?.number)
         #expect(try await sh.customers().count == 1)
+        // Only registration itself differs between the sites: everything else is derived from the mail.
+        let contested = try await sh.unresolvedConflicts().map { "\($0.entity).\($0.field)" }
+        #expect(Set(contested) == ["ticket.number", "ticket.originSite", "ticket.registeredAt"], "\(contested)")
         // A later reply received at either site lands on that one ticket.
         let number = try #require(ticketsSH.first?.number)
         let reply = try mail("From: wangli@example.cn\nSubject: Re: [TM#\(number)]\nMessage-ID: <gbk-0002@mail.example.cn>\n\nany news?\n")
