@@ -178,8 +178,8 @@ extension ReplicaStore {
         }
         if let fromName {
             let trimmed = fromName.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
-                throw DomainError.invalidValue(field: "from-name", value: fromName, rule: "must be one line of at most 100 characters")
+            guard trimmed.unicodeScalars.count <= 100, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw DomainError.invalidValue(field: "from-name", value: fromName, rule: "must be one line of at most 100 characters, without control characters")
             }
             edit("fromName", trimmed)
         }
@@ -190,7 +190,7 @@ extension ReplicaStore {
                     field: "template", value: key,
                     rule: "must be KIND.LANGUAGE with KIND one of \(MailSettings.kinds.joined(separator: ", ")) and LANGUAGE one of \(MailSettings.languages.joined(separator: ", "))")
             }
-            guard text.count <= 10_000 else {
+            guard text.unicodeScalars.count <= 10_000 else {
                 throw DomainError.invalidValue(field: "template \(key)", value: String(text.prefix(40)), rule: "must be at most 10000 characters")
             }
             edit("template.\(key)", text)

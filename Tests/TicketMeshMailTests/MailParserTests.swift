@@ -215,4 +215,39 @@ func fixture(_ name: String) throws -> [UInt8] {
             }
         }
     }
+
+    @Test func survivesRandomlyCorruptedFixtures() throws {
+        // SplitMix64 with a fixed seed: the same corruptions every run, so a failure replays.
+        var state: UInt64 = 0x5EED_0017
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var outcomes: [String: Int] = [:]
+        for name in ["gbk-plain", "gb18030-plain", "big5-plain", "html-attachment", "quoted-printable", "encoded-subject", "bounce"] {
+            let original = try fixture(name)
+            for _ in 0..<150 {
+                var bytes = original
+                for _ in 0..<(1 + Int(next() % 8)) {
+                    let index = Int(next() % UInt64(bytes.count))
+                    // Bytes that matter to the grammar, and any byte at all.
+                    let specials: [UInt8] = [0x0A, 0x0D, 0x3A, 0x3D, 0x3F, 0x2D, 0x22, 0x3B, 0x3C, 0x3E, 0x00, 0xFF]
+                    bytes[index] = next() % 2 == 0 ? specials[Int(next() % UInt64(specials.count))] : UInt8(truncatingIfNeeded: next())
+                }
+                do {
+                    _ = try MailMessage.parse(bytes)
+                    outcomes["parsed", default: 0] += 1
+                } catch {
+                    outcomes["\(error.code)", default: 0] += 1
+                }
+            }
+        }
+        // Every corruption either parses or is refused with a MailError (none crashes), and both happen.
+        #expect(outcomes.values.reduce(0, +) == 7 * 150)
+        #expect(outcomes["parsed", default: 0] > 0)
+        #expect(outcomes.count > 1, "\(outcomes)")
+    }
 }
