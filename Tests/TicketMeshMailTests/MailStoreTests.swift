@@ -255,6 +255,29 @@ func deliver(from: ReplicaStore, to: ReplicaStore) async throws {
         #expect(receipt.outcome == .entry)
     }
 
+    @Test func oneMailGoesOutPerReplyHoweverManySitesHoldIt() async throws {
+        let sh = try site("SH")
+        let bj = try site("BJ")
+        try await configure(sh, senders: "SH")
+        try await deliver(from: sh, to: bj)
+        let message = try MailMessage.parse(try fixture("gbk-plain"))
+        _ = try await sh.receiveMail(message, attachments: nil)
+        let atBJ = try await bj.receiveMail(message, attachments: nil)
+        // An agent at BJ (not a sender) replies; the reply reaches SH by sync.
+        _ = try await bj.addEntry(try #require(atBJ.ticketId), kind: .reply, body: "北京的同事已处理。", actor: nil)
+        try await deliver(from: bj, to: sh)
+        try await deliver(from: sh, to: bj)
+        let atSH = RecordingTransport()
+        let atBeijing = RecordingTransport()
+        #expect(try await bj.drainOutbox(transport: atBeijing).skipped == "site BJ is not a mail sender (mail settings --senders: SH)")
+        #expect(try await sh.drainOutbox(transport: atSH).sent.count == 2)
+        #expect(atBeijing.accepted.isEmpty)
+        #expect(atSH.accepted.map { $0.text.hasPrefix("北京的同事已处理。") } == [false, true])
+        // The record of the send reaches BJ too.
+        try await deliver(from: sh, to: bj)
+        #expect(try await bj.outbox().map(\.status) == ["sent", "sent"])
+    }
+
     @Test func englishMailGetsEnglishTemplates() async throws {
         let store = try site()
         try await configure(store)
