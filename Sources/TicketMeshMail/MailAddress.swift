@@ -104,12 +104,15 @@ package struct MailAddress: Sendable, Hashable, Codable {
         return TransferEncoding.encodeWords(name) + " <\(address)>"
     }
 
-    /// Whether `text` is one plain address `local@domain` (no name, no brackets, no spaces).
+    /// Whether `text` is one plain address `local@domain` (no name, no brackets, no spaces), by
+    /// Unicode scalar, as Docs/openapi.yaml's pattern for it reads.
     package static func isPlainAddress(_ text: String) -> Bool {
-        guard let at = text.lastIndex(of: "@"), at != text.startIndex, text.index(after: at) != text.endIndex else { return false }
-        let domain = text[text.index(after: at)...]
-        return text.count <= 254 && text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
-            && !text.contains(where: { "<>(),;:\"[]\\".contains($0) && $0 != "@" }) && text.filter({ $0 == "@" }).count == 1
-            && (domain.contains(".") || domain == "localhost")
+        let scalars = Array(text.unicodeScalars)
+        let forbidden = Set("<>(),;:\"[]\\".unicodeScalars)
+        guard scalars.count <= 254, scalars.filter({ $0 == "@" }).count == 1, let at = scalars.firstIndex(of: "@"), at > 0, at < scalars.count - 1,
+            scalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !forbidden.contains($0) })
+        else { return false }
+        let domain = scalars[(at + 1)...]
+        return domain.contains(".") || String(String.UnicodeScalarView(domain)) == "localhost"
     }
 }

@@ -15,19 +15,27 @@ extension API {
         route(api, .put, "mail/settings") { request, _, user in
             let fields = try await Fields.read(request)
             try fields.allowOnly(["senders", "from", "fromName", "type", "templates"])
-            // A field that is absent stays as it is; "" clears senders, from and fromName.
-            func optionalText(_ name: String, limit: Int) throws -> String? {
-                switch fields.values[name] {
-                case nil: return nil
-                case .string(let text)?:
-                    guard text.unicodeScalars.count <= limit else { throw APIError.badRequest("invalid \(name): must be at most \(limit) characters") }
-                    return text
-                case let value?: throw APIError.badRequest("invalid \(name): must be a string, got \(value.typeName)")
+            // As Docs/openapi.yaml states: absent, null or blank leaves a field as it is; `senders: []` stops sending.
+            var senders: [String]?
+            switch fields.values["senders"] {
+            case nil, .null?: senders = nil
+            case .array(let items)?:
+                guard items.count <= 20 else { throw APIError.badRequest("invalid senders: must list at most 20 sites") }
+                senders = try items.map { item in
+                    guard case .string(let raw) = item else { throw APIError.badRequest("invalid senders: must be an array of site codes") }
+                    let code = Fields.droppingFinalNewline(raw)
+                    guard (2...8).contains(code.unicodeScalars.count), code.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+                        throw APIError.badRequest("invalid senders '\(raw)': each must be a site code of 2–8 letters A–Z and digits")
+                    }
+                    return code
                 }
+            case let value?: throw APIError.badRequest("invalid senders: must be an array of site codes, got \(value.typeName)")
             }
+            let type = try fields.text("type", limit: 200)
+            if let type { _ = try await Self.requestType(type, store: store) }
             let settings = try await store.setMailSettings(
-                senders: try optionalText("senders", limit: 200).map { [$0] }, from: try optionalText("from", limit: 254),
-                fromName: try optionalText("fromName", limit: 100), type: try fields.text("type", limit: 200),
+                senders: senders.map { $0.isEmpty ? [""] : $0 }, from: try fields.text("from", limit: 254).map(Fields.droppingFinalNewline),
+                fromName: try fields.text("fromName", limit: 100).map(Fields.droppingFinalNewline), type: type,
                 templates: try fields.stringMap("templates"), actor: user.name)
             return try JSON.response(settings)
         }

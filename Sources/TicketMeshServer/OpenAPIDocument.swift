@@ -608,7 +608,7 @@ paths:
     put:
       operationId: setMailSettings
       x-permission: change mail settings
-      summary: Change mail settings (admins, at an admin site); absent fields stay, an empty string clears.
+      summary: Change mail settings (admins, at an admin site); absent, null or blank fields stay as they are.
       requestBody:
         required: true
         content:
@@ -617,14 +617,29 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                senders: {type: string, maxLength: 200, description: "Site codes that send mail, comma-separated; empty for none."}
-                from: {type: string, maxLength: 254, description: "The From address (one plain address), empty to stop sending."}
-                fromName: {type: string, maxLength: 100}
-                type: {type: string, maxLength: 200, description: "Request type of tickets opened by mail."}
+                senders:
+                  type: [array, "null"]
+                  description: "Site codes that send mail; [] for none."
+                  maxItems: 20
+                  items: {type: string, pattern: "^[A-Za-z0-9]{2,8}$"}
+                from:
+                  type: [string, "null"]
+                  maxLength: 254
+                  description: "The From address: one plain address."
+                  pattern: "^([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]+@([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*\\.[^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*|localhost)|[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)$"
+                fromName: {type: [string, "null"], maxLength: 100, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+                type: {type: [string, "null"], maxLength: 200, description: "Request type of tickets opened by mail: an active one of the site's tree (else 404)."}
                 templates:
-                  type: object
-                  description: "KIND.LANGUAGE (ack, reply, resolved; zh-CN, en) to template text with {name} {number} {summary} {body} {result}; empty text restores the built-in one."
-                  additionalProperties: {type: string, maxLength: 10000}
+                  type: [object, "null"]
+                  description: "Template text with {name} {number} {summary} {body} {result}; empty text restores the built-in one."
+                  additionalProperties: false
+                  properties:
+                    ack.zh-CN: {type: string, maxLength: 10000}
+                    ack.en: {type: string, maxLength: 10000}
+                    reply.zh-CN: {type: string, maxLength: 10000}
+                    reply.en: {type: string, maxLength: 10000}
+                    resolved.zh-CN: {type: string, maxLength: 10000}
+                    resolved.en: {type: string, maxLength: 10000}
       responses:
         "200":
           description: The settings after the change.
@@ -634,6 +649,7 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
   /api/mail/outbox:
     get:
       operationId: mailOutbox

@@ -169,19 +169,18 @@ extension ReplicaStore {
             }
             edit("senders", codes.joined(separator: ","))
         }
+        // Taken as given (not trimmed), so the API's patterns and these rules agree.
         if let from {
-            let trimmed = from.trimmingCharacters(in: .whitespaces)
-            guard trimmed.isEmpty || MailAddress.isPlainAddress(trimmed) else {
+            guard from.isEmpty || MailAddress.isPlainAddress(from) else {
                 throw DomainError.invalidValue(field: "from", value: from, rule: "must be one address like support@example.com (no name, no brackets)")
             }
-            edit("from", trimmed)
+            edit("from", from)
         }
         if let fromName {
-            let trimmed = fromName.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard trimmed.unicodeScalars.count <= 100, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard fromName.unicodeScalars.count <= 100, !fromName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
                 throw DomainError.invalidValue(field: "from-name", value: fromName, rule: "must be one line of at most 100 characters, without control characters")
             }
-            edit("fromName", trimmed)
+            edit("fromName", fromName)
         }
         for (key, text) in templates.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)

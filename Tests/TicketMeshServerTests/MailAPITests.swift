@@ -25,7 +25,7 @@ final class CollectingTransport: MailTransport {
             let admin = try await server.login(.admin)
             let put = try await server.request(
                 "PUT", "/api/mail/settings", token: admin,
-                json: ["senders": "sh,BJ", "from": "support@tm.test", "fromName": "客服中心", "templates": ["ack.en": "Hi {name}: {number}"]])
+                json: ["senders": ["sh", "BJ"], "from": "support@tm.test", "fromName": "客服中心", "templates": ["ack.en": "Hi {name}: {number}"]])
             #expect(put.status == 200)
             #expect(put.object["senders"] as? [String] == ["SH", "BJ"])
             let agent = try await server.login(.agent)
@@ -47,8 +47,14 @@ final class CollectingTransport: MailTransport {
             let template = try await server.request("PUT", "/api/mail/settings", token: admin, json: ["templates": ["hello.en": "x"]])
             #expect(template.status == 400)
             #expect(template.message.hasPrefix("invalid template 'hello.en': must be KIND.LANGUAGE"))
+            let unknownType = try await server.request("PUT", "/api/mail/settings", token: admin, json: ["type": "no/such"])
+            #expect(unknownType.status == 404)
+            let padded = try await server.request("PUT", "/api/mail/settings", token: admin, json: ["senders": [" SH"]])
+            #expect(padded.status == 400)
+            #expect(padded.message == "invalid senders ' SH': each must be a site code of 2–8 letters A–Z and digits")
             let get = try await server.request("GET", "/api/mail/settings", token: admin)
             #expect(get.object["from"] == nil)
+            #expect(get.object["senders"] as? [String] == [])
             #expect(try await server.request("GET", "/api/mail/outbox", token: admin).status == 200)
         }
     }
