@@ -27,6 +27,7 @@ struct API: Sendable {
         registerTickets(on: api)
         registerOthers(on: api)
         registerAdmin(on: api)
+        registerMail(on: api)
     }
 
     /// Adds an authenticated route whose errors become API errors.

@@ -802,6 +802,92 @@ paths:
                           failedRuns: {type: integer}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /api/mail/settings:
+    get:
+      operationId: mailSettings
+      x-permission: view tickets
+      summary: The replicated mail settings (Docs/email.md, "Settings").
+      responses:
+        "200":
+          description: The settings; templates holds only overrides of the built-in ones.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    put:
+      operationId: setMailSettings
+      x-permission: change mail settings
+      summary: Change mail settings (admins, at an admin site); absent, null or blank fields stay as they are.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                senders:
+                  type: [array, "null"]
+                  description: "Site codes that send mail; [] for none."
+                  maxItems: 20
+                  items: {type: string, pattern: "^[A-Za-z0-9]{2,8}$"}
+                from:
+                  type: [string, "null"]
+                  maxLength: 254
+                  description: "The From address: one plain address."
+                  pattern: "^([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]+@([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*\\.[^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*|localhost)|[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)$"
+                fromName: {type: [string, "null"], maxLength: 100, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+                type: {type: [string, "null"], maxLength: 200, description: "Request type of tickets opened by mail: an active one of the site's tree (else 404)."}
+                templates:
+                  type: [object, "null"]
+                  description: "Template text with {name} {number} {summary} {body} {result}; empty text restores the built-in one."
+                  additionalProperties: false
+                  properties:
+                    ack.zh-CN: {type: string, maxLength: 10000}
+                    ack.en: {type: string, maxLength: 10000}
+                    reply.zh-CN: {type: string, maxLength: 10000}
+                    reply.en: {type: string, maxLength: 10000}
+                    resolved.zh-CN: {type: string, maxLength: 10000}
+                    resolved.en: {type: string, maxLength: 10000}
+      responses:
+        "200":
+          description: The settings after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /api/mail/outbox:
+    get:
+      operationId: mailOutbox
+      x-permission: view tickets
+      summary: The mail the tickets call for (receipts, replies, resolution notices) and what happened to each.
+      responses:
+        "200":
+          description: Oldest first.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [id, ticketId, ticketNumber, kind, to, status, attempts]
+                  properties:
+                    id: {type: string}
+                    ticketId: {type: string}
+                    ticketNumber: {type: string}
+                    kind: {type: string, enum: [ack, reply, resolved]}
+                    to: {type: string}
+                    messageId: {type: string}
+                    status: {type: string, enum: [pending, queued, sent, failed]}
+                    attempts: {type: integer}
+                    lastError: {type: string}
+                    sentAt: {type: integer, description: "ms since 1970, UTC"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /openapi.yaml:
     get:
       operationId: openapi
@@ -887,6 +973,17 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
   schemas:
+    MailSettings:
+      type: object
+      required: [senders, type, templates]
+      properties:
+        senders: {type: array, items: {type: string}}
+        from: {type: string}
+        fromName: {type: string}
+        type: {type: string}
+        templates:
+          type: object
+          additionalProperties: {type: string}
     Error:
       type: object
       required: [error]
@@ -953,7 +1050,7 @@ components:
       properties:
         id: {type: string}
         ticketId: {type: string}
-        kind: {type: string, enum: [note, reply, event, rating]}
+        kind: {type: string, enum: [note, reply, event, rating, customer]}
         author: {type: string}
         body: {type: string}
         score: {type: integer}

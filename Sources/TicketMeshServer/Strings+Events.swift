@@ -9,12 +9,17 @@ extension Strings {
     /// Fixed events, whole.
     static let eventsZh: [String: String] = [
         "closed": "已关闭", "work started": "开始处理", "waiting for the customer": "等待客户回复", "case approved": "案例已批准",
+        // Mail ingest (ReplicaStore+Mail.swift).
+        "reopened: the customer replied by mail": "客户邮件回复后已重开", "in progress: the customer replied by mail": "客户已邮件回复，继续处理",
     ]
 
     /// Events that are a fixed part and the user's text, by prefix; the first match wins.
     static let eventPrefixesZh: [(String, String)] = [
         ("reopened: customer rated ", "客户评分后重新打开："), ("resolved: ", "已解决："), ("reopened: ", "已重开："),
         ("plan: ", "处理方案："), ("follow-up: ", "回访："), ("case approved: ", "案例已批准："),
+        // The outbox drain (ReplicaStore+MailOutbox.swift): "mail sent: receipt to ADDRESS, SUBJECT (Message-ID <…>)".
+        ("mail sent: receipt to ", "已发送受理回执至 "), ("mail sent: reply to ", "已发送回复邮件至 "),
+        ("mail sent: resolution notice to ", "已发送解决通知至 "),
     ]
 
     /// Clauses of an assignment event (`assigned to li, tier 2, department 物流`).
@@ -65,6 +70,17 @@ extension Strings {
             let grade = pieces.first.map(String.init) ?? ""
             let category = pieces.count > 1 ? String(pieces[1]) : ""
             return "服务异常 \(grade) 级（\(category)）：" + body[colon.upperBound...]
+        }
+        // "mail to ADDRESS refused by the MTA (attempt N, TIME): ERROR — retried automatically"
+        if body.hasPrefix("mail to "), let refused = body.range(of: " refused by the MTA (attempt "),
+            let close = body.range(of: "): ", range: refused.upperBound..<body.endIndex)
+        {
+            let address = body[body.index(body.startIndex, offsetBy: "mail to ".count)..<refused.lowerBound]
+            let attempt = body[refused.upperBound..<close.lowerBound].replacingOccurrences(of: ", ", with: " 次，")
+            var error = body[close.upperBound...]
+            let retried = " — retried automatically"
+            if error.hasSuffix(retried) { error = error.dropLast(retried.count) }
+            return "发往 \(address) 的邮件被 MTA 拒收（第 \(attempt)）：\(error) — 将自动重试"
         }
         return body
     }

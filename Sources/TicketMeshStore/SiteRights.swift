@@ -18,7 +18,7 @@ enum SiteRights {
 
     /// The rule, as error messages and notices state it.
     static let rule =
-        "users, roles and passwords, SLA policies and calendars, request types, settings (retention, default SLA policy, care thresholds, report targets, auto-close period) and purges are written only at an admin site (a certificate issued with 'ticketmesh certs site --admin')"
+        "users, roles and passwords, SLA policies and calendars, request types, settings (retention, default SLA policy, care thresholds, report targets, auto-close period, mail) and purges are written only at an admin site (a certificate issued with 'ticketmesh certs site --admin')"
 
     /// The entity of revocation records; its one field `record` holds the CA-signed entry.
     static let revocationEntity = "revocation"

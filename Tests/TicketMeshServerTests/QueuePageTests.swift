@@ -191,4 +191,27 @@ import TicketMeshDomain
             #expect(Strings.duration(millis, language: "en") == en)
         }
     }
+
+    /// The mail channel's events (ingest and outbox drain) read in Chinese on zh-CN pages, the
+    /// address, subject and MTA error as written; en pages show them as stored.
+    static let mailEvents: [(stored: String, zh: String)] = [
+        ("reopened: the customer replied by mail", "客户邮件回复后已重开"),
+        ("in progress: the customer replied by mail", "客户已邮件回复，继续处理"),
+        (
+            "mail sent: receipt to li@example.com, [TM-1] 冷库 (Message-ID <a@b>)",
+            "已发送受理回执至 li@example.com, [TM-1] 冷库 (Message-ID <a@b>)"
+        ),
+        ("mail sent: resolution notice to li@example.com, x (Message-ID <c@d>)", "已发送解决通知至 li@example.com, x (Message-ID <c@d>)"),
+        (
+            "mail to li@example.com refused by the MTA (attempt 2, 2026-11-25T10:00:00Z): sendmail exited 75 — retried automatically",
+            "发往 li@example.com 的邮件被 MTA 拒收（第 2 次，2026-11-25T10:00:00Z）：sendmail exited 75 — 将自动重试"
+        ),
+    ]
+
+    @Test func mailEventsReadInChinese() {
+        for (stored, zh) in Self.mailEvents {
+            #expect(Strings.event(stored, language: "zh-CN") == zh)
+            #expect(Strings.event(stored, language: "en") == stored)
+        }
+    }
 }

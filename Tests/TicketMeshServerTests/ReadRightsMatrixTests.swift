@@ -167,6 +167,9 @@ struct ReadRightsMatrixTests {
         "searchKnowledge": { _ in Request(path: "/api/kb?q=%E7%89%A9%E6%B5%81", success: 200) },
         "listConflicts": { _ in Request(path: "/api/conflicts", success: 200) },
         "status": { _ in Request(path: "/api/status", success: 200) },
+        "mailSettings": { _ in Request(path: "/api/mail/settings", success: 200) },
+        "setMailSettings": { _ in Request(path: "/api/mail/settings", body: ["from": "support@tm.test", "senders": ["SH"]], success: 200) },
+        "mailOutbox": { _ in Request(path: "/api/mail/outbox", success: 200) },
         "openapi": { _ in Request(path: "/openapi.yaml", success: 200) },
     ]
 

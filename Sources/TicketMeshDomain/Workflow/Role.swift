@@ -53,6 +53,7 @@ package enum Permission: String, CaseIterable, Sendable {
     case seed = "load sample data"
     /// Save, change or delete one's own queue views (issue 16); the owner check is the store's.
     case saveView = "save a queue view"
+    case manageMail = "change mail settings"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
@@ -66,7 +67,7 @@ package enum Permission: String, CaseIterable, Sendable {
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
         case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
-        case .manageUsers, .manageRequestTypes, .seed: return [.admin]
+        case .manageUsers, .manageRequestTypes, .seed, .manageMail: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
         // Reads: see Docs/workflow.md "Read rights". Analysts read tickets and reports, masked, and never reveal.
         case .revealContacts, .readAudit: return leads
