@@ -46,6 +46,7 @@ enum BenchMain {
                 100 * (signed.seconds / Double(signed.operations)) / (local.seconds / Double(local.operations)) - 100))
         print(BenchResult.median(remotes.map(\.raw)).line)
         print(BenchResult.median(remotes.map(\.verification)).line)
+        print(BenchResult.median(remotes.map(\.shell)).line)
         if arguments.contains("--store-only") { return }
         // Sync over TLS between two real processes (prints its own figures, incl. peak RSS).
         if !arguments.contains("--no-sync") {

@@ -26,16 +26,23 @@ final class ProgressMeter: Sendable {
         self.terminal = terminal
     }
 
-    /// Counts `done` units so far (redrawn on a terminal only).
-    func update(done: Int) {
+    /// Counts `done` units so far of `total` (the meter's own if nil); redrawn on a terminal only.
+    func update(done: Int, total: Int? = nil, note: String? = nil) {
         guard terminal else { return }
         let text: String? = state.withLock { state in
             let now = ContinuousClock.now
             if let drawn = state.drawn, now - drawn < .milliseconds(250) { return nil }
             state.drawn = now
-            return Self.describe(stage: stage, done: done, total: total, unit: unit, seconds: Self.seconds(now - state.started))
+            return Self.describe(stage: stage, done: done, total: total ?? self.total, unit: unit, seconds: Self.seconds(now - state.started))
+                + (note.map { " \($0)" } ?? "")
         }
         if let text { draw(text) }
+    }
+
+    /// Ends a redrawn line without a summary of its own (the caller prints one).
+    func end() {
+        let drawn = state.withLock { $0.drawn != nil }
+        if terminal && drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     /// A step of the work: redrawn on a terminal, one line otherwise.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshReplication
 import TicketMeshStore
 import TicketMeshSync
 
