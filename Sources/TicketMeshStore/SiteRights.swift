@@ -36,6 +36,33 @@ enum SiteRights {
         }
     }
 
+    /// The changes of `block` logged but never merged: organisation records when no admin key of its
+    /// origin (among `certified`) signed the block, revocation records the CA did not sign.
+    ///
+    /// The one rule for received blocks (`applyBlocks`) and snapshots (`Snapshot.adopt`).
+    static func withheld(
+        _ block: Block, certified: [CertifiedKey], trust: any CertificateTrust, cache: RevocationCache
+    ) -> (branch: [Change], forged: [Change]) {
+        let needsAdmin = block.changes.filter(needsAdminSite)
+        let branch =
+            needsAdmin.isEmpty || certified.contains(where: { $0.admin && block.isSigned(by: $0.key) }) ? [] : needsAdmin
+        let forged = block.changes.filter { change in
+            change.entity == revocationEntity
+                && (change.field != "record" || change.value.text.map { (try? cache.revocation(record: $0, trust: trust)) == nil } ?? true)
+        }
+        return (branch, forged)
+    }
+
+    /// The revocation of the key among `candidates` that signed `block` after the CA revoked it, if any.
+    static func revocation(ofSigner block: Block, candidates: [CertifiedKey], revoked: [String: Revocation]) -> Revocation? {
+        guard !revoked.isEmpty else { return nil }
+        for signer in candidates {
+            guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
+            if block.isSigned(by: signer.key) { return revocation }
+        }
+        return nil
+    }
+
     /// Logs that changes of a block are never merged, with why.
     static func deny(_ changes: [Change], reason: String, in db: Database) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO deniedChange (origin, seq, reason) VALUES (?,?,?)")
