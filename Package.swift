@@ -33,6 +33,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            // RFC 5322 + MIME parsing and composing, charsets through glibc iconv (Docs/email.md).
+            name: "TicketMeshMail",
+            dependencies: [
+                "TicketMeshDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TicketMeshReplication",
             dependencies: [
                 "TicketMeshDomain",
@@ -44,6 +53,7 @@ let package = Package(
             name: "TicketMeshStore",
             dependencies: [
                 "TicketMeshDomain",
+                "TicketMeshMail",
                 "TicketMeshReplication",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API, for the read cache's version probe (ReadCache.swift).
@@ -72,6 +82,7 @@ let package = Package(
             name: "TicketMeshServer",
             dependencies: [
                 "TicketMeshDomain",
+                "TicketMeshMail",
                 "TicketMeshStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -87,6 +98,7 @@ let package = Package(
             name: "ticketmesh",
             dependencies: [
                 "TicketMeshDomain",
+                "TicketMeshMail",
                 "TicketMeshReplication",
                 "TicketMeshStore",
                 "TicketMeshSync",
@@ -175,6 +187,7 @@ let package = Package(
             name: "TicketMeshServerTests",
             dependencies: [
                 "TicketMeshDomain",
+                "TicketMeshMail",
                 "TicketMeshStore",
                 "TicketMeshServer",
                 // HTTPS tests: a site certificate from the sync module's CA, a client that trusts it.
@@ -185,6 +198,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TicketMeshMailTests",
+            dependencies: [
+                "TicketMeshDomain",
+                "TicketMeshMail",
+                "TicketMeshReplication",
+                "TicketMeshStore",
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -10,6 +10,8 @@ package struct Entry: Sendable, Equatable, Codable {
         case event
         /// A satisfaction rating (R5.1).
         case rating
+        /// A message from the customer (an inbound mail on the ticket's thread, R13.1); not a response.
+        case customer
     }
 
     package var id: String

@@ -23,10 +23,15 @@ struct TicketDetail: Encodable {
     let sla: [SLAClock]
     let escalations: [Escalation]
     let conflicts: [Conflict]
+    /// The ticket's version (`ReplicaStore.ticketVersion`): send it back as `expectedVersion` or
+    /// `If-Match` with a reply or note to have it refused if the ticket changed meanwhile.
+    let version: String
 
     /// The ticket `key` with everything in it shown as `disclosure` shows it.
     static func load(_ key: String, store: ReplicaStore, disclosure: Disclosure) async throws -> TicketDetail {
         let (ticket, clocks) = try await store.slaClocks(key)
+        // Read first: everything read after it is at least as new, so a stale version is never newer than the page.
+        let version = try await store.ticketVersion(ticket.id)
         return TicketDetail(
             id: ticket.id,
             number: ticket.number,
@@ -35,12 +40,28 @@ struct TicketDetail: Encodable {
             notes: try await store.entries(ticketID: ticket.id).map(disclosure.entry),
             sla: clocks,
             escalations: try await store.escalations(ticketID: ticket.id).map(disclosure.escalation),
-            conflicts: try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict)
+            conflicts: try await store.unresolvedConflicts(rowID: ticket.id).map(disclosure.conflict),
+            version: version
         )
     }
 }
 
 extension API {
+    /// The bulk action a form or body names: `assign` (with `to`), `state` (with `state`) or `close`.
+    /// - Throws: a 400 naming `action`, `to` or `state`.
+    static func bulkAction(_ name: String, to: String?, state: String?) throws -> BulkAction {
+        switch name {
+        case "assign":
+            guard let to, !to.isEmpty else { throw APIError.badRequest("missing to: an assign action names the user") }
+            return .assign(to)
+        case "state":
+            guard let state, !state.isEmpty else { throw APIError.badRequest("missing state: a state action names the state") }
+            return .state(try TicketState.parse(state))
+        case "close": return .close
+        default: throw APIError.badRequest("invalid action '\(name)': must be one of assign, state, close")
+        }
+    }
+
     /// A request type named in a body: an active node of the replicated tree, else 404 like an unknown
     /// customer (the tree is data, so the document cannot list it).
     static func requestType(_ raw: String, store: ReplicaStore) async throws -> String {
@@ -51,20 +72,22 @@ extension API {
         }
     }
 
-    /// The ticket filter of a list request's query: state, urgency, assignee, customer, limit (default `defaultLimit`).
+    /// The ticket filter of a list request's query (`TicketFilter.parameterNames`: state, urgency,
+    /// type, assignee, department, customer, channel, clock, q, sort) and limit (default `defaultLimit`).
+    ///
+    /// `sort=sla` is the default order (`due`); `sort=newest` is left to the caller (`isNewest`).
     static func filter(_ request: Request, defaultLimit: Int = 500) throws -> ReplicaStore.TicketFilter {
-        let query = Fields.query(request)
-        func value(_ name: String) -> String? {
-            query[name].flatMap { $0.isEmpty ? nil : $0 }
+        var query = Fields.query(request)
+        if query["sort"] == "sla" || query["sort"] == "newest" { query["sort"] = nil }
+        do {
+            return try ReplicaStore.TicketFilter(parameters: query, limit: try limit(request, default: defaultLimit))
+        } catch let error as DomainError {
+            throw APIError.badRequest(error.message)
         }
-        return ReplicaStore.TicketFilter(
-            state: value("state"),
-            urgency: value("urgency"),
-            assignee: value("assignee"),
-            customerId: value("customer"),
-            limit: try limit(request, default: defaultLimit)
-        )
     }
+
+    /// Whether a list request asks for newest first without clocks (`sort=newest`).
+    static func isNewest(_ request: Request) -> Bool { Fields.query(request)["sort"] == "newest" }
 
     func registerTickets(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store
@@ -72,27 +95,31 @@ extension API {
         route(api, .get, "tickets") { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try Self.filter(request)
-            switch Fields.query(request)["sort"] ?? "sla" {
-            case "sla":
-                return try JSON.response(
-                    try await store.slaQueue(filter).map {
-                        TicketListItem(
-                            ticket: disclosure.ticket($0.ticket),
-                            nextDueAt: $0.nextDueAt,
-                            breached: $0.breached,
-                            atRisk: $0.atRisk
-                        )
-                    }
-                )
-            case "newest":
+            if Self.isNewest(request) {
                 return try JSON.response(
                     try await store.tickets(matching: filter).map {
                         TicketListItem(ticket: disclosure.ticket($0), nextDueAt: nil, breached: false, atRisk: false)
                     }
                 )
-            case let other:
-                throw APIError.badRequest("invalid sort '\(other)': must be one of sla, newest")
             }
+            return try JSON.response(
+                try await store.queue(filter).map {
+                    TicketListItem(
+                        ticket: disclosure.ticket($0.ticket),
+                        nextDueAt: $0.nextDueAt,
+                        breached: $0.breached,
+                        atRisk: $0.atRisk
+                    )
+                }
+            )
+        }
+        route(api, .post, "tickets/bulk") { request, _, user in
+            let fields = try await Fields.read(request)
+            try fields.allowOnly(["action", "tickets", "to", "state"])
+            let action = try Self.bulkAction(
+                try fields.text("action", required: true)!, to: try fields.text("to"), state: try fields.text("state"))
+            let tickets = try fields.stringList("tickets")
+            return try JSON.response(try await store.bulk(action, tickets: tickets, actor: user.name))
         }
         route(api, .post, "tickets") { request, _, user in
             let fields = try await Fields.read(request)
@@ -116,9 +143,10 @@ extension API {
         }
         route(api, .get, "tickets/:id") { _, context, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
-            return try JSON.response(
-                try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
-            )
+            let detail = try await TicketDetail.load(try context.parameters.require("id"), store: store, disclosure: disclosure)
+            var response = try JSON.response(detail)
+            response.headers[.eTag] = "\"\(detail.version)\""
+            return response
         }
         route(api, .post, "tickets/:id/reveal") { request, context, user in
             try await Fields.read(request).allowOnly([])
@@ -195,16 +223,37 @@ extension API {
         for (path, kind) in [("notes", Entry.Kind.note), ("replies", Entry.Kind.reply)] {
             route(api, .post, RouterPath("tickets/:id/\(path)")) { request, context, user in
                 let fields = try await Fields.read(request)
-                try fields.allowOnly(["body"])
+                try fields.allowOnly(["body", "expectedVersion"])
                 let entry = try await store.addEntry(
                     try context.parameters.require("id"),
                     kind: kind,
                     body: try fields.text("body", required: true, limit: 100_000)!,
+                    expectedVersion: try Self.expectedVersion(request, fields),
                     actor: user.name
                 )
                 return try JSON.response(Disclosure.masked.entry(entry), status: .created)
             }
         }
+    }
+
+    /// The version a reply or note expects: `If-Match` (an entity tag, quotes optional) or the
+    /// `expectedVersion` field; nil when neither is given (no check).
+    ///
+    /// - Throws: 400 when both are given and differ, or either is empty.
+    static func expectedVersion(_ request: Request, _ fields: Fields) throws -> String? {
+        let header = request.headers[.ifMatch].map { raw in
+            var tag = raw.trimmingCharacters(in: .whitespaces)
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            if tag.count >= 2, tag.hasPrefix("\""), tag.hasSuffix("\"") { tag = String(tag.dropFirst().dropLast()) }
+            return tag
+        }
+        let field = try fields.text("expectedVersion").map(Fields.droppingFinalNewline)
+        if header == "" { throw APIError.badRequest("invalid If-Match '': must be the ticket's version from GET /api/tickets/{id}") }
+        if field == "" { throw APIError.badRequest("invalid expectedVersion '': must be the ticket's version from GET /api/tickets/{id}") }
+        if let header, let field, header != field {
+            throw APIError.badRequest("invalid expectedVersion '\(field)': differs from If-Match '\(header)'; send one of them")
+        }
+        return header ?? field
     }
 
     /// A `POST /api/tickets/{id}/NAME` command that answers with the updated ticket.

@@ -26,6 +26,8 @@ struct API: Sendable {
         route(api, .get, "me") { _, _, user in try JSON.response(user) }
         registerTickets(on: api)
         registerOthers(on: api)
+        registerAdmin(on: api)
+        registerMail(on: api)
     }
 
     /// Adds an authenticated route whose errors become API errors.

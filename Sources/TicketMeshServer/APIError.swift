@@ -48,6 +48,7 @@ struct APIError: HTTPResponseError {
             case .forbidden: return APIError(status: .forbidden, code: "forbidden", message: error.message)
             }
         case let error as PasswordError: return .badRequest(error.message)
+        case let error as StaleTicketError: return APIError(status: .conflict, code: "stale-version", message: error.description)
         default:
             return APIError(
                 status: .internalServerError,

@@ -28,6 +28,16 @@ enum Assets {
         #progress .note { color: var(--muted); }
         #progress .kind { font-size: .8rem; color: var(--muted); }
         .conflict { background: #fffaeb; padding: .4rem; border-left: 3px solid var(--warn); margin: .3rem 0; }
+        form.filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; align-items: end; background: #fff; padding: .6rem; border: 1px solid var(--line); border-radius: .4rem; margin-bottom: .6rem; }
+        form.filters label { margin: 0; } form.filters input, form.filters select { width: auto; min-width: 7rem; }
+        #filter-q { min-width: 16rem; }
+        .views { margin: .4rem 0 .8rem; } .views .view { margin-right: .6rem; } .views input { width: auto; }
+        .view-delete { padding: 0 .3rem; border: none; background: none; color: var(--muted); }
+        fieldset.bulk { background: #fff; border: 1px solid var(--line); border-radius: .4rem; margin-top: .6rem; }
+        fieldset.bulk label { display: inline-block; margin: 0 .3rem 0 0; }
+        fieldset.bulk input, fieldset.bulk select { width: auto; } input[type=checkbox], input[type=radio] { width: auto; }
+        .left { color: var(--muted); font-size: .85rem; } .bulk-result.failed { color: var(--bad); } .bulk-result td:not(.reason) { white-space: nowrap; }
+        th a.sort { color: inherit; }
         """
 
     static let js = """
@@ -37,6 +47,12 @@ enum Assets {
             form.querySelectorAll('button').forEach(function (b) { setTimeout(function () { b.disabled = true; }, 0); });
           });
         });
+        var all = document.getElementById('select-all');
+        if (all) {
+          all.addEventListener('change', function () {
+            document.querySelectorAll('input.pick').forEach(function (box) { box.checked = all.checked; });
+          });
+        }
         document.querySelectorAll('tr[data-due]').forEach(function (row) {
           var due = Number(row.getAttribute('data-due'));
           if (due > 0) { row.title = Math.round((due - Date.now()) / 60000) + ' min'; }

@@ -17,6 +17,8 @@ struct Backend: Sendable {
     var verifyPassword: @Sendable (_ password: String, _ hash: String) -> Bool = Passwords.verify
     /// Whether the server speaks HTTPS: cookies then get `Secure`.
     var https = false
+    /// Live streams and presence (`LiveHub`); nil when the server runs without them.
+    var live: LiveHub? = nil
 
     /// The cookie the web UI keeps its token in (HttpOnly, SameSite=Strict).
     static let sessionCookie = "tm_session"

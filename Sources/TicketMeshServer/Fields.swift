@@ -50,6 +50,8 @@ struct Fields: Sendable {
     private(set) var values: [String: JSONValue]
     /// Whether the body was a form, whose values are all text: only then may numbers come as text.
     private(set) var isForm = false
+    /// Every value of each form field, in order (check boxes repeat a name); empty for JSON.
+    private(set) var repeated: [String: [String]] = [:]
 
     init(_ values: [String: JSONValue]) { self.values = values }
 
@@ -90,14 +92,17 @@ struct Fields: Sendable {
     /// Parses `application/x-www-form-urlencoded` text.
     init(form text: String) {
         var values: [String: JSONValue] = [:]
+        var repeated: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map {
                 $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
             }
             guard let key = parts.first, !key.isEmpty else { continue }
             values[key] = .string(parts.count > 1 ? parts[1] : "")
+            repeated[key, default: []].append(parts.count > 1 ? parts[1] : "")
         }
         self.values = values
+        self.repeated = repeated
         self.isForm = true
     }
 
@@ -149,6 +154,25 @@ struct Fields: Sendable {
             if required { throw APIError.badRequest("missing \(name): a value is required") }
             return nil
         case let value?: throw APIError.badRequest("invalid \(name): must be an integer, got \(value.typeName)")
+        }
+    }
+
+    /// A list of strings: a JSON array of strings, or in a form every value of the field, each
+    /// split at commas and white space; empty when absent.
+    func stringList(_ name: String) throws -> [String] {
+        if isForm {
+            return (repeated[name] ?? []).flatMap { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
+        }
+        switch values[name] {
+        case nil, .null: return []
+        case .array(let items):
+            return try items.enumerated().map { index, item in
+                guard case .string(let text) = item else {
+                    throw APIError.badRequest("invalid \(name)[\(index)]: must be a string, got \(item.typeName)")
+                }
+                return text
+            }
+        case let value?: throw APIError.badRequest("invalid \(name): must be an array of strings, got \(value.typeName)")
         }
     }
 

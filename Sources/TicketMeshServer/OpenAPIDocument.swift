@@ -128,8 +128,33 @@ paths:
           description: Empty means no filter.
           schema: {type: string, enum: ["", urgent, important, normal]}
         - {name: assignee, in: query, description: Empty means no filter., schema: {type: string}}
-        - {name: customer, in: query, description: Empty means no filter., schema: {type: string}}
-        - {name: sort, in: query, schema: {type: string, enum: [sla, newest]}}
+        - {name: customer, in: query, description: A customer id. Empty means no filter., schema: {type: string}}
+        - {name: type, in: query, description: "A request type or a prefix of its path (complaint matches complaint/delivery). Empty means no filter.", schema: {type: string}}
+        - {name: department, in: query, description: Empty means no filter., schema: {type: string}}
+        - name: channel
+          in: query
+          description: Empty means no filter.
+          schema: {type: string, enum: ["", phone, chat, email, social, app, web, walk-in]}
+        - name: clock
+          in: query
+          description: Only tickets with a breached clock, an at-risk one, or either (attention). Empty means no filter.
+          schema: {type: string, enum: ["", breached, at-risk, attention]}
+        - name: q
+          in: query
+          description: >-
+            Search: words (split at white space, at most 10 of at most 100 characters) that must each occur in the
+            ticket's number, its customer's name, summary, details or any log entry (notes, replies), as masked reads
+            show them (phone, ID-card and bank-card numbers redacted). Words of 3 or more characters use a trigram
+            index, shorter ones (物流) a substring match. Empty or blank means no search.
+          schema: {type: string}
+        - name: sort
+          in: query
+          description: >-
+            sla (the default, = due): next SLA due time first; newest: registration time, newest first, without
+            clocks; or a column (due, number, registered, urgency, state, assignee), a leading '-' for descending.
+          schema:
+            type: string
+            enum: [sla, newest, due, -due, number, -number, registered, -registered, urgency, -urgency, state, -state, assignee, -assignee]
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
         "200":
@@ -177,6 +202,48 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "413": {$ref: "#/components/responses/TooLarge"}
+  /api/tickets/bulk:
+    post:
+      operationId: bulkTickets
+      x-permission: work on a ticket
+      summary: "One action on many tickets: assign, set state (in-progress, pending-customer) or close, with a result per ticket."
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [action, tickets]
+              properties:
+                action: {type: string, enum: [assign, state, close]}
+                tickets:
+                  type: array
+                  minItems: 1
+                  maxItems: 500
+                  items: {type: string, pattern: *nonBlank}
+                  description: Ticket ids or numbers; each is done in its own transaction, so one refusal leaves the others done.
+                to: {type: string, pattern: *nonBlank, maxLength: 100, description: the assignee (action assign)}
+                state: {type: string, enum: [in-progress, pending-customer], description: the state (action state)}
+      responses:
+        "200":
+          description: One result per ticket, in the order given (duplicates once).
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [ticket, ok]
+                  properties:
+                    ticket: {type: string}
+                    number: {type: [string, "null"]}
+                    ok: {type: boolean}
+                    error: {type: [string, "null"], description: why this ticket was refused}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "413": {$ref: "#/components/responses/TooLarge"}
   /api/tickets/{id}:
     parameters:
       - {$ref: "#/components/parameters/TicketID"}
@@ -187,6 +254,10 @@ paths:
       responses:
         "200":
           description: The ticket.
+          headers:
+            ETag:
+              description: the ticket's version in quotes (TicketDetail.version)
+              schema: {type: string}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/TicketDetail"}
@@ -361,6 +432,11 @@ paths:
       operationId: addNote
       x-permission: work on a ticket
       summary: Add an internal progress note.
+      description: >-
+        With `expectedVersion` (or the `If-Match` header, quotes optional; not declared as a parameter, so
+        fuzzers do not send guessed versions), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        with 409 `stale-version` when the ticket changed since (the message names the current version;
+        sending that one adds the entry anyway). Without either, no check.
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/replies:
@@ -370,6 +446,11 @@ paths:
       operationId: addReply
       x-permission: work on a ticket
       summary: Add a customer-visible reply (the first one is the first response).
+      description: >-
+        With `expectedVersion` (or the `If-Match` header, quotes optional; not declared as a parameter, so
+        fuzzers do not send guessed versions), the ticket's `version` from `GET /api/tickets/{id}`: refused
+        with 409 `stale-version` when the ticket changed since (the message names the current version;
+        sending that one adds the entry anyway). Without either, no check.
       requestBody: {$ref: "#/components/requestBodies/EntryBody"}
       responses: *entry-responses
   /api/tickets/{id}/reveal:
@@ -542,6 +623,135 @@ paths:
                 items: {$ref: "#/components/schemas/Conflict"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /api/conflicts/{id}/resolution:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The conflict's id (SITE:SEQ of the losing write), as GET /api/conflicts lists it.
+        schema: {type: string}
+    post:
+      operationId: resolveConflict
+      x-permission: resolve a conflict
+      summary: Settle a conflict (R11.4) — keep the winner, restore the loser, or write a new value.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              minProperties: 1
+              maxProperties: 1
+              properties:
+                keep: {type: string, enum: [winner, loser]}
+                value: {type: string, pattern: *nonBlank, maxLength: 100000}
+      responses:
+        "200":
+          description: The resolution recorded (a replicated `resolution` record) and the value written.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ConflictResolution"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/users:
+    get:
+      operationId: listUsers
+      x-permission: view tickets
+      summary: Users and roles (R10.2); no password or hash is ever shown.
+      responses:
+        "200":
+          description: Every user, by name.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/User"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    post:
+      operationId: saveUser
+      x-permission: manage users
+      summary: Add a user (role required) or change the given fields of one; passwords are set only with `ticketmesh user password`.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name: {type: string, pattern: "^[A-Za-z0-9._@-]{1,63}$"}
+                role: {type: string, enum: [agent, specialist, supervisor, manager, analyst, admin], description: required for a new user (else 404, unknown user)}
+                displayName: {type: string, pattern: *nonBlank, maxLength: 200}
+                department: {type: string, pattern: *nonBlank, maxLength: 200}
+                active: {type: boolean}
+      responses:
+        "200":
+          description: The user after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/User"}
+        "201":
+          description: The new user.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/User"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/request-types:
+    get:
+      operationId: listRequestTypes
+      x-permission: view tickets
+      summary: The request-type tree (R2.1), retired nodes included.
+      responses:
+        "200":
+          description: Every node, sorted by path.
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/RequestType"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    post:
+      operationId: saveRequestType
+      x-permission: change the request-type tree
+      summary: Add a request type, or change its label or whether new tickets may use it (admins, at an admin site).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [path, label]
+              properties:
+                path:
+                  type: string
+                  pattern: "^[A-Za-z0-9-]{2,40}(/[A-Za-z0-9-]{2,40})?$"
+                  description: category or category/subtype (stored lower-case); a subtype's category must exist (else 404)
+                label: {type: string, pattern: *nonBlank, maxLength: 100}
+                active: {type: boolean}
+      responses:
+        "200":
+          description: The node as saved.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/RequestType"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
   /api/status:
     get:
       operationId: status
@@ -592,6 +802,92 @@ paths:
                           failedRuns: {type: integer}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+  /api/mail/settings:
+    get:
+      operationId: mailSettings
+      x-permission: view tickets
+      summary: The replicated mail settings (Docs/email.md, "Settings").
+      responses:
+        "200":
+          description: The settings; templates holds only overrides of the built-in ones.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    put:
+      operationId: setMailSettings
+      x-permission: change mail settings
+      summary: Change mail settings (admins, at an admin site); absent, null or blank fields stay as they are.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                senders:
+                  type: [array, "null"]
+                  description: "Site codes that send mail; [] for none."
+                  maxItems: 20
+                  items: {type: string, pattern: "^[A-Za-z0-9]{2,8}$"}
+                from:
+                  type: [string, "null"]
+                  maxLength: 254
+                  description: "The From address: one plain address."
+                  pattern: "^([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]+@([^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*\\.[^\\x00-\\x20\\x7f<>(),;:\"\\[\\]\\\\@]*|localhost)|[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)$"
+                fromName: {type: [string, "null"], maxLength: 100, pattern: "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+                type: {type: [string, "null"], maxLength: 200, description: "Request type of tickets opened by mail: an active one of the site's tree (else 404)."}
+                templates:
+                  type: [object, "null"]
+                  description: "Template text with {name} {number} {summary} {body} {result}; empty text restores the built-in one."
+                  additionalProperties: false
+                  properties:
+                    ack.zh-CN: {type: string, maxLength: 10000}
+                    ack.en: {type: string, maxLength: 10000}
+                    reply.zh-CN: {type: string, maxLength: 10000}
+                    reply.en: {type: string, maxLength: 10000}
+                    resolved.zh-CN: {type: string, maxLength: 10000}
+                    resolved.en: {type: string, maxLength: 10000}
+      responses:
+        "200":
+          description: The settings after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MailSettings"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /api/mail/outbox:
+    get:
+      operationId: mailOutbox
+      x-permission: view tickets
+      summary: The mail the tickets call for (receipts, replies, resolution notices) and what happened to each.
+      responses:
+        "200":
+          description: Oldest first.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [id, ticketId, ticketNumber, kind, to, status, attempts]
+                  properties:
+                    id: {type: string}
+                    ticketId: {type: string}
+                    ticketNumber: {type: string}
+                    kind: {type: string, enum: [ack, reply, resolved]}
+                    to: {type: string}
+                    messageId: {type: string}
+                    status: {type: string, enum: [pending, queued, sent, failed]}
+                    attempts: {type: integer}
+                    lastError: {type: string}
+                    sentAt: {type: integer, description: "ms since 1970, UTC"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
   /openapi.yaml:
     get:
       operationId: openapi
@@ -625,6 +921,10 @@ components:
             required: [body]
             properties:
               body: {type: string, pattern: *nonBlank, maxLength: 100000}
+              expectedVersion:
+                type: string
+                minLength: 1
+                description: the ticket version the writer saw (TicketDetail.version); a stale one is a 409 stale-version
   responses:
     TicketResponse:
       description: The ticket after the command.
@@ -673,6 +973,17 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
   schemas:
+    MailSettings:
+      type: object
+      required: [senders, type, templates]
+      properties:
+        senders: {type: array, items: {type: string}}
+        from: {type: string}
+        fromName: {type: string}
+        type: {type: string}
+        templates:
+          type: object
+          additionalProperties: {type: string}
     Error:
       type: object
       required: [error]
@@ -739,7 +1050,7 @@ components:
       properties:
         id: {type: string}
         ticketId: {type: string}
-        kind: {type: string, enum: [note, reply, event, rating]}
+        kind: {type: string, enum: [note, reply, event, rating, customer]}
         author: {type: string}
         body: {type: string}
         score: {type: integer}
@@ -797,12 +1108,36 @@ components:
         field: {type: string}
         winner: {$ref: "#/components/schemas/WriteRecord"}
         loser: {$ref: "#/components/schemas/WriteRecord"}
+    RequestType:
+      type: object
+      required: [path, label, active]
+      properties:
+        path: {type: string}
+        label: {type: string}
+        active: {type: boolean}
+    ConflictResolution:
+      type: object
+      required: [id, entity, rowID, field, chosen, at]
+      properties:
+        id: {type: string}
+        entity: {type: string}
+        rowID: {type: string}
+        field: {type: string}
+        chosenValue: {type: string}
+        chosen: {type: string, enum: [winner, loser, value]}
+        by: {type: string}
+        at: {type: integer}
     TicketDetail:
       type: object
-      required: [id, number, fields, registration, notes, sla, escalations, conflicts]
+      required: [id, number, fields, registration, notes, sla, escalations, conflicts, version]
       properties:
         id: {type: string}
         number: {type: string}
+        version:
+          type: string
+          description: >-
+            The newest write to the ticket or its progress log, from any site (also the ETag). Send it back as
+            `expectedVersion` or `If-Match` with a reply or note to have a stale one refused.
         fields: {$ref: "#/components/schemas/Ticket"}
         registration: {$ref: "#/components/schemas/Registration"}
         notes:

@@ -4,8 +4,13 @@ enum Strings {
 
     /// The table for `language`, falling back to zh-CN.
     static func table(_ language: String) -> [String: String] {
-        language == "en" ? en : zh
+        language == "en" ? allEn : allZh
     }
+
+    /// Every table of a language merged once: the general words, then each feature's own
+    /// (Strings+Live.swift, Strings+Queue.swift); on a shared key the earlier table wins.
+    static let allEn = [liveEn, queueEn].reduce(en) { all, feature in all.merging(feature) { general, _ in general } }
+    static let allZh = [liveZh, queueZh].reduce(zh) { all, feature in all.merging(feature) { general, _ in general } }
 
     static let en: [String: String] = [
         "app": "TicketMesh", "login": "Log in", "logout": "Log out", "user": "User name", "password": "Password",
@@ -28,7 +33,7 @@ enum Strings {
         "seq": "Highest seq", "actions": "Actions", "registered": "Registered (min after receipt / target)",
         "automation": "Automation", "lastRun": "Last run", "nextRun": "Next run", "escalationsMade": "Breach escalations",
         "notificationsSent": "Notifications", "careTasksRaised": "Care tasks raised", "autoClosed": "Tickets auto-closed",
-        "runErrors": "Errors", "noRun": "No automation run yet (runs under 'ticketmesh serve' and 'ticketmesh web', see --sweep-interval)",
+        "runErrors": "Errors", "noRun": "No automation run yet (runs under <code>ticketmesh serve</code> and <code>ticketmesh web</code>, see <code>--sweep-interval</code>)",
         "autoCloseDays": "Auto-close after (days, 0 = off)", "allRuns": "All runs",
     ]
 
@@ -52,7 +57,7 @@ enum Strings {
         "seq": "最高序号", "actions": "操作", "registered": "登记（收到后分钟 / 目标）",
         "automation": "自动化", "lastRun": "上次运行", "nextRun": "下次运行", "escalationsMade": "超时升级",
         "notificationsSent": "通知", "careTasksRaised": "新增关怀任务", "autoClosed": "自动关闭的工单",
-        "runErrors": "错误", "noRun": "尚未运行自动化（由 ticketmesh serve 和 ticketmesh web 运行，见 --sweep-interval）",
+        "runErrors": "错误", "noRun": "尚未运行自动化（由 <code>ticketmesh serve</code> 和 <code>ticketmesh web</code> 运行，见 <code>--sweep-interval</code>）",
         "autoCloseDays": "自动关闭期限（天，0 = 关闭）", "allRuns": "累计运行",
     ]
 }

@@ -78,7 +78,8 @@ package struct WebServer: Service {
             peers: configuration.peers,
             throttle: LoginThrottle(limits: configuration.loginLimits),
             verifyPassword: configuration.verifyPassword,
-            https: https
+            https: https,
+            live: LiveHub(feed: store.commitFeed())
         )
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware(https: https))

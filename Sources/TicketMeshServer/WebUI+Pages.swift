@@ -19,7 +19,7 @@ extension WebUI {
     static func time(_ millis: Int64, into html: inout HTML) {
         func floorDivision(_ value: Int64, _ divisor: Int64) -> Int64 { value >= 0 ? value / divisor : (value - divisor + 1) / divisor }
         let seconds = floorDivision(millis, 1000)
-        let local = seconds + offsets.seconds(at: seconds)
+        let local = seconds + zone.seconds(at: seconds)
         let days = floorDivision(local, 86_400)
         let minuteOfDay = (local - days * 86_400) / 60
         // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days).
@@ -39,104 +39,18 @@ extension WebUI {
         html.twoDigits(minuteOfDay % 60, after: ":")
     }
 
-    /// The zone pages show times in: the server's, read once.
+    /// The process's zone, read once: pages outside a request (tests) show times in it.
     static let serverTimeZone = TimeZone.current
 
-    /// `serverTimeZone`'s offsets, looked up once per minute of time shown (a Foundation zone
-    /// look-up per row would cost more than the row).
-    static let offsets = ZoneOffsets(serverTimeZone)
-
-    /// "1h 20m" or "-35m" for a duration in ms.
-    static func duration(_ millis: Int64) -> String {
-        let minutes = abs(millis) / 60_000
-        let text = minutes >= 60 ? "\(minutes / 60)h \(minutes % 60)m" : "\(minutes)m"
-        return millis < 0 ? "-" + text : text
-    }
-
-    /// The queue page's content: the table of `items` (HTML-escaped) and a link to `more` rows.
-    static func queueTable(_ html: inout HTML, _ items: [QueueItem], strings t: [String: String], more: String?) {
-        html.raw("<h1>")
-        html.text(t["queue"] ?? "")
-        html.raw("</h1>\n<table id=\"queue\"><thead><tr>")
-        for key in ["number", "summary", "state", "urgency", "assignee", "due"] {
-            html.raw("<th>")
-            html.text(t[key] ?? key)
-            html.raw("</th>")
-        }
-        html.raw("</tr></thead><tbody>\n")
-        let breached = t["breached"] ?? "", atRisk = t["atRisk"] ?? ""
-        func row(_ item: borrowing QueueItem) {
-            html.raw("<tr class=\"ticket-row\" data-number=\"")
-            html.text(item.ticket.number)
-            html.raw("\" data-due=\"")
-            if let due = item.nextDueAt { html.raw(String(due)) }
-            html.raw("\">\n<td><a href=\"/tickets/")
-            html.text(item.ticket.id)
-            html.raw("\">")
-            html.text(item.ticket.number)
-            html.raw("</a></td><td>")
-            html.text(item.ticket.summary)
-            html.raw("</td><td><span class=\"state\">")
-            html.text(item.ticket.state)
-            html.raw("</span></td>\n<td>")
-            html.text(item.ticket.urgency)
-            html.raw("</td><td>")
-            html.text(item.ticket.assignee ?? "")
-            html.raw("</td>\n<td>")
-            if let due = item.nextDueAt { time(due, into: &html) }
-            html.raw(" ")
-            if item.breached {
-                html.raw("<span class=\"badge breached\">")
-                html.text(breached)
-                html.raw("</span>")
-            } else if item.atRisk {
-                html.raw("<span class=\"badge at-risk\">")
-                html.text(atRisk)
-                html.raw("</span>")
-            }
-            html.raw("</td></tr>")
-        }
-        // Borrowed by index: a `for item in items` would copy every ticket it passes.
-        for index in items.indices { row(items[index]) }
-        if items.isEmpty {
-            html.raw("<tr><td colspan=\"6\">")
-            html.text(t["empty"] ?? "")
-            html.raw("</td></tr>")
-        }
-        html.raw("\n</tbody></table>\n")
-        if let more {
-            html.raw("<p><a id=\"queue-more\" href=\"")
-            html.text(more)
-            html.raw("\">")
-            html.text(t["more"] ?? "")
-            html.raw("</a></p>")
-        }
-    }
-
-    /// Rows of one queue page; `?limit=` asks for more (up to 1000).
-    static let queuePage = 50
+    /// The zone pages show times in, as offsets looked up once per minute of time shown (a
+    /// Foundation zone look-up per row would cost more than the row): the site's, which `route`
+    /// sets for each request from the store's configuration (`ReplicaStore.Configuration.timeZone`,
+    /// the zone that numbers the site's tickets by day; Docs/web.md, "Times").
+    @TaskLocal static var zone: ZoneOffsets = ZoneOffsets(serverTimeZone)
 
     func registerTicketPages(on router: Router<BasicRequestContext>) {
         let store = backend.store
         let backend = self.backend
-        route(router, .get, "queue") { request, _, user in
-            let disclosure = try await backend.disclosure(.viewTickets, for: user)
-            let filter = try API.filter(request, defaultLimit: Self.queuePage)
-            let items = try await store.slaQueue(filter).map(disclosure.item)
-            // A page at a time: a full page offers the next one, as a longer list in the same order.
-            var more: String?
-            if items.count == filter.limit, filter.limit < 1000 {
-                var query = request.uri.queryParameters.filter { $0.key != "limit" }.map { parameter in
-                    let value = String(parameter.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-                    return "\(parameter.key)=\(value)"
-                }
-                query.append("limit=\(min(1000, filter.limit + Self.queuePage))")
-                more = "/queue?" + query.joined(separator: "&")
-            }
-            return Self.page(title: "queue", request: request, user: user) { html, strings in
-                Self.queueTable(&html, items, strings: strings, more: more)
-            }
-        }
         route(router, .get, "tickets/new") { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let customers = try await store.customers(limit: 1000).map(disclosure.customer).map { ["id": $0.id, "name": $0.name] }
@@ -144,7 +58,13 @@ extension WebUI {
             return page(
                 "newTicket",
                 title: "newTicket",
-                ["customers": customers, "channels": Channel.allCases.map(\.rawValue), "types": types],
+                [
+                    "customers": customers, "types": types,
+                    "channels": Channel.allCases.map { ["value": $0.rawValue, "label": Strings.label(.channel, $0.rawValue, language: Self.language(request))] },
+                    "urgencies": Urgency.allCases.map {
+                        ["value": $0.rawValue, "label": Strings.label(.urgency, $0.rawValue, language: Self.language(request)), "selected": $0 == .normal]
+                    },
+                ],
                 request: request,
                 user: user
             )
@@ -167,14 +87,17 @@ extension WebUI {
         @Sendable func ticketPage(_ key: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
             let detail = try await TicketDetail.load(key, store: store, disclosure: disclosure)
             let ticket = detail.fields
+            let lang = Self.language(request)
+            func label(_ vocabulary: Strings.Vocabulary, _ value: String) -> String { Strings.label(vocabulary, value, language: lang) }
             let values: [String: Any] = [
                 "id": ticket.id,
+                "version": detail.version,
                 "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 "ticket": [
                     "number": ticket.number, "summary": ticket.summary, "state": ticket.state,
-                    "urgency": ticket.urgency,
+                    "stateLabel": label(.state, ticket.state), "urgency": label(.urgency, ticket.urgency),
                     "aliases": ticket.aliases.joined(separator: " "), "hasAliases": !ticket.aliases.isEmpty,
-                    "customerId": ticket.customerId, "channel": ticket.channel, "type": ticket.type,
+                    "customerId": ticket.customerId, "channel": label(.channel, ticket.channel), "type": ticket.type,
                     "assignee": ticket.assignee ?? "",
                     "tier": ticket.tier.map(String.init) ?? "", "hasTier": ticket.tier != nil,
                     "result": ticket.result ?? "",
@@ -183,16 +106,19 @@ extension WebUI {
                     "registrationMinutes": String(detail.registration.minutes),
                     "registrationTarget": String(detail.registration.targetMinutes),
                     "registrationStatus": detail.registration.met ? "met" : "breached",
+                    "registrationLabel": label(.registration, detail.registration.met ? "met" : "breached"),
                 ] as [String: Any],
                 "clocks": detail.sla.map {
                     [
-                        "kind": $0.kind.rawValue, "status": $0.status.rawValue, "due": Self.time($0.dueAt),
-                        "remaining": Self.duration($0.remaining),
+                        "kind": label(.clock, $0.kind.rawValue), "status": $0.status.rawValue,
+                        "statusLabel": label(.clockStatus, $0.status.rawValue), "due": Self.time($0.dueAt),
+                        "remaining": Strings.duration($0.remaining, language: lang),
                     ]
                 },
                 "entries": detail.notes.map {
                     [
-                        "kind": $0.kind.rawValue, "author": $0.author ?? "", "body": $0.body, "at": Self.time($0.at),
+                        "kind": $0.kind.rawValue, "kindLabel": label(.entryKind, $0.kind.rawValue), "author": $0.author ?? "",
+                        "body": $0.kind == .event ? Strings.event($0.body, language: lang) : $0.body, "at": Self.time($0.at),
                         "score": $0.score.map(String.init) ?? "", "hasScore": $0.score != nil,
                     ]
                 },
@@ -216,22 +142,7 @@ extension WebUI {
             let disclosure = try await store.reveal(.ticket(id), actor: user.name)
             return try await ticketPage(id, disclosure: disclosure, request: request, user: user)
         }
-        ticketAction(router, "reply") { id, fields, user in
-            _ = try await store.addEntry(
-                id,
-                kind: .reply,
-                body: try fields.text("body", required: true)!,
-                actor: user.name
-            )
-        }
-        ticketAction(router, "note") { id, fields, user in
-            _ = try await store.addEntry(
-                id,
-                kind: .note,
-                body: try fields.text("body", required: true)!,
-                actor: user.name
-            )
-        }
+        // reply and note: WebUI+Live.swift (they carry the stale-reply guard).
         ticketAction(router, "escalate") { id, fields, user in
             _ = try await store.escalate(
                 id,
@@ -280,7 +191,7 @@ extension WebUI {
         route(router, .get, "customers") { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let rows = try await store.customers(limit: 1000).map(disclosure.customer).map {
-                ["id": $0.id, "name": $0.name, "phone": $0.phone ?? "", "level": $0.level]
+                ["id": $0.id, "name": $0.name, "phone": $0.phone ?? "", "level": Strings.label(.level, $0.level, language: Self.language(request))]
             }
             return page("customers", title: "customers", ["customers": rows], request: request, user: user)
         }
@@ -288,13 +199,13 @@ extension WebUI {
         @Sendable func customerPage(_ id: String, disclosure: Disclosure, request: Request, user: User) async throws -> Response {
             let customer = disclosure.customer(try await store.customer(id))
             let tickets = try await store.tickets(matching: .init(customerId: customer.id, limit: 200)).map(disclosure.ticket).map {
-                ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": $0.state]
+                ["id": $0.id, "number": $0.number, "summary": $0.summary, "state": Strings.label(.state, $0.state, language: Self.language(request))]
             }
             let values: [String: Any] = [
                 "customer": [
                     "id": customer.id, "name": customer.name, "contactPerson": customer.contactPerson ?? "",
                     "phone": customer.phone ?? "",
-                    "email": customer.email ?? "", "level": customer.level,
+                    "email": customer.email ?? "", "level": Strings.label(.level, customer.level, language: Self.language(request)),
                     "canReveal": user.role.allows(.revealContacts) && !disclosure.reveals,
                 ] as [String: Any],
                 "tickets": tickets,
@@ -333,11 +244,17 @@ extension WebUI {
             let period = try ReportPeriod.resolve(kind: kind, from: from, to: to, now: store.configuration.now(), timeZone: utc)
             let report = try await store.report(.init(kind: kind, period: period), actor: user.name)
             let values: [String: Any] = [
-                "kinds": ReportKind.allCases.map { ["value": $0.rawValue, "selected": $0 == kind] },
+                "kinds": ReportKind.allCases.map {
+                    ["value": $0.rawValue, "label": Strings.label(.reportKind, $0.rawValue, language: Self.language(request)), "selected": $0 == kind]
+                },
                 "from": from ?? "", "to": to ?? "", "period": "\(report.from) – \(report.to) (\(report.timeZone))",
-                "charts": ReportRenderer.charts(report).map { ["svg": $0] },
-                "lines": ReportRenderer.lines(report).filter { $0.section != "period" }.map {
-                    ["section": $0.section, "key": $0.key, "metric": $0.metric, "value": $0.value]
+                "charts": ReportRenderer.charts(report, label: { Strings.reportWord($0, language: Self.language(request)) }).map { ["svg": $0] },
+                "lines": ReportRenderer.lines(report).filter { $0.section != "period" }.map { line -> [String: String] in
+                    let lang = Self.language(request)
+                    return [
+                        "section": Strings.reportWord(line.section, language: lang), "key": Strings.reportWord(line.key, language: lang),
+                        "metric": Strings.reportWord(line.metric, language: lang), "value": Strings.reportWord(line.value, language: lang),
+                    ]
                 },
             ]
             return page("reports", title: "reports", values, request: request, user: user)

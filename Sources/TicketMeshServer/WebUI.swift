@@ -13,9 +13,12 @@ import TicketMeshStore
 struct WebUI: Sendable {
     let backend: Backend
     let library: MustacheLibrary
+    /// The site's time zone (`WebUI.zone`), set for every page's request.
+    let zone: ZoneOffsets
 
     init(backend: Backend) {
         self.backend = backend
+        self.zone = ZoneOffsets(backend.store.configuration.timeZone)
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in Templates.all {
             do {
@@ -78,7 +81,7 @@ struct WebUI: Sendable {
         html.text(t[title] ?? title)
         html.raw(" · ")
         html.text(t["app"] ?? "")
-        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\">")
+        html.raw("</title><link rel=\"stylesheet\" href=\"/static/app.css\"><link rel=\"stylesheet\" href=\"/static/live.css\">")
         if let csrf = CSRF.current {
             html.raw("<meta name=\"csrf-token\" content=\"")
             html.text(csrf)
@@ -97,7 +100,7 @@ struct WebUI: Sendable {
             html.raw("</nav>\n<span class=\"who\" id=\"who\">")
             html.text(user.name)
             html.raw(" (")
-            html.text(user.role.rawValue)
+            html.text(Strings.label(.role, user.role.rawValue, language: lang))
             html.raw(")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">")
             csrfField(&html)
             html.raw("<button id=\"logout\">")
@@ -115,7 +118,7 @@ struct WebUI: Sendable {
             html.raw("</p>")
         }
         content(&html, t)
-        html.raw("</main>\n<script src=\"/static/app.js\"></script></body></html>")
+        html.raw("</main>\n<script src=\"/static/app.js\"></script><script src=\"/static/live.js\"></script></body></html>")
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
             headers[.setCookie] = Cookie(name: "tm_lang", value: String(query), path: "/", sameSite: .lax).description
@@ -135,6 +138,7 @@ struct WebUI: Sendable {
         ("nav-queue", "/queue", "queue"), ("nav-new", "/tickets/new", "newTicket"),
         ("nav-customers", "/customers", "customers"),
         ("nav-kb", "/kb", "kb"), ("nav-reports", "/reports", "reports"), ("nav-site", "/site", "site"),
+        ("nav-admin", "/admin", "admin"),
     ]
 
     static func redirect(_ location: String) -> Response {
@@ -170,11 +174,13 @@ struct WebUI: Sendable {
                     }
                 }
             }
-            return await CSRF.$current.withValue(login.session.csrf) { [request] in
-                do {
-                    return try await handler(request, context, user)
-                } catch {
-                    return failurePage(APIError.from(error), request: request, user: user)
+            return await WebUI.$zone.withValue(zone) {
+                await CSRF.$current.withValue(login.session.csrf) { [request] in
+                    do {
+                        return try await handler(request, context, user)
+                    } catch {
+                        return failurePage(APIError.from(error), request: request, user: user)
+                    }
                 }
             }
         }
@@ -307,6 +313,9 @@ struct WebUI: Sendable {
             response.headers[.setCookie] = sessionCookie("", maxAge: 0)
             return response
         }
+        registerLivePages(on: router)
+        registerAdminPages(on: router)
+        registerQueuePages(on: router)
         registerTicketPages(on: router)
         registerOtherPages(on: router)
     }

@@ -173,6 +173,54 @@ enum BlockGate {
         try db.execute(sql: "DELETE FROM deniedChange WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
     }
 
+    /// Where a chain walk stopped: the first seq of the block that breaks it.
+    struct ChainBreak: Error {
+        var seq: Int64
+        var message: String
+        /// The walk's `visit` found it (not a broken link or hash).
+        var byVisit = false
+    }
+
+    /// Walks `origin`'s chain from its first block: each block must link to the one before it and its
+    /// changes must hash to it; no change may lie beyond the last block. `visit` sees each intact
+    /// block in order and may stop the walk by returning what is wrong with it.
+    /// - Returns: the first break, or nil if the whole chain holds.
+    static func walk(origin: SiteCode, in db: Database, visit: (Held, Block) throws -> String?) throws -> ChainBreak? {
+        var previous = BlockHash.zero
+        var expected: Int64 = 1
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT \(heldColumns) FROM block WHERE origin = ? ORDER BY lastSeq", arguments: [origin.rawValue])
+        while let row = try rows.next() {
+            let held = held(from: row)
+            let label = "\(origin):\(held.firstSeq)-\(held.lastSeq)"
+            guard held.firstSeq == expected, held.previous == previous else {
+                return ChainBreak(seq: held.firstSeq, message: "block \(label) does not link to the block before it")
+            }
+            let rebuilt: Block
+            do {
+                rebuilt = try load(held, in: db)
+            } catch {
+                return ChainBreak(seq: held.firstSeq, message: "block \(label): its changes are missing or malformed (\(error))")
+            }
+            guard rebuilt.changes.count == Int(held.lastSeq - held.firstSeq + 1) else {
+                return ChainBreak(seq: held.firstSeq, message: "block \(label): the log holds \(rebuilt.changes.count) of its changes")
+            }
+            guard rebuilt.hash == held.hash else {
+                return ChainBreak(
+                    seq: held.firstSeq, message: "block \(label): its changes no longer hash to the block (a value was altered in the log)")
+            }
+            if let problem = try visit(held, rebuilt) { return ChainBreak(seq: held.firstSeq, message: problem, byVisit: true) }
+            previous = held.hash
+            expected = held.lastSeq + 1
+        }
+        let stray = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM change WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, expected]) ?? 0
+        if stray > 0 {
+            return ChainBreak(seq: expected, message: "\(stray) changes of \(origin) from seq \(expected) belong to no block")
+        }
+        return nil
+    }
+
     /// Cuts local changes (consecutive seqs of this site) into chained blocks of at most `Block.maxChanges`.
     static func chain(_ changes: [Change], after head: ChainHead) throws -> [Block] {
         var blocks: [Block] = []
@@ -341,11 +389,7 @@ extension ReplicaStore {
             {
                 candidates.append(key)
             }
-            for signer in candidates {
-                guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
-                if block.isSigned(by: signer.key) { return revocation }
-            }
-            return nil
+            return SiteRights.revocation(ofSigner: block, candidates: candidates, revoked: revoked)
         }
         func verify(_ block: Block) throws {
             guard configuration.provenance != nil else { return }
@@ -473,16 +517,12 @@ extension ReplicaStore {
         var denied: Set<ChangeLog.ChangeID> = []
         if let trust = configuration.provenance?.trust {
             for block in accepted {
-                let needsAdmin = block.changes.filter(SiteRights.needsAdminSite)
-                if !needsAdmin.isEmpty, try !certified(block.origin).contains(where: { $0.admin && block.isSigned(by: $0.key) }) {
-                    try SiteRights.deny(needsAdmin, reason: "branch site", in: db)
-                    denied.formUnion(needsAdmin.map(ChangeLog.ChangeID.init))
+                let (branch, forged) = SiteRights.withheld(block, certified: try certified(block.origin), trust: trust, cache: revocationCache)
+                if !branch.isEmpty {
+                    try SiteRights.deny(branch, reason: "branch site", in: db)
+                    denied.formUnion(branch.map(ChangeLog.ChangeID.init))
                     notices.append(
-                        "did not merge \(needsAdmin.count) change(s) to \(Set(needsAdmin.map(\.entity)).sorted().joined(separator: ", ")) in block \(block.label): \(block.origin) is not an admin site; \(SiteRights.rule)")
-                }
-                let forged = block.changes.filter { change in
-                    change.entity == SiteRights.revocationEntity
-                        && (change.field != "record" || change.value.text.map { (try? revocationCache.revocation(record: $0, trust: trust)) == nil } ?? true)
+                        "did not merge \(branch.count) change(s) to \(Set(branch.map(\.entity)).sorted().joined(separator: ", ")) in block \(block.label): \(block.origin) is not an admin site; \(SiteRights.rule)")
                 }
                 if !forged.isEmpty {
                     try SiteRights.deny(forged, reason: "revocation not signed by the CA", in: db)

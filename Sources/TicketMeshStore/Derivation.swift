@@ -41,7 +41,7 @@ struct Derivation: Sendable {
 
 extension MaterializedView {
     /// Every derivation, in the order they run: later ones may read what earlier ones wrote.
-    static let derivations: [Derivation] = [shownState, SLADerivation.derivation]
+    static let derivations: [Derivation] = [shownState, SLADerivation.derivation, TicketSearch.derivation]
 
     /// Ticket fields the shown `state` is derived from (see `TicketState.effective`).
     static let derivedStateInputs: Set<String> = ["state", "dissatisfied", "answeredRating"]
@@ -56,14 +56,19 @@ extension MaterializedView {
     /// Writes the derived state into the query table only: a function of the merged registers,
     /// so every converged site, and a rebuild from the log, shows the same state.
     static func deriveState(ticketID: String, in db: Database) throws {
+        guard let shown = try shownState(ticketID: ticketID, in: db) else { return }
+        try db.cachedStatement(sql: "UPDATE ticket SET state = ? WHERE id = ?").execute(arguments: [shown.rawValue, ticketID])
+    }
+
+    /// The state a ticket shows, from its registers; nil if it has no valid state register.
+    static func shownState(ticketID: String, in db: Database) throws -> TicketState? {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: "SELECT field, value FROM register WHERE entity = 'ticket' AND rowId = ? AND field IN ('state', 'dissatisfied', 'answeredRating')"),
             arguments: [ticketID])
         var values: [String: String] = [:]
         for row in rows { values[row[0]] = row[1] }
-        guard let raw = values["state"], let stored = TicketState(rawValue: raw) else { return }
-        let shown = TicketState.effective(stored: stored, dissatisfied: values["dissatisfied"], answered: values["answeredRating"])
-        try db.cachedStatement(sql: "UPDATE ticket SET state = ? WHERE id = ?").execute(arguments: [shown.rawValue, ticketID])
+        guard let raw = values["state"], let stored = TicketState(rawValue: raw) else { return nil }
+        return TicketState.effective(stored: stored, dissatisfied: values["dissatisfied"], answered: values["answeredRating"])
     }
 }

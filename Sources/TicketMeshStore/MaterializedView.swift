@@ -61,6 +61,8 @@ enum MaterializedView {
         Table(name: "resolution", columns: ["entity", "rowId", "field", "chosenValue", "chosen", "by", "at"]),
         // v6-reveals: who saw which record's personal data in clear (ReplicaStore+ReadRights.swift)
         Table(name: "reveal", columns: ["entity", "recordId", "ticketId", "by", "at", "site"]),
+        // v7-queue: a user's saved queue views (ReplicaStore+Views.swift)
+        Table(name: "savedView", columns: ["owner", "name", "query", "createdAt", "deleted"]),
     ]
 
     private static let byEntity = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })

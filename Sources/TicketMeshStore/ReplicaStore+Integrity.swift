@@ -180,97 +180,147 @@ extension ReplicaStore {
             let origins = try String.fetchAll(db, sql: "SELECT DISTINCT origin FROM block ORDER BY origin")
             for originText in origins {
                 let origin = SiteCode(trusted: originText)
-                var previous = BlockHash.zero
-                var expected: Int64 = 1
                 let keys =
                     origin == self.site
                     ? (self.configuration.provenance.map { [$0.signer.publicKey] } ?? []) + (try SiteRights.signers(origin: origin, in: db).map(\.key))
                     : try SiteRights.signers(origin: origin, in: db).map(\.key)
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT \(BlockGate.heldColumns) FROM block WHERE origin = ? ORDER BY lastSeq", arguments: [originText])
-                for row in rows {
+                let broken = try BlockGate.walk(origin: origin, in: db) { held, block in
                     blockCount += 1
-                    let held = BlockGate.held(from: row)
-                    func broken(_ message: String, kind: String = "chain") {
-                        problems.append(.init(kind: kind, origin: originText, seq: held.firstSeq, message: message))
-                    }
-                    guard held.firstSeq == expected, held.previous == previous else {
-                        broken("block \(originText):\(held.firstSeq)-\(held.lastSeq) does not link to the block before it")
-                        break
-                    }
-                    let rebuilt: Block
-                    do {
-                        rebuilt = try BlockGate.load(held, in: db)
-                    } catch {
-                        broken("block \(originText):\(held.firstSeq)-\(held.lastSeq): its changes are missing or malformed (\(error))")
-                        break
-                    }
-                    guard rebuilt.changes.count == Int(held.lastSeq - held.firstSeq + 1) else {
-                        broken("block \(originText):\(held.firstSeq)-\(held.lastSeq): the log holds \(rebuilt.changes.count) of its changes")
-                        break
-                    }
-                    guard rebuilt.hash == held.hash else {
-                        broken(
-                            "block \(originText):\(held.firstSeq)-\(held.lastSeq): its changes no longer hash to the block (a value was altered in the log)")
-                        break
-                    }
                     // Unchecked blocks are proven by the chain up to the next checked one (`Block.checked`).
-                    if held.checked && (!held.signature.isEmpty || self.configuration.provenance != nil) {
-                        if !keys.contains(where: { rebuilt.isSigned(by: $0) }) {
-                            broken(
-                                held.signature.isEmpty
-                                    ? "block \(originText):\(held.firstSeq)-\(held.lastSeq) is unsigned"
-                                    : "block \(originText):\(held.firstSeq)-\(held.lastSeq): the signature of \(originText) does not verify",
-                                kind: "signature")
-                            break
-                        }
-                    }
-                    previous = held.hash
-                    expected = held.lastSeq + 1
+                    guard held.checked && (!held.signature.isEmpty || self.configuration.provenance != nil),
+                        !keys.contains(where: { block.isSigned(by: $0) })
+                    else { return nil }
+                    return held.signature.isEmpty
+                        ? "block \(block.label) is unsigned"
+                        : "block \(block.label): the signature of \(originText) does not verify"
                 }
-                let stray = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM change WHERE origin = ? AND seq >= ?", arguments: [originText, expected]) ?? 0
-                if stray > 0, problems.last?.origin != originText {
+                if let broken {
                     problems.append(
-                        .init(kind: "chain", origin: originText, seq: expected, message: "\(stray) changes of \(originText) from seq \(expected) belong to no block"))
+                        .init(kind: broken.byVisit ? "signature" : "chain", origin: originText, seq: broken.seq, message: broken.message))
                 }
             }
-            let unbacked = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.entity, r.rowId, r.field FROM register r
-                    WHERE NOT EXISTS (SELECT 1 FROM change c WHERE c.rowId = r.rowId AND c.entity = r.entity AND c.field = r.field
-                      AND c.origin = r.site AND c.hlcPhysical = r.hlcPhysical AND c.hlcLogical = r.hlcLogical AND c.value IS r.value
-                      AND NOT EXISTS (SELECT 1 FROM deniedChange d WHERE d.origin = c.origin AND d.seq = c.seq))
-                    LIMIT 20
-                    """)
-            for row in unbacked {
-                let entity: String = row[0]
-                let rowID: String = row[1]
-                let field: String = row[2]
-                problems.append(
-                    .init(kind: "register", origin: nil, seq: nil, message: "register \(entity)/\(rowID)/\(field) holds a value no change in the log wrote"))
-            }
-            for table in MaterializedView.tables {
-                for column in table.columns.sorted() {
-                    let mismatch = try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT t.id FROM \(table.name) t LEFT JOIN register r ON r.entity = ? AND r.rowId = t.id AND r.field = ?
-                            WHERE t.\(column) IS NOT r.value LIMIT 5
-                            """,
-                        arguments: [table.name, column])
-                    for row in mismatch {
-                        let id: String = row[0]
-                        problems.append(
-                            .init(
-                                kind: "queryTable", origin: nil, seq: nil,
-                                message: "\(table.name) \(id): column \(column) differs from its register"))
-                    }
-                }
-            }
+            problems += try Integrity.derivedProblems(in: db, limit: 20)
             let changeCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change") ?? 0
             return IntegrityReport(blocks: blockCount, changes: changeCount, origins: origins.count, problems: problems)
         }
+    }
+}
+
+/// Checks of the derived tables against the log, shared by `audit --verify` and snapshot bootstrap.
+enum Integrity {
+    /// Derived state that does not follow from the log: a register no change wrote, a field whose
+    /// register is not its greatest write (or is missing), a purge not backed by a tombstone or not
+    /// carried out, a query-table row or column that differs from the registers. At most `limit` per kind.
+    static func derivedProblems(in db: Database, limit: Int) throws -> [IntegrityReport.Problem] {
+        var problems: [IntegrityReport.Problem] = []
+        func add(_ kind: String, _ message: String) { problems.append(.init(kind: kind, origin: nil, seq: nil, message: message)) }
+        let notDenied = "NOT EXISTS (SELECT 1 FROM deniedChange d WHERE d.origin = c.origin AND d.seq = c.seq)"
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.entity, r.rowId, r.field FROM register r
+                WHERE NOT EXISTS (SELECT 1 FROM change c WHERE c.rowId = r.rowId AND c.entity = r.entity AND c.field = r.field
+                  AND c.origin = r.site AND c.hlcPhysical = r.hlcPhysical AND c.hlcLogical = r.hlcLogical AND c.value IS r.value
+                  AND \(notDenied))
+                LIMIT ?
+                """, arguments: [limit])
+        {
+            add("register", "register \(row[0] as String)/\(row[1] as String)/\(row[2] as String) holds a value no change in the log wrote")
+        }
+        // Every merged write is in its register or beaten by it (a purged row's content stays out).
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.entity, c.rowId, c.field, c.origin, c.seq, r.entity IS NULL FROM change c
+                LEFT JOIN register r ON r.entity = c.entity AND r.rowId = c.rowId AND r.field = c.field
+                WHERE c.scrubbed IS NULL AND \(notDenied)
+                  AND (c.entity = 'tombstone' OR NOT EXISTS (SELECT 1 FROM purgedRow p WHERE p.rowId = c.rowId))
+                  AND (r.entity IS NULL
+                    OR (c.hlcPhysical, c.hlcLogical, c.origin) > (r.hlcPhysical, r.hlcLogical, r.site)
+                    OR ((c.hlcPhysical, c.hlcLogical, c.origin) = (r.hlcPhysical, r.hlcLogical, r.site) AND c.value > r.value))
+                LIMIT ?
+                """, arguments: [limit])
+        {
+            let what = "\(row[0] as String)/\(row[1] as String)/\(row[2] as String)"
+            add(
+                "register",
+                (row[5] as Bool)
+                    ? "register \(what) is missing: change \(row[3] as String):\(row[4] as Int64) wrote it"
+                    : "register \(what) does not hold its greatest write, change \(row[3] as String):\(row[4] as Int64)")
+        }
+        // Purges (`Purge`): each purged row has a tombstone or belongs to a purged row; each tombstone
+        // took effect; nothing purged keeps a register, a live child or content in the log.
+        let purgeChecks: [(String, String)] = [
+            ("""
+            SELECT r.rowId FROM register r WHERE r.entity = 'tombstone' AND r.field = 'purgedAt'
+              AND NOT EXISTS (SELECT 1 FROM purgedRow p WHERE p.rowId = r.rowId) LIMIT ?
+            """, "has a tombstone but was not purged"),
+            ("""
+            SELECT p.rowId FROM purgedRow p
+            WHERE NOT EXISTS (SELECT 1 FROM register r WHERE r.entity = 'tombstone' AND r.rowId = p.rowId AND r.field = 'purgedAt')
+              AND NOT EXISTS (SELECT 1 FROM change c WHERE c.rowId = p.rowId
+                AND (c.field = 'ticketId' OR (c.entity = 'resolution' AND c.field = 'rowId')) AND c.value IN (SELECT rowId FROM purgedRow))
+            LIMIT ?
+            """, "is marked purged with no tombstone behind it"),
+            ("""
+            SELECT DISTINCT r.rowId FROM register r JOIN purgedRow p ON p.rowId = r.rowId WHERE r.entity <> 'tombstone' LIMIT ?
+            """, "is purged but keeps registers"),
+            ("""
+            SELECT r.rowId FROM register r WHERE r.field = 'ticketId' AND r.value IN (SELECT rowId FROM purgedRow) LIMIT ?
+            """, "belongs to a purged ticket but was not purged"),
+            ("""
+            SELECT DISTINCT c.rowId FROM change c JOIN purgedRow p ON p.rowId = c.rowId
+            WHERE c.entity <> 'tombstone' AND c.field <> 'ticketId' AND NOT (c.entity = 'resolution' AND c.field = 'rowId')
+              AND c.value IS NOT NULL LIMIT ?
+            """, "is purged but its content is still in the log"),
+        ]
+        for (sql, what) in purgeChecks {
+            for rowID in try String.fetchAll(db, sql: sql, arguments: [limit]) { add("purge", "row \(rowID) \(what)") }
+        }
+        for table in MaterializedView.tables {
+            for column in table.columns.sorted() {
+                let mismatch = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT t.id FROM \(table.name) t LEFT JOIN register r ON r.entity = ? AND r.rowId = t.id AND r.field = ?
+                        WHERE t.\(column) IS NOT r.value LIMIT ?
+                        """,
+                    // Every shown-state difference is looked at (a rating's reopen is one), so none can hide a forged one.
+                    arguments: [table.name, column, table.name == "ticket" && column == "state" ? -1 : limit])
+                var reported = 0
+                for id in mismatch {
+                    // The shown state is derived from the state register and the ratings (`MaterializedView.shownState`).
+                    if table.name == "ticket" && column == "state",
+                        let shown = try MaterializedView.shownState(ticketID: id, in: db),
+                        try String.fetchOne(db, sql: "SELECT state FROM ticket WHERE id = ?", arguments: [id]) == shown.rawValue
+                    {
+                        continue
+                    }
+                    add("queryTable", "\(table.name) \(id): column \(column) differs from its register")
+                    reported += 1
+                    if reported == limit { break }
+                }
+            }
+            let fields = table.columns.sorted().map { "'\($0)'" }.joined(separator: ",")
+            for id in try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT r.rowId FROM register r WHERE r.entity = ? AND r.field IN (\(fields))
+                      AND NOT EXISTS (SELECT 1 FROM \(table.name) t WHERE t.id = r.rowId) LIMIT ?
+                    """, arguments: [table.name, limit])
+            {
+                add("queryTable", "\(table.name) \(id) is missing: its registers hold it")
+            }
+            for id in try String.fetchAll(
+                db,
+                sql: """
+                    SELECT t.id FROM \(table.name) t
+                    WHERE NOT EXISTS (SELECT 1 FROM register r WHERE r.entity = ? AND r.rowId = t.id) LIMIT ?
+                    """, arguments: [table.name, limit])
+            {
+                add("queryTable", "\(table.name) \(id) has no register: no change in the log made it")
+            }
+        }
+        return problems
     }
 }

@@ -47,28 +47,12 @@ struct QueueQuery: Sendable {
     let limit: Int
 
     init(_ filter: ReplicaStore.TicketFilter) throws {
-        var clauses = ["number IS NOT NULL"]
-        var arguments: [any DatabaseValueConvertible] = []
-        if let state = filter.state {
-            clauses.append("state = ?")
-            arguments.append(try TicketState.parse(state).rawValue)
-        } else {
-            clauses.append("state != 'closed'")
-        }
-        if let urgency = filter.urgency {
-            clauses.append("urgency = ?")
-            arguments.append(try Urgency.parse(urgency).rawValue)
-        }
-        if let assignee = filter.assignee {
-            clauses.append("assignee = ?")
-            arguments.append(assignee)
-        }
-        if let customer = filter.customerId {
-            clauses.append("customerId = ?")
-            arguments.append(customer)
-        }
+        let conditions = try filter.conditions()
+        var clauses = ["number IS NOT NULL"] + conditions.clauses
+        // Closed tickets only when asked for by state.
+        if filter.state == nil { clauses.append("state != 'closed'") }
         matching = clauses.joined(separator: " AND ")
-        self.arguments = StatementArguments(arguments.map { $0.databaseValue })
+        self.arguments = conditions.arguments
         limit = max(0, filter.limit)
     }
 }

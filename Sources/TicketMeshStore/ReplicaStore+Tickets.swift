@@ -149,25 +149,48 @@ extension ReplicaStore {
         return ticket
     }
 
-    /// A filter for `tickets(matching:)`.
+    /// A filter for `tickets(matching:)` and the queue (`queue(_:)`, issue 16): every condition must hold.
     package struct TicketFilter: Sendable, Hashable {
         package var state: String?
         package var urgency: String?
         package var assignee: String?
         package var customerId: String?
+        /// A request-type path, or a prefix of one (`complaint` matches `complaint/delivery`).
+        package var type: String?
+        package var department: String?
+        package var channel: String?
+        /// Breached or at-risk clocks only (`SLAFilter`).
+        package var clock: SLAFilter?
+        /// Words that must each occur in the ticket's number, customer, summary, details or log, as
+        /// masked reads show them (`TicketSearch`).
+        package var search: String?
+        /// The queue's order (`queue(_:)`); `tickets(matching:)` is always newest first.
+        package var sort: QueueSort
         package var limit: Int
 
-        package init(state: String? = nil, urgency: String? = nil, assignee: String? = nil, customerId: String? = nil, limit: Int = 500) {
+        package init(
+            state: String? = nil, urgency: String? = nil, assignee: String? = nil, customerId: String? = nil,
+            type: String? = nil, department: String? = nil, channel: String? = nil, clock: SLAFilter? = nil,
+            search: String? = nil, sort: QueueSort = .due, limit: Int = 500
+        ) {
             self.state = state
             self.urgency = urgency
             self.assignee = assignee
             self.customerId = customerId
+            self.type = type
+            self.department = department
+            self.channel = channel
+            self.clock = clock
+            self.search = search
+            self.sort = sort
             self.limit = limit
         }
 
         /// The SQL conditions on `ticket` and their arguments (the limit is the caller's).
         ///
-        /// - Throws: `DomainError.invalidValue` naming `state` or `urgency` for a value that is none of theirs.
+        /// The clock filter is no SQL condition: clocks are computed at a time (`queue(_:)`).
+        /// - Throws: `DomainError.invalidValue` naming `state`, `urgency`, `channel` or `search` for a
+        ///   value that breaks its rule.
         func conditions() throws -> (clauses: [String], arguments: StatementArguments) {
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -187,11 +210,27 @@ extension ReplicaStore {
                 clauses.append("customerId = ?")
                 _ = arguments.append(contentsOf: [customerId])
             }
+            if let type {
+                clauses.append("(type = ? OR substr(type, 1, ?) = ?)")
+                _ = arguments.append(contentsOf: [type, type.unicodeScalars.count + 1, type + "/"])
+            }
+            if let department {
+                clauses.append("department = ?")
+                _ = arguments.append(contentsOf: [department])
+            }
+            if let channel {
+                clauses.append("channel = ?")
+                _ = arguments.append(contentsOf: [try Channel.parse(channel).rawValue])
+            }
+            if let search {
+                let condition = try TicketSearch(search).condition()
+                clauses.append(condition.sql)
+                _ = arguments.append(contentsOf: condition.arguments)
+            }
             return (clauses, arguments)
         }
     }
 
-    /// Tickets matching `filter`, most recently registered first.
     package func tickets(matching filter: TicketFilter) async throws -> [Ticket] {
         var (clauses, arguments) = try filter.conditions()
         clauses.insert("number IS NOT NULL", at: 0)

@@ -381,31 +381,40 @@ extension ReplicaStore {
             guard state == .resolved || state == .closed else {
                 throw DomainError(code: .illegalTransition, message: "cannot rate ticket \(ticket.number) in state '\(state.rawValue)': ratings are taken once a ticket is resolved or closed")
             }
-            var edits = self.entryEdits(ticketID: ticket.id, kind: .rating, body: text, score: score, actor: actor)
-            let ratingID = edits[0].rowID
-            edits += dimensions.sorted { $0.key.field < $1.key.field }.map {
-                FieldEdit(entity: "entry", rowID: ratingID, field: $0.key.field, value: .int(Int64($0.value)))
-            }
-            edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "score", value: .int(Int64(score))))
-            if Satisfaction.isDissatisfied(score: score) {
-                // R5.2: a score of 1–2 reopens the ticket, resolved or closed (archived ones refuse ratings above).
-                edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(TicketState.reopened.rawValue)))
-                edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "dissatisfied", value: .text(ratingID)))
-                edits += self.entryEdits(ticketID: ticket.id, kind: .event, body: "reopened: customer rated \(score)/5", score: nil, actor: actor)
-                edits += self.notificationEdits(
-                    ticketID: ticket.id, role: .supervisor, department: ticket.department, kind: "low-rating",
-                    body: "\(ticket.number): customer rated \(score)/5\(text.isEmpty ? "" : ": \(text)") — reassign for second handling",
-                    at: self.configuration.now(), sourceId: ratingID)
-            }
+            let edits = self.ratingEdits(ticket, score: score, text: text, dimensions: dimensions, actor: actor)
             try self.commit(edits, actor: actor, in: db)
             return ticket.id
         }
         return try await ticket(id)
     }
 
-    func entryEdits(ticketID: String, kind: Entry.Kind, body: String, score: Int?, actor: String?) -> [FieldEdit] {
+    /// The edits of a rating (R5.1) on a resolved or closed ticket: the entry, the score, and for 1–2 the
+    /// reopening and the supervisors' notification (R5.2). The caller has checked the state.
+    func ratingEdits(
+        _ ticket: Ticket, score: Int, text: String, dimensions: [FeedbackDimension: Int], actor: String?, entryID: String? = nil
+    ) -> [FieldEdit] {
+        var edits = self.entryEdits(ticketID: ticket.id, kind: .rating, body: text, score: score, actor: actor, id: entryID)
+        let ratingID = edits[0].rowID
+        edits += dimensions.sorted { $0.key.field < $1.key.field }.map {
+            FieldEdit(entity: "entry", rowID: ratingID, field: $0.key.field, value: .int(Int64($0.value)))
+        }
+        edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "score", value: .int(Int64(score))))
+        if Satisfaction.isDissatisfied(score: score) {
+            // R5.2: a score of 1–2 reopens the ticket, resolved or closed (archived ones refuse ratings above).
+            edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "state", value: .text(TicketState.reopened.rawValue)))
+            edits.append(FieldEdit(entity: "ticket", rowID: ticket.id, field: "dissatisfied", value: .text(ratingID)))
+            edits += self.entryEdits(ticketID: ticket.id, kind: .event, body: "reopened: customer rated \(score)/5", score: nil, actor: actor)
+            edits += self.notificationEdits(
+                ticketID: ticket.id, role: .supervisor, department: ticket.department, kind: "low-rating",
+                body: "\(ticket.number): customer rated \(score)/5\(text.isEmpty ? "" : ": \(text)") — reassign for second handling",
+                at: self.configuration.now(), sourceId: ratingID)
+        }
+        return edits
+    }
+
+    func entryEdits(ticketID: String, kind: Entry.Kind, body: String, score: Int?, actor: String?, id: String? = nil) -> [FieldEdit] {
         let now = configuration.now()
-        let id = RecordID.make(at: now)
+        let id = id ?? RecordID.make(at: now)
         var values: [(String, FieldValue)] = [
             ("ticketId", .text(ticketID)), ("kind", .text(kind.rawValue)), ("body", .text(body)),
             ("at", .int(now)), ("site", .text(site.rawValue)),

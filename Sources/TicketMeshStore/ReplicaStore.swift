@@ -82,7 +82,7 @@ package final class ReplicaStore: Replica {
         return try ReplicaStore(writer: queue, configuration: configuration)
     }
 
-    private static func pool(at path: String) throws -> DatabasePool {
+    static func pool(at path: String) throws -> DatabasePool {
         var config = GRDB.Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in

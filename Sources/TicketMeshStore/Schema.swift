@@ -161,6 +161,43 @@ enum Schema {
             try ensureQueryTables(db)
             try db.execute(sql: "CREATE INDEX revealRecord ON reveal(recordId, at)")
         }
+        migrator.registerMigration("v7-queue") { db in
+            // Queue filters, search and saved views (issue 16; Docs/web.md, "Queue"): `ticketText` holds
+            // each ticket's, entry's and customer's text as a masked read shows it (kept by
+            // `TicketSearch.derivation`), `ticketTextSearch` its trigram index (external content, kept
+            // by triggers); the text goes with its record (purges delete query-table rows).
+            try ensureQueryTables(db)
+            try db.execute(
+                sql: """
+                    CREATE TABLE ticketText (
+                        rowid INTEGER PRIMARY KEY, sourceId TEXT NOT NULL UNIQUE, ticketId TEXT, customerId TEXT, body TEXT NOT NULL);
+                    CREATE INDEX ticketTextTicket ON ticketText(ticketId);
+                    CREATE INDEX ticketTextCustomer ON ticketText(customerId) WHERE ticketId IS NULL;
+                    CREATE VIRTUAL TABLE ticketTextSearch USING fts5(
+                        body, content = 'ticketText', content_rowid = 'rowid', tokenize = 'trigram');
+                    CREATE TRIGGER ticketTextInsert AFTER INSERT ON ticketText BEGIN
+                      INSERT INTO ticketTextSearch (rowid, body) VALUES (new.rowid, new.body);
+                    END;
+                    CREATE TRIGGER ticketTextUpdate AFTER UPDATE ON ticketText BEGIN
+                      INSERT INTO ticketTextSearch (ticketTextSearch, rowid, body) VALUES ('delete', old.rowid, old.body);
+                      INSERT INTO ticketTextSearch (rowid, body) VALUES (new.rowid, new.body);
+                    END;
+                    CREATE TRIGGER ticketTextDelete AFTER DELETE ON ticketText BEGIN
+                      INSERT INTO ticketTextSearch (ticketTextSearch, rowid, body) VALUES ('delete', old.rowid, old.body);
+                    END;
+                    CREATE TRIGGER ticketTextTicketGone AFTER DELETE ON ticket BEGIN
+                      DELETE FROM ticketText WHERE sourceId = 'ticket:' || old.id;
+                    END;
+                    CREATE TRIGGER ticketTextEntryGone AFTER DELETE ON entry BEGIN
+                      DELETE FROM ticketText WHERE sourceId = 'entry:' || old.id;
+                    END;
+                    CREATE TRIGGER ticketTextCustomerGone AFTER DELETE ON customer BEGIN
+                      DELETE FROM ticketText WHERE sourceId = 'customer:' || old.id;
+                    END;
+                    CREATE INDEX IF NOT EXISTS savedViewOwner ON savedView(owner);
+                    """)
+            try TicketSearch.backfill(in: db)
+        }
         return migrator
     }
 

@@ -18,7 +18,7 @@ enum SiteRights {
 
     /// The rule, as error messages and notices state it.
     static let rule =
-        "users, roles and passwords, SLA policies and calendars, request types, settings (retention, default SLA policy, care thresholds, report targets, auto-close period) and purges are written only at an admin site (a certificate issued with 'ticketmesh certs site --admin')"
+        "users, roles and passwords, SLA policies and calendars, request types, settings (retention, default SLA policy, care thresholds, report targets, auto-close period, mail) and purges are written only at an admin site (a certificate issued with 'ticketmesh certs site --admin')"
 
     /// The entity of revocation records; its one field `record` holds the CA-signed entry.
     static let revocationEntity = "revocation"
@@ -34,6 +34,33 @@ enum SiteRights {
             guard let key = try? P256.Signing.PublicKey(x963Representation: row[0] as Data) else { return nil }
             return CertifiedKey(key: key, serial: row[1] ?? "", admin: (row[2] as Int64) != 0)
         }
+    }
+
+    /// The changes of `block` logged but never merged: organisation records when no admin key of its
+    /// origin (among `certified`) signed the block, revocation records the CA did not sign.
+    ///
+    /// The one rule for received blocks (`applyBlocks`) and snapshots (`Snapshot.adopt`).
+    static func withheld(
+        _ block: Block, certified: [CertifiedKey], trust: any CertificateTrust, cache: RevocationCache
+    ) -> (branch: [Change], forged: [Change]) {
+        let needsAdmin = block.changes.filter(needsAdminSite)
+        let branch =
+            needsAdmin.isEmpty || certified.contains(where: { $0.admin && block.isSigned(by: $0.key) }) ? [] : needsAdmin
+        let forged = block.changes.filter { change in
+            change.entity == revocationEntity
+                && (change.field != "record" || change.value.text.map { (try? cache.revocation(record: $0, trust: trust)) == nil } ?? true)
+        }
+        return (branch, forged)
+    }
+
+    /// The revocation of the key among `candidates` that signed `block` after the CA revoked it, if any.
+    static func revocation(ofSigner block: Block, candidates: [CertifiedKey], revoked: [String: Revocation]) -> Revocation? {
+        guard !revoked.isEmpty else { return nil }
+        for signer in candidates {
+            guard let revocation = revoked[signer.serial], revocation.site == block.origin, block.hlc.physical > revocation.time else { continue }
+            if block.isSigned(by: signer.key) { return revocation }
+        }
+        return nil
     }
 
     /// Logs that changes of a block are never merged, with why.

@@ -15,8 +15,17 @@ enum BenchMain {
         // reuses one); --tickets N sets its size (--report-tickets and --queue-tickets are older names).
         let tickets =
             count("--tickets") ?? count("--report-tickets") ?? count("--queue-tickets") ?? (quick ? 20_000 : 1_000_000)
+        if arguments.contains("--live-only") {
+            try await LiveBench.run(quick: quick)
+            return
+        }
+        if arguments.contains("--bootstrap-only") {
+            try await FootprintBench.bootstrap(tickets: count("--tickets") ?? (quick ? 20_000 : 100_000))
+            return
+        }
         if arguments.contains("--web-only") {
             _ = try await WebBench.queue(replica: try await LargeReplica.prepare(tickets: tickets), quick: quick)
+            try await LiveBench.run(quick: quick)
             return
         }
         print("TicketMesh benchmarks (\(quick ? "quick" : "full") run); ratios compare throughput with raw GRDB inserts of the same rows")
@@ -42,15 +51,20 @@ enum BenchMain {
                 100 * (signed.seconds / Double(signed.operations)) / (local.seconds / Double(local.operations)) - 100))
         print(BenchResult.median(remotes.map(\.raw)).line)
         print(BenchResult.median(remotes.map(\.verification)).line)
+        print(BenchResult.median(remotes.map(\.shell)).line)
         if arguments.contains("--store-only") { return }
         // Sync over TLS between two real processes (prints its own figures, incl. peak RSS).
         if !arguments.contains("--no-sync") {
             _ = try await runSyncBench(quick: quick)
         }
+        // Snapshot bootstrap vs replay, on its own signed replica (100k tickets; 20k quick).
+        try await FootprintBench.bootstrap(tickets: quick ? 20_000 : 100_000)
         let replica = try await LargeReplica.prepare(tickets: tickets)
+        try FootprintBench.footprint(of: replica.url, tickets: replica.tickets, label: "bench replica")
         print(try await ReportBench.weeklyReport(replica: replica).line)
         if !arguments.contains("--no-web") {
             _ = try await WebBench.queue(replica: replica, quick: quick)
+            try await LiveBench.run(quick: quick)
         }
     }
 }

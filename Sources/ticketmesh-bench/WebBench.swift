@@ -26,6 +26,8 @@ enum WebBench {
     }
 
     static let user = LargeReplica.user
+    /// The search word of the searched queue bench: in the sample data's logistics summaries.
+    static let searchWord = "物流延误"
     static let password = "bench-password-1"
 
     /// Serves the bench replica (`LargeReplica`) and loads both routes.
@@ -106,6 +108,33 @@ enum WebBench {
                 format:
                     "web queue page with %d notes written by another process in %d s: %.0f req/s (p50 %.2f ms, p99 %.2f ms); ratio %.3f to the median /health",
                 written, duration, busy.requestsPerSecond, busy.p50 * 1000, busy.p99 * 1000, busy.requestsPerSecond / trivialMedian))
+
+        // The filtered and searched queue (issue 16): a filter and a 4-character Chinese search word
+        // (trigram index), against /health in the same rounds.
+        let searched = base + "/queue?urgency=urgent&q=" + ReplicaStore.TicketFilter.formEncode(Self.searchWord)
+        let (searchedStatus, searchedPage) = try fetch(searched, header: cookie)
+        let searchedRows = searchedPage.components(separatedBy: "class=\"ticket-row\"").count - 1
+        guard searchedStatus == 200, searchedRows > 0 else {
+            throw SyncBench.BenchError(description: "GET \(searched) answered \(searchedStatus) with \(searchedRows) rows")
+        }
+        var searchedRatios: [Double] = []
+        var searchedP99s: [Double] = []
+        for index in 0..<(quick ? 2 : 3) {
+            let trivial = try wrk(base + "/health", header: nil, seconds: duration)
+            let load = try wrk(searched, header: cookie, seconds: duration)
+            searchedRatios.append(load.requestsPerSecond / trivial.requestsPerSecond)
+            searchedP99s.append(load.p99)
+            print(
+                String(
+                    format: "web searched round %d: /health %.0f req/s; filtered + searched /queue %.0f req/s (p99 %.2f ms); ratio %.3f",
+                    index + 1, trivial.requestsPerSecond, load.requestsPerSecond, load.p99 * 1000, searchedRatios.last!))
+        }
+        print(
+            "web queue filtered (urgent) + searched (\(Self.searchWord))"
+                + String(
+                    format: ", %d rows, vs /health, median of %d rounds: ratio %.3f (goal ≥ 0.25); p99 %.2f ms",
+                    searchedRows, searchedRatios.count, searchedRatios.sorted()[searchedRatios.count / 2],
+                    searchedP99s.sorted()[searchedP99s.count / 2] * 1000))
 
         let p99s = rounds.map(\.queue.p99).sorted()
         let trivialRates = rounds.map(\.trivial.requestsPerSecond).sorted()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshServer
 import TicketMeshStore
 
 struct AutomationCommand: AsyncParsableCommand {
@@ -108,6 +109,8 @@ struct AutomationOptions: ParsableArguments {
     )
     var sweepInterval: Double?
 
+    @OptionGroup var mta: SendmailOptions
+
     /// The interval to run automation at, or nil when turned off.
     ///
     /// - Throws: `ValidationError` naming `--sweep-interval` for a negative or non-finite value.
@@ -119,5 +122,10 @@ struct AutomationOptions: ParsableArguments {
             throw ValidationError("invalid --sweep-interval '\(shown)': must be from 0 (off) to 86400 seconds")
         }
         return seconds == 0 ? nil : .milliseconds(max(1, Int64(seconds * 1000)))
+    }
+
+    /// The outbox drain each automation run ends with (it sends only at a sender site, Docs/email.md).
+    func mailDrain(data: URL) -> Automation.MailDrainConfiguration {
+        .init(transport: mta.transport, lockFile: SendmailOptions.lockFile(data))
     }
 }

@@ -15,6 +15,8 @@ struct InitCommand: AsyncParsableCommand {
     var admin: String?
     @Option(help: "The site's TLS directory from 'certs site': the replica keeps its key and signs every change.")
     var tls: String?
+    @Option(help: "Start from a peer's snapshot ('ticketmesh snapshot'), verified against the organisation's CA (needs --tls).")
+    var snapshot: String?
 
     func run() async throws {
         try await runSyncReporting {
@@ -28,8 +30,24 @@ struct InitCommand: AsyncParsableCommand {
                 }
                 provenance = try given.provenance()
             }
-            let store = try ReplicaStore.create(
-                directory: options.dataDirectory, site: code, name: name, configuration: .init(provenance: provenance))
+            let store: ReplicaStore
+            if let snapshot {
+                guard tls != nil else {
+                    throw SyncError.configuration(field: "--snapshot", value: snapshot, rule: "needs --tls: the snapshot is verified against the organisation's CA")
+                }
+                if admin != nil {
+                    throw SyncError.configuration(field: "--admin", value: admin ?? "", rule: "cannot be combined with --snapshot: users come with the snapshot")
+                }
+                let progress = ProgressMeter(stage: "bootstrap")
+                let (bootstrapped, report) = try ReplicaStore.bootstrap(
+                    directory: options.dataDirectory, site: code, name: name, snapshot: URL(fileURLWithPath: snapshot),
+                    configuration: .init(provenance: provenance), progress: { progress.line($0) })
+                progress.finish(done: nil, "verified \(report.blocks) blocks, \(report.changes) changes of \(report.heads.entries.count) origins from \(report.maker)'s snapshot")
+                store = bootstrapped
+            } else {
+                store = try ReplicaStore.create(
+                    directory: options.dataDirectory, site: code, name: name, configuration: .init(provenance: provenance))
+            }
             if let tls { _ = try SiteIdentity.install(from: URL(fileURLWithPath: tls), intoData: options.dataDirectory, site: code) }
             if let admin { _ = try await store.saveUser(User(name: admin, role: .admin), actor: admin) }
             if options.json {

@@ -25,16 +25,13 @@ struct SeedCommand: AsyncParsableCommand {
           $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
         } ?? []
       let start = ContinuousClock.now
-      let total = tickets
+      let progress = ProgressMeter(stage: "seed", unit: "tickets", total: tickets)
       let summary = try await store.seed(
         .init(
           tickets: tickets, customers: customers, sites: list, seed: seed, weeks: weeks,
           batch: batch), actor: options.actor
-      ) { written in
-        if written % 50_000 == 0 || written == total {
-          Output.note("seeded \(written) of \(total) tickets")
-        }
-      }
+      ) { written in progress.update(done: written) }
+      progress.finish(done: summary.tickets, "\(summary.changes) changes")
       let elapsed = ContinuousClock.now - start
       if options.json { return try Output.json(summary) }
       let seconds =

@@ -137,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
                 )
             }
             if let sweepInterval {
-                services.append(Automation(store: store, interval: sweepInterval, logger: logger))
+                services.append(Automation(store: store, interval: sweepInterval, logger: logger, mail: automation.mailDrain(data: options.dataDirectory)))
             }
             try await SyncServices.run(services, logger: logger)
             Output.note("serve stopped")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshReplication
 import TicketMeshStore
 import TicketMeshSync
 
@@ -111,6 +112,35 @@ struct BackupCommand: AsyncParsableCommand {
                 try Output.json(["site": store.site.rawValue, "out": target.path])
             } else {
                 print("Backed up site \(store.site) to \(target.path)")
+            }
+        }
+    }
+}
+
+/// `ticketmesh snapshot --out FILE`: a copy of the replica a new site starts from (`init --snapshot`).
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Write a snapshot of the replica (the log, its blocks and the derived tables) for a new site to start from.",
+        discussion: """
+            Safe while serving. The new site runs 'ticketmesh init --site CODE --tls DIR --snapshot FILE': it verifies
+            every chain and signature and checks the derived tables against the log, then continues by delta sync from
+            the snapshot's version. The snapshot holds no identity (no private key): it is the organisation's data,
+            as any replica is (Docs/replication.md, "Snapshot bootstrap").
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "File to write (must not exist).") var out: String
+
+    func run() async throws {
+        try await runReporting {
+            let store = try options.openStore()
+            let target = URL(fileURLWithPath: out)
+            let heads = try await store.writeSnapshot(to: target)
+            if options.json {
+                try Output.json(["site": store.site.rawValue, "out": target.path, "version": heads.description])
+            } else {
+                print("Wrote a snapshot of site \(store.site) at \(heads) to \(target.path)")
             }
         }
     }

@@ -46,6 +46,7 @@ struct SyncCommand: AsyncParsableCommand {
                     throw error
                 }
             }()
+            progress.finish()
             await PeerBook(directory: options.dataDirectory).recordSuccess(summary, dialed: peer)
             if options.json {
                 try Output.json(summary)
@@ -133,26 +134,32 @@ struct SyncOptions: ParsableArguments {
     }
 }
 
-/// Prints session progress on stderr at most every half second.
+/// Session progress on a terminal: one line redrawn at most every quarter second with what each
+/// direction moved of what the two hellos said it would, the rate and the time left. Elsewhere (a
+/// log, a pipe) nothing until the command's one summary line.
 final class ProgressPrinter: Sendable {
-    private let state = Mutex<(last: ContinuousClock.Instant?, sent: Int, received: Int)>((nil, 0, 0))
-    private let quiet: Bool
+    private let state = Mutex<(sent: SyncProgress?, received: SyncProgress?)>((nil, nil))
+    private let meter: ProgressMeter?
 
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool) {
+        meter = quiet || isatty(STDERR_FILENO) != 1 ? nil : ProgressMeter(stage: "sync", unit: "changes")
+    }
 
     func report(_ progress: SyncProgress) {
-        let line: String? = state.withLock { state in
+        guard let meter else { return }
+        let (done, total) = state.withLock { state in
             switch progress.direction {
-            case .sent: state.sent = progress.changes
-            case .received: state.received = progress.changes
+            case .sent: state.sent = progress
+            case .received: state.received = progress
             }
-            let now = ContinuousClock.now
-            if let last = state.last, now - last < .milliseconds(500) { return nil }
-            state.last = now
-            return "sync \(progress.peer): sent \(state.sent), received \(state.received) changes"
+            let parts = [state.sent, state.received].compactMap { $0 }
+            return (parts.reduce(0) { $0 + $1.changes }, parts.reduce(0) { $0 + max($1.expected, $1.changes) })
         }
-        if let line, !quiet { Output.note(line) }
+        meter.update(done: done, total: total, note: "with \(progress.peer)")
     }
+
+    /// Ends the redrawn line (the summary follows on stdout).
+    func finish() { meter?.end() }
 }
 
 /// Runs a sync command body: `SyncError`s print on stderr and exit 2 (bad flag or file), 10 (connection lost) or 9.

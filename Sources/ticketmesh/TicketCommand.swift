@@ -141,12 +141,25 @@ struct TicketCreate: AsyncParsableCommand {
 }
 
 struct TicketList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tickets, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List tickets, newest first (or in queue order with --sort).",
+        discussion: """
+            Every option narrows the list; --search takes words that must each occur in the ticket's \
+            number, customer, summary, details or log, as masked reads show them (a 2-character \
+            Chinese word such as 物流 works).
+            """)
     @OptionGroup var options: GlobalOptions
     @Option(help: "Only this state.") var state: String?
     @Option(help: "Only this urgency.") var urgency: String?
     @Option(help: "Only this assignee.") var assignee: String?
     @Option(help: "Only this customer.") var customer: String?
+    @Option(help: "Only this request type or its subtypes (complaint matches complaint/delivery).") var type: String?
+    @Option(help: "Only this department.") var department: String?
+    @Option(help: "Only this channel.") var channel: String?
+    @Option(help: "Only tickets whose texts hold every one of these words.") var search: String?
+    @Option(help: "Queue order: due, number, registered, urgency, state, assignee; a leading '-' reverses (--sort=-number).")
+    var sort: String?
     @Option(help: "At most this many.") var limit = 100
     @Flag(help: "Only tickets with a breached SLA clock, soonest due first.") var breached = false
     @Flag(name: .customLong("at-risk"), help: "Only tickets with an at-risk SLA clock, soonest due first.") var atRisk = false
@@ -154,13 +167,16 @@ struct TicketList: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             guard limit > 0 else { throw DomainError.invalidValue(field: "limit", value: String(limit), rule: "must be ≥ 1") }
+            let order = try sort.map { try QueueSort(parsing: $0) }
+            if let search { _ = try TicketSearch(search) }
             let store = try options.openStore()
             let disclosure = try await store.disclosure(for: .viewTickets, actor: options.actor)
-            if breached || atRisk {
-                let filter: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
-                let items = try await store.slaBoard(
-                    filter, matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit)
-                ).map { item in
+            var filter = ReplicaStore.TicketFilter(
+                state: state, urgency: urgency, assignee: assignee, customerId: customer, type: type, department: department,
+                channel: channel, search: search, limit: limit)
+            if breached || atRisk, order == nil {
+                let board: ReplicaStore.SLAFilter = breached && atRisk ? .attention : breached ? .breached : .atRisk
+                let items = try await store.slaBoard(board, matching: filter).map { item in
                     var copy = item
                     copy.ticket = disclosure.ticket(item.ticket)
                     return copy
@@ -173,9 +189,19 @@ struct TicketList: AsyncParsableCommand {
                 if items.isEmpty { Output.note("no tickets match") }
                 return
             }
-            let tickets = try await store.tickets(
-                matching: .init(state: state, urgency: urgency, assignee: assignee, customerId: customer, limit: limit)
-            ).map(disclosure.ticket)
+            if let order {
+                filter.sort = order
+                if breached || atRisk { filter.clock = breached && atRisk ? .attention : breached ? .breached : .atRisk }
+                let items = try await store.queue(filter).map(disclosure.item)
+                if options.json { return try Output.json(items.map(\.ticket)) }
+                for item in items {
+                    let due = item.nextDueAt.map { "due \(Timestamps.iso($0))" } ?? "no clock"
+                    print("\(item.ticket.number)  \(item.ticket.state.padding(toLength: 16, withPad: " ", startingAt: 0)) \(item.ticket.urgency.padding(toLength: 9, withPad: " ", startingAt: 0)) \(due)  \(item.ticket.summary)")
+                }
+                if items.isEmpty { Output.note("no tickets match") }
+                return
+            }
+            let tickets = try await store.tickets(matching: filter).map(disclosure.ticket)
             if options.json { return try Output.json(tickets) }
             for ticket in tickets {
                 print("\(ticket.number)  \(ticket.state.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ticket.urgency.padding(toLength: 9, withPad: " ", startingAt: 0)) \(ticket.summary)")

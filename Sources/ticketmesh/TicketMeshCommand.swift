@@ -11,7 +11,7 @@ struct TicketMeshCommand: AsyncParsableCommand {
             StatusCommand.self, ChangesCommand.self, KnowledgeCommand.self, RetentionCommand.self, CareCommand.self,
             SLACommand.self, UserCommand.self, InboxCommand.self, ExceptionCommand.self, ReportCommand.self,
             SeedCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self, WebCommand.self, SiteCommand.self,
-            ClockCommand.self, BackupCommand.self, AutomationCommand.self,
+            ClockCommand.self, BackupCommand.self, SnapshotCommand.self, AutomationCommand.self, TypeCommand.self, MailCommand.self,
         ]
     )
 }

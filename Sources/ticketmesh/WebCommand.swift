@@ -67,7 +67,7 @@ struct WebCommand: AsyncParsableCommand {
                 logger: logger
             )
             var services: [any Service] = [server]
-            if let sweepInterval { services.append(Automation(store: store, interval: sweepInterval, logger: logger)) }
+            if let sweepInterval { services.append(Automation(store: store, interval: sweepInterval, logger: logger, mail: automation.mailDrain(data: options.dataDirectory))) }
             let group = ServiceGroup(
                 configuration: .init(
                     services: services.map { .init(service: $0) },

@@ -119,6 +119,56 @@ struct ProcessIntegrityTests {
         #expect(try await hq.wait() == 0)
     }
 
+    /// Issue "Throughput and footprint", item 3: a replaced laptop starts from HQ's snapshot (real
+    /// X.509 certificates, real processes), then syncs on by delta and converges.
+    @Test func aLaptopBootstrappedFromASnapshotSyncsOnByDeltaAndConverges() async throws {
+        let org = try await Organisation(sites: ["HQ", "SH"], admins: ["HQ"])
+        try await CLI.run(["certs", "site", "--ca", org.ca.path, "--site", "LT", "--out", org.tls("LT").path], in: org.root)
+        try await org.run("HQ", ["customer", "add", "--id", "C0001", "--name", "Acme 物流"])
+        try await org.run("HQ", ["seed", "--tickets", "300", "--customers", "10"])
+        let hq = try CLI.Child(["serve", "--data", org.data("HQ").path, "--sync", "127.0.0.1:0"], in: org.root)
+        defer { hq.signal(SIGKILL) }
+        let port = try await hq.boundPort()
+        try await org.sync("SH", port: port)
+        let before = try await org.createTicket("SH", "written at SH before the snapshot")
+        try await org.sync("SH", port: port)
+
+        let snapshot = org.file("hq.snapshot")
+        try await org.run("HQ", ["snapshot", "--out", snapshot.path])
+        let refusedAgain = try await org.run("HQ", ["snapshot", "--out", snapshot.path], check: false)
+        #expect(refusedAgain.status == 8 && refusedAgain.stderr.contains("exists"), "\(refusedAgain.stderr)")
+        let noIdentity = try await CLI.run(["init", "--site", "LT", "--data", org.data("LT").path, "--snapshot", snapshot.path], in: org.root, check: false)
+        #expect(noIdentity.status == 2 && noIdentity.stderr.contains("--snapshot") && noIdentity.stderr.contains("--tls"), "\(noIdentity.stderr)")
+        let made = try await CLI.run(
+            ["init", "--site", "LT", "--data", org.data("LT").path, "--tls", org.tls("LT").path, "--snapshot", snapshot.path], in: org.root)
+        #expect(made.stderr.contains("bootstrap: verified") && made.stderr.contains("from HQ's snapshot"), "\(made.stderr)")
+        #expect(try await org.digest("LT") == (try await org.digest("HQ")))
+        #expect(try await org.tickets("LT")[before.id] == before.number)
+
+        // Work on both sides after the snapshot; delta sync carries only that.
+        let after = try await org.createTicket("SH", "written at SH after the snapshot")
+        try await org.sync("SH", port: port)
+        let laptop = try await org.createTicket("LT", "written on the new laptop")
+        // The first sync moves the few changes written since, not the seeded backlog of thousands.
+        let first = try await org.json("LT", ["sync", "--peer", "127.0.0.1:\(port)"]) as? [String: Any]
+        let received = first?["received"] as? Int ?? -1
+        #expect(received > 0 && received < 100, "a delta, not a replay: \(first ?? [:])")
+        #expect((first?["sent"] as? Int ?? 0) > 0, "the laptop's own ticket went out: \(first ?? [:])")
+        let second = try await org.json("LT", ["sync", "--peer", "127.0.0.1:\(port)"]) as? [String: Any]
+        #expect(second?["received"] as? Int == 0, "nothing left to receive: \(second ?? [:])")
+        try await org.sync("SH", port: port)
+        let digests = try await ["HQ", "SH", "LT"].asyncMap { try await org.digest($0) }
+        #expect(Set(digests).count == 1, "digests \(digests)")
+        for site in ["HQ", "SH", "LT"] {
+            let tickets = try await org.tickets(site)
+            #expect(tickets[after.id] != nil && tickets[laptop.id] != nil, "\(site) holds the work of both sides")
+            let verified = try await org.run(site, ["audit", "--verify"], check: false)
+            #expect(verified.status == 0, "audit --verify on \(site): \(verified.stdout) \(verified.stderr)")
+        }
+        hq.signal(SIGINT)
+        #expect(try await hq.wait() == 0)
+    }
+
     @Test(.disabled(if: Self.faketime == nil, "faketime is not installed (scripts/test installs it)"))
     func aFastClockLaptopIsRefusedByFileAndSyncThenAcceptedAfterRestamp() async throws {
         let org = try await Organisation(sites: ["HQ", "LT"])

@@ -25,15 +25,20 @@ struct PageFormatTests {
             urgency: "urgent<", summary: hostile, receivedAt: 0, registeredAt: 0, state: "new>", assignee: "<b>li</b>",
             originSite: "HQ")
         var page = HTML()
+        var context = WebUI.QueueContext(filter: .init(assignee: "<li>", search: "<q>"), language: "zh-CN", now: 0)
+        context.more = "/queue?assignee=<li>&limit=100"
+        context.views = [SavedView(id: "v\"1", owner: "agent", name: "<em>view</em>", query: "q=%3Cq%3E", createdAt: 0)]
         WebUI.queueTable(
             &page, [QueueItem(ticket: ticket, clocks: [], nextDueAt: nil)],
-            strings: ["breached": "<i>", "atRisk": "<i>", "queue": "<i>", "number": "<i>", "more": "<i>"],
-            more: "/queue?assignee=<li>&limit=100")
+            strings: ["breached": "<i>", "atRisk": "<i>", "queue": "<i>", "number": "<i>", "more": "<i>", "any": "<i>", "search": "<i>"],
+            context: context)
         let html = page.string
-        #expect(!html.contains("<script>") && !html.contains("<b>") && !html.contains("<i>"))
+        #expect(!html.contains("<script>") && !html.contains("<b>") && !html.contains("<i>") && !html.contains("<em>"))
+        #expect(!html.contains("<q>") && !html.contains("<li>"))
+        #expect(html.contains("id=\"filter-q\" value=\"&lt;q&gt;\"") && html.contains("&lt;em&gt;view&lt;/em&gt;"))
         #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; 物流"))
         #expect(html.contains("href=\"/tickets/t&quot;1\""))
-        #expect(html.contains("urgent&lt;") && html.contains("new&gt;") && html.contains("&lt;b&gt;li&lt;/b&gt;"))
+        #expect(html.contains("urgent&lt;") && html.contains("data-state=\"new&gt;\"") && html.contains("&lt;b&gt;li&lt;/b&gt;"))
         #expect(html.contains("href=\"/queue?assignee=&lt;li&gt;&amp;limit=100\""))
         var plain = HTML()
         plain.text("plain 文本")

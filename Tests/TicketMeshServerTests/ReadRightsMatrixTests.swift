@@ -76,6 +76,17 @@ struct ReadRightsMatrixTests {
         },
         "logout": { _ in Request(path: "/api/logout", body: nil, success: 204) },
         "me": { _ in Request(path: "/api/me", success: 200) },
+        "listRequestTypes": { _ in Request(path: "/api/request-types", success: 200) },
+        "listUsers": { _ in Request(path: "/api/users", success: 200) },
+        // An existing user changed (200); a refused role writes nothing.
+        "saveUser": { _ in Request(path: "/api/users", body: ["name": "analyst", "department": "报表组"], success: 200) },
+        "saveRequestType": { _ in
+            Request(path: "/api/request-types", body: ["path": "complaint/delivery", "label": "配送"], success: 200)
+        },
+        // Any conflict of the fixture, resolved or not (a second resolution overwrites the first).
+        "resolveConflict": { store in
+            Request(path: "/api/conflicts/\(try #require(try await store.conflicts().first).id)/resolution", body: ["keep": "winner"], success: 200)
+        },
         "listTickets": { _ in Request(path: "/api/tickets", success: 200) },
         "createTicket": { _ in
             Request(
@@ -111,6 +122,10 @@ struct ReadRightsMatrixTests {
                 body: ["result": "done"],
                 success: 200
             )
+        },
+        "bulkTickets": { store in
+            Request(
+                path: "/api/tickets/bulk", body: ["action": "close", "tickets": [try await ticket(store, .resolved)]], success: 200)
         },
         "closeTicket": { store in
             Request(path: "/api/tickets/\(try await ticket(store, .resolved))/close", success: 200)
@@ -152,6 +167,9 @@ struct ReadRightsMatrixTests {
         "searchKnowledge": { _ in Request(path: "/api/kb?q=%E7%89%A9%E6%B5%81", success: 200) },
         "listConflicts": { _ in Request(path: "/api/conflicts", success: 200) },
         "status": { _ in Request(path: "/api/status", success: 200) },
+        "mailSettings": { _ in Request(path: "/api/mail/settings", success: 200) },
+        "setMailSettings": { _ in Request(path: "/api/mail/settings", body: ["from": "support@tm.test", "senders": ["SH"]], success: 200) },
+        "mailOutbox": { _ in Request(path: "/api/mail/outbox", success: 200) },
         "openapi": { _ in Request(path: "/openapi.yaml", success: 200) },
     ]
 

@@ -105,7 +105,7 @@ struct WebUITests {
                 cookie: "tm_session=\(agent)"
             )
             #expect(ticket.text.contains("SLA clocks"))
-            #expect(ticket.text.contains("first-response"))
+            #expect(ticket.text.contains("First response"))
             #expect(ticket.text.contains("reply-form"))
         }
     }

@@ -40,7 +40,8 @@ def submit(driver, form_id, fields, expect_state=None):
     wait(driver).until(EC.staleness_of(old))
     wait(driver).until(EC.presence_of_element_located((By.ID, "ticket-number")))
     if expect_state:
-        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "ticket-state"), expect_state))
+        # The page shows the state as a word of its language; the stored value is in `data-state`.
+        wait(driver).until(EC.text_to_be_present_in_element_attribute((By.ID, "ticket-state"), "data-state", expect_state))
 
 
 def progress_text(driver):
@@ -56,9 +57,9 @@ def test_agent_handles_a_ticket_from_intake_to_rating(sites, browser):
 
     browser.find_element(By.ID, "nav-new").click()
     wait(browser).until(EC.presence_of_element_located((By.ID, "new-ticket")))
-    Select(browser.find_element(By.ID, "new-channel")).select_by_visible_text("phone")
+    Select(browser.find_element(By.ID, "new-channel")).select_by_value("phone")
     Select(browser.find_element(By.ID, "new-type")).select_by_visible_text("complaint/service")
-    Select(browser.find_element(By.ID, "new-urgency")).select_by_visible_text("urgent")
+    Select(browser.find_element(By.ID, "new-urgency")).select_by_value("urgent")
     browser.find_element(By.ID, "new-summary").send_keys("快递三天未送达")
     browser.find_element(By.ID, "new-details").send_keys("订单 SO123，客户很着急")
     shot(browser, "02-new-ticket")
@@ -66,7 +67,7 @@ def test_agent_handles_a_ticket_from_intake_to_rating(sites, browser):
     wait(browser).until(EC.presence_of_element_located((By.ID, "ticket-number")))
     number = browser.find_element(By.ID, "ticket-number").text
     assert number.startswith("CS-") and "-HQ-" in number
-    assert browser.find_element(By.ID, "ticket-state").text == "new"
+    assert browser.find_element(By.ID, "ticket-state").get_attribute("data-state") == "new"
 
     submit(browser, "reply", {"reply-body": "您好，已为您联系快递公司"}, expect_state="acknowledged")
     assert "您好，已为您联系快递公司" in progress_text(browser)
@@ -99,7 +100,7 @@ def test_refused_action_shows_the_rule_and_changes_nothing(sites, browser):
     flash = wait(browser).until(EC.presence_of_element_located((By.ID, "flash")))
     assert "cannot rate" in flash.text
     shot(browser, "05-refused")
-    assert browser.find_element(By.ID, "ticket-state").text == "new"
+    assert browser.find_element(By.ID, "ticket-state").get_attribute("data-state") == "new"
     assert all(note["kind"] != "rating" for note in site.cli_json("ticket", "show", ticket["id"])["notes"])
 
 

@@ -42,6 +42,7 @@ package enum Permission: String, CaseIterable, Sendable {
     case sweepSLA = "escalate SLA breaches"
     case resolveConflicts = "resolve a conflict"
     case manageUsers = "manage users"
+    case manageRequestTypes = "change the request-type tree"
     case manageKnowledge = "edit the knowledge base"
     case archive = "archive a ticket"
     case purge = "purge tickets or change retention"
@@ -50,20 +51,23 @@ package enum Permission: String, CaseIterable, Sendable {
     case readAudit = "read the audit log"
     case setReportTargets = "set report targets"
     case seed = "load sample data"
+    /// Save, change or delete one's own queue views (issue 16); the owner check is the store's.
+    case saveView = "save a queue view"
+    case manageMail = "change mail settings"
 
     /// The roles allowed to take this action.
     package var roles: [Role] {
         let staff: [Role] = [.agent, .specialist, .supervisor, .manager, .admin]
         let leads: [Role] = [.supervisor, .manager, .admin]
         switch self {
-        case .viewTickets: return Role.allCases
+        case .viewTickets, .saveView: return Role.allCases
         case .createTicket, .editTicket, .escalate, .recordFeedback, .raiseException, .manageCustomers, .sweepSLA, .manageKnowledge:
             return staff
         case .accept: return [.specialist, .supervisor, .manager, .admin]
         case .reopen, .approve, .resolveConflicts, .archive: return leads
         case .purge: return [.manager, .admin]
         case .manageSLA, .manageChurnPolicy: return [.manager, .admin]
-        case .manageUsers, .seed: return [.admin]
+        case .manageUsers, .manageRequestTypes, .seed, .manageMail: return [.admin]
         case .viewReports: return [.supervisor, .manager, .analyst, .admin]
         // Reads: see Docs/workflow.md "Read rights". Analysts read tickets and reports, masked, and never reveal.
         case .revealContacts, .readAudit: return leads

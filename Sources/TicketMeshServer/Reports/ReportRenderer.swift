@@ -208,18 +208,19 @@ package enum ReportRenderer {
   // MARK: HTML
 
   /// The charts of a report: type distribution, satisfaction distribution, SLA compliance per level.
-  package static func charts(_ report: ServiceReport) -> [String] {
+  /// `label` gives the word a page shows for a bar's key (an urgency level, a type path).
+  package static func charts(_ report: ServiceReport, label: (String) -> String = { $0 }) -> [String] {
     [
       SVGChart.bars(
         title: "Type distribution 类型分布",
-        bars: report.typeDistribution.map { .init(label: $0.key, value: Double($0.count)) }),
+        bars: report.typeDistribution.map { .init(label: label($0.key), value: Double($0.count)) }),
       SVGChart.bars(
         title: "Satisfaction 满意度 (1–5)",
         bars: report.satisfaction.distribution.map { .init(label: $0.key, value: Double($0.count)) }
       ),
       SVGChart.bars(
         title: "First-response SLA compliance 首次响应达标率",
-        bars: report.slaCompliance.map { .init(label: $0.level, value: $0.percent ?? 0) },
+        bars: report.slaCompliance.map { .init(label: label($0.level), value: $0.percent ?? 0) },
         unit: "%", maximum: 100),
     ]
   }

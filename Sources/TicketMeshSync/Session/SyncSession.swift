@@ -146,7 +146,8 @@ package struct SyncSession: Sendable {
                             outbound: outbound,
                             events: continuation,
                             knowledge: knowledge,
-                            connection: connection
+                            connection: connection,
+                            ownHeads: heads
                         )
                     )
                 } catch {
@@ -155,7 +156,7 @@ package struct SyncSession: Sendable {
             }
             group.addTask {
                 do {
-                    var result = try await send(outbound: outbound, events: events, knowledge: knowledge)
+                    var result = try await send(outbound: outbound, events: events, knowledge: knowledge, ownHeads: heads)
                     result.bytesSent += helloFrame.readableBytes
                     return .sender(result)
                 } catch {
@@ -223,7 +224,8 @@ package struct SyncSession: Sendable {
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         events: AsyncStream<Event>.Continuation,
         knowledge: PeerKnowledge,
-        connection: SyncConnection
+        connection: SyncConnection,
+        ownHeads: ChainHeads
     ) async throws -> ReceiverResult {
         defer { events.finish() }
         var iterator = inbound.makeAsyncIterator()
@@ -312,7 +314,8 @@ package struct SyncSession: Sendable {
                     SyncProgress(
                         peer: hello.site.rawValue,
                         direction: .received,
-                        changes: state.applied + state.duplicates
+                        changes: state.applied + state.duplicates,
+                        expected: SyncProgress.lacking(in: ownHeads, from: hello.heads)
                     )
                 )
             case .ack(let ack):
@@ -343,7 +346,8 @@ package struct SyncSession: Sendable {
     private func send(
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         events: AsyncStream<Event>,
-        knowledge: PeerKnowledge
+        knowledge: PeerKnowledge,
+        ownHeads: ChainHeads
     ) async throws -> SenderResult {
         var iterator = events.makeAsyncIterator()
         guard case .peerHello(let hello)? = await iterator.next() else {
@@ -364,7 +368,10 @@ package struct SyncSession: Sendable {
             switch event {
             case .ack(let ack):
                 try state.receive(ack)
-                progress?(SyncProgress(peer: hello.site.rawValue, direction: .sent, changes: state.acknowledged))
+                progress?(
+                    SyncProgress(
+                        peer: hello.site.rawValue, direction: .sent, changes: state.acknowledged,
+                        expected: SyncProgress.lacking(in: hello.heads, from: ownHeads)))
             case .receivingComplete: receivingComplete = true
             case .peerHello: throw SyncError.protocolViolation("a second hello arrived")
             }
@@ -491,6 +498,21 @@ package struct SyncProgress: Sendable {
     package var direction: Direction
     /// Changes acknowledged by the peer (sent) or applied here (received) so far.
     package var changes: Int
+    /// About how many changes this direction moves in all, from the two hellos' chain heads (a fork
+    /// resends a whole chain, so `changes` may pass it).
+    package var expected: Int
+
+    package init(peer: String, direction: Direction, changes: Int, expected: Int = 0) {
+        self.peer = peer
+        self.direction = direction
+        self.changes = changes
+        self.expected = expected
+    }
+
+    /// The changes `heads` lacks of what `holder` holds: per origin, the seqs past `heads`' own.
+    package static func lacking(in heads: ChainHeads, from holder: ChainHeads) -> Int {
+        holder.entries.reduce(0) { sum, entry in sum + Int(max(0, entry.value.seq - (heads[entry.key]?.seq ?? 0))) }
+    }
 }
 
 /// What a completed session did.
