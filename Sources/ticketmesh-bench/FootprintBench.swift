@@ -58,8 +58,9 @@ enum FootprintBench {
     static func footprint(of directory: URL, tickets: Int, label: String) throws {
         let queue = try DatabaseQueue(path: directory.appendingPathComponent("replica.sqlite").path)
         defer { try? queue.close() }
-        let (total, parts): (Int64, [(String, Int64)]) = try queue.write { db in
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        // A checkpoint cannot run inside a transaction: fold the WAL into the file first, then measure.
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let (total, parts): (Int64, [(String, Int64)]) = try queue.read { db in
             let total = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
             let parts = try Row.fetchAll(db, sql: "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").map {
                 ($0[0] as String, $0[1] as Int64)

@@ -83,7 +83,7 @@ final class EventStreamClient: Sendable {
     var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Waits up to `seconds` for an event satisfying `predicate`.
-    func wait(seconds: Double = 2, for predicate: (Event) -> Bool) async -> Event? {
+    func wait(seconds: Double = 10, for predicate: (Event) -> Bool) async -> Event? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let event = events.first(where: predicate) { return event }
