@@ -15,6 +15,7 @@ extension API {
         route(api, .put, "mail/settings") { request, _, user in
             let fields = try await Fields.read(request)
             try fields.allowOnly(["senders", "from", "fromName", "type", "templates"])
+            guard fields.hadBody else { throw APIError.badRequest("missing body: a JSON object of the settings to change") }
             // As Docs/openapi.yaml states: absent, null or blank leaves a field as it is; `senders: []` stops sending.
             var senders: [String]?
             switch fields.values["senders"] {

@@ -50,6 +50,10 @@ extension API {
     /// The bulk action a form or body names: `assign` (with `to`), `state` (with `state`) or `close`.
     /// - Throws: a 400 naming `action`, `to` or `state`.
     static func bulkAction(_ name: String, to: String?, state: String?) throws -> BulkAction {
+        // A state is checked whatever the action, so a wrong one is never silently ignored.
+        if let state, !state.isEmpty, ![TicketState.inProgress, .pendingCustomer].contains(try TicketState.parse(state)) {
+            throw APIError.badRequest("invalid state '\(state)': a bulk state action sets in-progress or pending-customer (close has its own action)")
+        }
         switch name {
         case "assign":
             guard let to, !to.isEmpty else { throw APIError.badRequest("missing to: an assign action names the user") }
@@ -117,7 +121,7 @@ extension API {
             let fields = try await Fields.read(request)
             try fields.allowOnly(["action", "tickets", "to", "state"])
             let action = try Self.bulkAction(
-                try fields.text("action", required: true)!, to: try fields.text("to"), state: try fields.text("state"))
+                try fields.text("action", required: true)!, to: try fields.text("to", limit: 100), state: try fields.text("state"))
             let tickets = try fields.stringList("tickets")
             return try JSON.response(try await store.bulk(action, tickets: tickets, actor: user.name))
         }
@@ -239,7 +243,7 @@ extension API {
     /// The version a reply or note expects: `If-Match` (an entity tag, quotes optional) or the
     /// `expectedVersion` field; nil when neither is given (no check).
     ///
-    /// - Throws: 400 when both are given and differ, or either is empty.
+    /// - Throws: 400 when both are given and differ, or the header is empty (a blank field counts as absent).
     static func expectedVersion(_ request: Request, _ fields: Fields) throws -> String? {
         let header = request.headers[.ifMatch].map { raw in
             var tag = raw.trimmingCharacters(in: .whitespaces)
@@ -249,7 +253,6 @@ extension API {
         }
         let field = try fields.text("expectedVersion").map(Fields.droppingFinalNewline)
         if header == "" { throw APIError.badRequest("invalid If-Match '': must be the ticket's version from GET /api/tickets/{id}") }
-        if field == "" { throw APIError.badRequest("invalid expectedVersion '': must be the ticket's version from GET /api/tickets/{id}") }
         if let header, let field, header != field {
             throw APIError.badRequest("invalid expectedVersion '\(field)': differs from If-Match '\(header)'; send one of them")
         }

@@ -52,6 +52,8 @@ struct Fields: Sendable {
     private(set) var isForm = false
     /// Every value of each form field, in order (check boxes repeat a name); empty for JSON.
     private(set) var repeated: [String: [String]] = [:]
+    /// Whether the request had a body at all (an empty one reads as no fields).
+    private(set) var hadBody = true
 
     init(_ values: [String: JSONValue]) { self.values = values }
 
@@ -71,7 +73,11 @@ struct Fields: Sendable {
         if request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
             return Fields(form: text)
         }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return Fields([:]) }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            var empty = Fields([:])
+            empty.hadBody = false
+            return empty
+        }
         guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
             throw APIError.badRequest("invalid body: must be a JSON object")
         }

@@ -152,9 +152,10 @@ paths:
           description: >-
             sla (the default, = due): next SLA due time first; newest: registration time, newest first, without
             clocks; or a column (due, number, registered, urgency, state, assignee), a leading '-' for descending.
+            Empty means the default.
           schema:
             type: string
-            enum: [sla, newest, due, -due, number, -number, registered, -registered, urgency, -urgency, state, -state, assignee, -assignee]
+            enum: ["", sla, newest, due, -due, number, -number, registered, -registered, urgency, -urgency, state, -state, assignee, -assignee]
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000}}
       responses:
         "200":
@@ -223,8 +224,18 @@ paths:
                   maxItems: 500
                   items: {type: string, pattern: *nonBlank}
                   description: Ticket ids or numbers; each is done in its own transaction, so one refusal leaves the others done.
-                to: {type: string, pattern: *nonBlank, maxLength: 100, description: the assignee (action assign)}
-                state: {type: string, enum: [in-progress, pending-customer], description: the state (action state)}
+                to: {type: [string, "null"], maxLength: 100, description: the assignee (action assign)}
+                state: {type: [string, "null"], enum: [in-progress, pending-customer, null], description: the state (action state; checked with any action)}
+              oneOf:
+                - properties:
+                    action: {const: assign}
+                    to: {type: string, pattern: *nonBlank}
+                  required: [to]
+                - properties:
+                    action: {const: state}
+                    state: {type: string}
+                  required: [state]
+                - properties: {action: {const: close}}
       responses:
         "200":
           description: One result per ticket, in the order given (duplicates once).
@@ -686,9 +697,9 @@ paths:
               required: [name]
               properties:
                 name: {type: string, pattern: "^[A-Za-z0-9._@-]{1,63}$"}
-                role: {type: string, enum: [agent, specialist, supervisor, manager, analyst, admin], description: required for a new user (else 404, unknown user)}
-                displayName: {type: string, pattern: *nonBlank, maxLength: 200}
-                department: {type: string, pattern: *nonBlank, maxLength: 200}
+                role: {type: [string, "null"], enum: [agent, specialist, supervisor, manager, analyst, admin, null], description: required for a new user (else 404, unknown user)}
+                displayName: {type: [string, "null"], maxLength: 200, description: blank leaves it as it is}
+                department: {type: [string, "null"], maxLength: 200, description: blank leaves it as it is}
                 active: {type: boolean}
       responses:
         "200":
@@ -818,7 +829,7 @@ paths:
     put:
       operationId: setMailSettings
       x-permission: change mail settings
-      summary: Change mail settings (admins, at an admin site); absent, null or blank fields stay as they are.
+      summary: Change mail settings (admins, at an admin site); absent, null or blank fields stay as they are; a body is required (`{}` changes nothing).
       requestBody:
         required: true
         content:
@@ -922,9 +933,8 @@ components:
             properties:
               body: {type: string, pattern: *nonBlank, maxLength: 100000}
               expectedVersion:
-                type: string
-                minLength: 1
-                description: the ticket version the writer saw (TicketDetail.version); a stale one is a 409 stale-version
+                type: [string, "null"]
+                description: the ticket version the writer saw (TicketDetail.version); a stale one is a 409 stale-version; blank means no check
   responses:
     TicketResponse:
       description: The ticket after the command.
