@@ -51,8 +51,9 @@ extension API {
     /// - Throws: a 400 naming `action`, `to` or `state`.
     static func bulkAction(_ name: String, to: String?, state: String?) throws -> BulkAction {
         // A state is checked whatever the action, so a wrong one is never silently ignored.
-        if let state, !state.isEmpty, ![TicketState.inProgress, .pendingCustomer].contains(try TicketState.parse(state)) {
-            throw APIError.badRequest("invalid state '\(state)': a bulk state action sets in-progress or pending-customer (close has its own action)")
+        if let state, !state.isEmpty, !ReplicaStore.bulkStates.contains(try TicketState.parse(state)) {
+            throw APIError.badRequest(
+                "invalid state '\(state)': a bulk state action sets \(ReplicaStore.bulkStates.map(\.rawValue).joined(separator: " or ")) (close has its own action)")
         }
         switch name {
         case "assign":
@@ -123,6 +124,8 @@ extension API {
             let action = try Self.bulkAction(
                 try fields.text("action", required: true)!, to: try fields.text("to", limit: 100), state: try fields.text("state"))
             let tickets = try fields.stringList("tickets")
+            // As sent (the store counts them again without duplicates).
+            guard tickets.count <= 500 else { throw APIError.badRequest("invalid tickets: at most 500 per request, got \(tickets.count)") }
             return try JSON.response(try await store.bulk(action, tickets: tickets, actor: user.name))
         }
         route(api, .post, "tickets") { request, _, user in

@@ -57,6 +57,12 @@ import TicketMeshDomain
             #expect(assign.array.map { $0["ok"] as? Bool } == [true])
             let bad = try await server.request("POST", "/api/tickets/bulk", token: agent, json: ["action": "assign", "tickets": [cold]])
             #expect(bad.status == 400 && bad.message.contains("missing to"))
+            // A state the action would ignore, or more ids than the document allows, is still refused.
+            let stray = try await server.request("POST", "/api/tickets/bulk", token: agent, json: ["action": "close", "state": "closed", "tickets": [cold]])
+            #expect(stray.status == 400 && stray.message.contains("invalid state 'closed'"))
+            let many = try await server.request(
+                "POST", "/api/tickets/bulk", token: agent, json: ["action": "close", "tickets": Array(repeating: cold, count: 501)])
+            #expect(many.status == 400 && many.message.contains("at most 500"))
             let analyst = try await server.login(.analyst)
             #expect(try await server.request("POST", "/api/tickets/bulk", token: analyst, json: ["action": "close", "tickets": [cold]]).status == 403)
         }
