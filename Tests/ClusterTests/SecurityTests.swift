@@ -122,11 +122,11 @@ struct SecurityTests {
             log: "exceeds the bound of 300000 ms",
             site: "SH"
         )
-        // The hub names the skew (about +10 min) in its warning.
+        // The hub names the skew (about +10 min, less the time the hello took on a loaded machine) in its warning.
         let warnings = hq.messages(atLeast: .warning)
         #expect(
             warnings.contains {
-                $0.range(of: "clock skew of (59[0-9]{4}|60[0-9]{4}) ms with peer SH", options: .regularExpression)
+                $0.range(of: "clock skew of (5[0-9]{5}|60[0-9]{4}) ms with peer SH", options: .regularExpression)
                     != nil
             },
             "\(warnings)"

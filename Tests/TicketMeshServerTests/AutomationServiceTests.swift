@@ -6,7 +6,7 @@ import TicketMeshDomain
 import TicketMeshServer
 import TicketMeshStore
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct AutomationServiceTests {
     @Test func runsEveryIntervalAsTheSiteAndStopsOnGracefulShutdown() async throws {
         let store = try await TestServer.makeStore()  // with users and customer C0001: no anonymous write is allowed

@@ -59,7 +59,7 @@ final class CollectingTransport: MailTransport {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func theAutomationLoopDrainsTheOutboxAtASenderSite() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tm-web-\(UUID().uuidString)")
         let store = try await TestServer.makeStore(directory: directory)

@@ -10,7 +10,7 @@ import TicketMeshStore
 
 /// `PeerBook`'s lag as computed from the vectors it stored, and `PeerScheduler`'s back-off
 /// measured on real dials (issue 18 item 14): nothing here injects the value it checks.
-@Suite(.timeLimit(.minutes(1))) struct PeerSchedulingTests {
+@Suite(.timeLimit(.minutes(3))) struct PeerSchedulingTests {
     static func directory(_ label: String) -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tm-\(label)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
