@@ -126,6 +126,9 @@ extension API {
             let tickets = try fields.stringList("tickets")
             // As sent (the store counts them again without duplicates).
             guard tickets.count <= 500 else { throw APIError.badRequest("invalid tickets: at most 500 per request, got \(tickets.count)") }
+            if let blank = tickets.firstIndex(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                throw APIError.badRequest("invalid tickets[\(blank)]: must name a ticket (an id or number), not be blank")
+            }
             return try JSON.response(try await store.bulk(action, tickets: tickets, actor: user.name))
         }
         route(api, .post, "tickets") { request, _, user in

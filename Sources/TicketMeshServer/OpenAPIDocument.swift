@@ -225,7 +225,7 @@ paths:
                   items: {type: string, pattern: *nonBlank}
                   description: Ticket ids or numbers; each is done in its own transaction, so one refusal leaves the others done.
                 to: {type: [string, "null"], maxLength: 100, description: the assignee (action assign)}
-                state: {type: [string, "null"], enum: [in-progress, pending-customer, null], description: the state (action state; checked with any action)}
+                state: {type: [string, "null"], enum: ["", in-progress, pending-customer, null], description: "the state (action state; checked with any action; empty counts as absent)"}
               oneOf:
                 - properties:
                     action: {const: assign}
@@ -233,7 +233,7 @@ paths:
                   required: [to]
                 - properties:
                     action: {const: state}
-                    state: {type: string}
+                    state: {type: string, pattern: *nonBlank}
                   required: [state]
                 - properties: {action: {const: close}}
       responses:

@@ -219,7 +219,7 @@ extension ReplicaStore {
     ///   state machine, unknown ticket) are results, not errors.
     package func bulk(_ action: BulkAction, tickets: [String], actor: String?) async throws -> [BulkResult] {
         var seen = Set<String>()
-        let keys = tickets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        let keys = tickets.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && seen.insert($0).inserted }
         guard !keys.isEmpty else { throw DomainError.missing(field: "tickets") }
         guard keys.count <= 500 else {
             throw DomainError.invalidValue(field: "tickets", value: String(keys.count), rule: "at most 500 tickets at once")
