@@ -123,4 +123,14 @@ extension TicketSearch {
         for id in try String.fetchAll(db, sql: "SELECT id FROM entry") { try indexEntry(id, in: db) }
         for id in try String.fetchAll(db, sql: "SELECT id FROM customer") { try indexCustomer(id, in: db) }
     }
+
+    /// Recomputes `ticketText` and its trigram index from the query tables, keeping nothing they
+    /// held: snapshot bootstrap believes no derived state of the maker's file (`ReplicaStore.bootstrap`).
+    static func rebuild(in db: Database) throws {
+        // Empty the index first, so the delete triggers below act on a well-formed one whatever it held.
+        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('delete-all')")
+        try db.execute(sql: "DELETE FROM ticketText")
+        try backfill(in: db)
+        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('rebuild')")
+    }
 }
