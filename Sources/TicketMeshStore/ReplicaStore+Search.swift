@@ -127,10 +127,10 @@ extension TicketSearch {
     /// Recomputes `ticketText` and its trigram index from the query tables, keeping nothing they
     /// held: snapshot bootstrap believes no derived state of the maker's file (`ReplicaStore.bootstrap`).
     static func rebuild(in db: Database) throws {
-        // Empty the index first, so the delete triggers below act on a well-formed one whatever it held.
-        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('delete-all')")
+        // The index from the file's content table first: the delete triggers below need an index that
+        // holds exactly the rows they delete (FTS5 reports a mismatch as a malformed database).
+        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('rebuild')")
         try db.execute(sql: "DELETE FROM ticketText")
         try backfill(in: db)
-        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('rebuild')")
     }
 }
