@@ -14,7 +14,7 @@ extension Strings {
         "path": "Path", "label": "Label", "typeActive": "Active", "typeRetired": "Retired", "save": "Save",
         "conflictsHelp": "Concurrent writes at two sites: last-writer-wins kept one. Keep it, restore the other, or write a new value.",
         "keepWinner": "Keep this value", "keepLoser": "Restore this value", "newValue": "Or a new value", "useValue": "Use it",
-        "adminUsers": "Users and roles", "role": "Role", "department": "Department", "userInactive": "Inactive",
+        "adminUsers": "Users and roles", "role": "Role", "userInactive": "Inactive",
         "passwordCLI": "Passwords are set with 'ticketmesh user password NAME' (never through the web).",
     ]
 
@@ -31,7 +31,7 @@ extension Strings {
         "path": "路径", "label": "名称", "typeActive": "启用", "typeRetired": "已停用", "save": "保存",
         "conflictsHelp": "两个站点并发写入同一字段：按“最后写入者胜”保留了其中一个。可保留它、恢复另一个，或写入新值。",
         "keepWinner": "保留此值", "keepLoser": "恢复此值", "newValue": "或输入新值", "useValue": "使用",
-        "adminUsers": "用户与角色", "role": "角色", "department": "部门", "userInactive": "已停用",
+        "adminUsers": "用户与角色", "role": "角色", "userInactive": "已停用",
         "passwordCLI": "密码请用 'ticketmesh user password 用户名' 设置（不经网页）。",
     ]
 }

@@ -15,7 +15,7 @@ enum Strings {
     static let en: [String: String] = [
         "app": "TicketMesh", "login": "Log in", "logout": "Log out", "user": "User name", "password": "Password",
         "queue": "Queue", "newTicket": "New ticket", "customers": "Customers", "kb": "Knowledge base", "site": "Site",
-        "number": "Number", "summary": "Summary", "state": "State", "urgency": "Urgency", "assignee": "Assignee",
+        "number": "Number", "summary": "Summary", "state": "State", "urgency": "Urgency", "assignee": "Assignee", "department": "Department",
         "due": "Next due", "breached": "Breached", "atRisk": "At risk", "onTrack": "On track",
         "noClock": "No running clock", "more": "More",
         "customer": "Customer", "channel": "Channel", "type": "Type", "details": "Details", "create": "Create",
@@ -40,7 +40,7 @@ enum Strings {
     static let zh: [String: String] = [
         "app": "TicketMesh 工单", "login": "登录", "logout": "退出", "user": "用户名", "password": "密码",
         "queue": "工单队列", "newTicket": "新建工单", "customers": "客户", "kb": "知识库", "site": "站点",
-        "number": "编号", "summary": "摘要", "state": "状态", "urgency": "紧急程度", "assignee": "处理人",
+        "number": "编号", "summary": "摘要", "state": "状态", "urgency": "紧急程度", "assignee": "处理人", "department": "部门",
         "due": "最近到期", "breached": "已超时", "atRisk": "即将超时", "onTrack": "正常", "noClock": "无计时", "more": "更多",
         "customer": "客户", "channel": "渠道", "type": "类型", "details": "详情", "create": "创建",
         "progress": "处理记录", "reply": "回复客户", "note": "内部备注", "send": "发送", "add": "添加",

@@ -127,7 +127,8 @@ extension WebUI {
     static func usersPage(
         _ users: [User], request: Request, user: User, status: HTTPResponse.Status = .ok, flash: String? = nil
     ) -> Response {
-        page(title: "adminUsers", request: request, user: user, status: status, flash: flash) { html, t in
+        let lang = Self.language(request)
+        return page(title: "adminUsers", request: request, user: user, status: status, flash: flash) { html, t in
             html.raw("<h1>")
             html.text(t["adminUsers"] ?? "")
             html.raw("</h1>\n<table id=\"users\"><thead><tr>")
@@ -142,8 +143,8 @@ extension WebUI {
                 html.text(shown.name)
                 html.raw("\"><td>")
                 html.text(shown.name)
-                html.raw("</td><td class=\"role\">")
-                html.text(shown.role.rawValue)
+                html.raw("</td><td class=\"role\" data-role=\"\(shown.role.rawValue)\">")
+                html.text(Strings.label(.role, shown.role.rawValue, language: lang))
                 html.raw("</td><td>")
                 html.text(shown.displayName ?? "")
                 html.raw("</td><td>")
@@ -162,13 +163,11 @@ extension WebUI {
             html.text(t["user"] ?? "")
             html.raw(" <input name=\"name\" id=\"user-name\" required></label><label>")
             html.text(t["role"] ?? "")
-            html.raw(" <select name=\"role\" id=\"user-role\"><option value=\"\">—</option>")
-            for role in Role.allCases {
-                html.raw("<option>")
-                html.text(role.rawValue)
-                html.raw("</option>")
+            html.raw(" ")
+            selectField(&html, name: "role", id: "user-role", values: Role.allCases.map(\.rawValue), empty: "—") {
+                Strings.label(.role, $0, language: lang)
             }
-            html.raw("</select></label><label>")
+            html.raw("</label><label>")
             html.text(t["name"] ?? "")
             html.raw(" <input name=\"displayName\" id=\"user-display\"></label><label>")
             html.text(t["department"] ?? "")

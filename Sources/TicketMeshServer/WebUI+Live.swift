@@ -136,6 +136,7 @@ extension WebUI {
         let ticket = try await backend.store.ticket(key)
         let since = Int64(stale.expected.split(separator: ".").first ?? "") ?? 0
         let newer = try await backend.store.entries(ticketID: ticket.id).filter { $0.at > since }.map(disclosure.entry)
+        let lang = Self.language(request)
         return Self.page(title: "staleTitle", request: request, user: user, status: .conflict) { html, t in
             html.raw("<h1 id=\"stale-title\">")
             html.text(t["staleTitle"] ?? "")
@@ -153,8 +154,11 @@ extension WebUI {
                 html.text(Self.time(entry.at))
                 html.raw("</time> <b>")
                 html.text(entry.author ?? "")
-                html.raw("</b> <span class=\"body\">")
-                html.text(entry.body)
+                // As the ticket page's log shows them: the kind as a word, events in the page's language.
+                html.raw("</b> <span class=\"kind\">")
+                html.text(Strings.label(.entryKind, entry.kind.rawValue, language: lang))
+                html.raw("</span> <span class=\"body\">")
+                html.text(entry.kind == .event ? Strings.event(entry.body, language: lang) : entry.body)
                 html.raw("</span></li>")
             }
             if newer.isEmpty {

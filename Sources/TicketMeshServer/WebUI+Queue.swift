@@ -123,14 +123,18 @@ extension WebUI {
         }
     }
 
-    /// A `<select>` of `values` shown as their words, `selected` chosen, with an "any" first.
+    /// A `<select>` of `values` shown as their words, `selected` chosen; with `empty`, a first option
+    /// of value "" reading so ("any" in the filters, "—" in forms). The id is `filter-NAME` unless given.
     static func selectField(
-        _ html: inout HTML, name: String, values: [String], selected: String?, strings t: [String: String],
+        _ html: inout HTML, name: String, id: String? = nil, values: [String], selected: String? = nil, empty: String?,
         label: (String) -> String
     ) {
-        html.raw("<select name=\"\(name)\" id=\"filter-\(name)\"><option value=\"\">")
-        html.text(t["any"] ?? "")
-        html.raw("</option>")
+        html.raw("<select name=\"\(name)\" id=\"\(id ?? "filter-" + name)\">")
+        if let empty {
+            html.raw("<option value=\"\">")
+            html.text(empty)
+            html.raw("</option>")
+        }
         for value in values {
             html.raw("<option value=\"")
             html.text(value)
@@ -162,7 +166,7 @@ extension WebUI {
         }
         func choice(_ key: String, _ name: String, _ values: [String], _ selected: String?, _ label: (String) -> String) {
             open(key)
-            selectField(&html, name: name, values: values, selected: selected, strings: t, label: label)
+            selectField(&html, name: name, values: values, selected: selected, empty: t["any"] ?? "", label: label)
             html.raw("</label>")
         }
         html.raw("<form method=\"get\" action=\"/queue\" id=\"filter-form\" class=\"filters\">")
@@ -242,13 +246,11 @@ extension WebUI {
         html.text(t["bulkAssign"] ?? "")
         html.raw("</label> <input name=\"to\" id=\"bulk-to\"> <label><input type=\"radio\" name=\"action\" value=\"state\" id=\"bulk-state\"> ")
         html.text(t["bulkState"] ?? "")
-        html.raw("</label> <select name=\"state\" id=\"bulk-state-value\">")
-        for state in ReplicaStore.bulkStates {
-            html.raw("<option value=\"\(state.rawValue)\">")
-            html.text(Strings.label(.state, state.rawValue, language: language))
-            html.raw("</option>")
+        html.raw("</label> ")
+        selectField(&html, name: "state", id: "bulk-state-value", values: ReplicaStore.bulkStates.map(\.rawValue), empty: nil) {
+            Strings.label(.state, $0, language: language)
         }
-        html.raw("</select> <label><input type=\"radio\" name=\"action\" value=\"close\" id=\"bulk-close\" checked> ")
+        html.raw(" <label><input type=\"radio\" name=\"action\" value=\"close\" id=\"bulk-close\" checked> ")
         html.text(t["bulkClose"] ?? "")
         html.raw("</label> <button id=\"bulk-submit\">")
         html.text(t["apply"] ?? "")

@@ -123,4 +123,14 @@ extension TicketSearch {
         for id in try String.fetchAll(db, sql: "SELECT id FROM entry") { try indexEntry(id, in: db) }
         for id in try String.fetchAll(db, sql: "SELECT id FROM customer") { try indexCustomer(id, in: db) }
     }
+
+    /// Recomputes `ticketText` and its trigram index from the query tables, keeping nothing they
+    /// held: snapshot bootstrap believes no derived state of the maker's file (`ReplicaStore.bootstrap`).
+    static func rebuild(in db: Database) throws {
+        // The index from the file's content table first: the delete triggers below need an index that
+        // holds exactly the rows they delete (FTS5 reports a mismatch as a malformed database).
+        try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch) VALUES ('rebuild')")
+        try db.execute(sql: "DELETE FROM ticketText")
+        try backfill(in: db)
+    }
 }

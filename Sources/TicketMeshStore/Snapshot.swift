@@ -129,6 +129,7 @@ enum Snapshot {
 
         // What the merge derives beyond registers is recomputed, not believed.
         try SLADerivation.backfill(in: db)
+        try TicketSearch.rebuild(in: db)
         try db.execute(sql: "DELETE FROM articleSearch; INSERT INTO articleSearch (articleId, title, body) SELECT id, title, body FROM article")
 
         // This site's own bookkeeping.

@@ -104,6 +104,12 @@ struct AdminWebTests {
             #expect(demoted.status == 200)
             let zhao = try #require(try await server.store.user(named: "zhao"))
             #expect(zhao.role == .specialist && !zhao.active)
+            // Roles read as words of the page's language (Strings+Labels), the stored value in attributes.
+            let zhPage = try await server.request("GET", "/admin/users", cookie: "tm_session=\(admin)")
+            #expect(zhPage.text.contains("<td class=\"role\" data-role=\"specialist\">专员</td>"))
+            #expect(zhPage.text.contains("<option value=\"specialist\">专员</option>"))
+            let enPage = try await server.request("GET", "/admin/users?lang=en", cookie: "tm_session=\(admin)")
+            #expect(enPage.text.contains("<td class=\"role\" data-role=\"specialist\">Specialist</td>"))
             let agentPage = try await server.request("GET", "/admin/users", cookie: "tm_session=\(agent)")
             #expect(agentPage.status == 200 && !agentPage.text.contains("id=\"user-form\""))
         }

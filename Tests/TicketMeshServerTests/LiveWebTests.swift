@@ -108,6 +108,7 @@ struct LiveWebTests {
             #expect(page.text.contains("name=\"expectedVersion\" value=\"\(seen)\""))
             let csrf = try #require(page.csrfToken)
             _ = try await server.request("POST", "/api/tickets/\(id)/replies", token: supervisor, json: ["body": "主管已回复客户"])
+            _ = try await server.store.assign(id, to: "supervisor", tier: nil, department: "物流部", actor: "supervisor")
 
             let posted = try await server.request(
                 "POST", "/tickets/\(id)/reply", raw: "body=agent-text&expectedVersion=\(seen)&csrf=\(csrf)",
@@ -115,6 +116,9 @@ struct LiveWebTests {
             #expect(posted.status == 409)
             #expect(posted.text.contains("id=\"stale-form\""))
             #expect(posted.text.contains("主管已回复客户"))  // what changed is shown
+            // ...as the ticket page's log shows it: kinds as words, events in the page's language.
+            #expect(posted.text.contains("<span class=\"kind\">回复</span> <span class=\"body\">主管已回复客户</span>"))
+            #expect(posted.text.contains("指派给 supervisor，部门 物流部"))
             #expect(posted.text.contains(">agent-text</textarea>"))
             let current = try await server.store.ticketVersion(id)
             #expect(posted.text.contains("name=\"expectedVersion\" value=\"\(current)\""))

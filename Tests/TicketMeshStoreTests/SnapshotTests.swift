@@ -166,6 +166,42 @@ import TicketMeshReplication
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    /// The queue's search index is derived state the new site recomputes: text a maker planted in
+    /// `ticketText` or straight into its trigram table finds nothing, the tickets' own text does,
+    /// and the index equals a replayed site's.
+    @Test(arguments: [
+        "UPDATE ticketText SET body = body || ' planted 13800138000' WHERE sourceId LIKE 'ticket:%'",
+        "INSERT INTO ticketTextSearch (rowid, body) SELECT rowid, 'planted 13800138000' FROM ticketText WHERE sourceId LIKE 'ticket:%'",
+    ])
+    func aSnapshotsSearchIndexIsRecomputedNotBelieved(alteration: String) async throws {
+        let (hq, _, _) = try await organisationHistory()
+        let file = try await snapshotFile(of: hq)
+        let queue = try DatabaseQueue(path: file.path)
+        try await queue.write { db in
+            try db.execute(sql: alteration)
+            #expect(db.changesCount > 0, "the alteration must change something: \(alteration)")
+            let planted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticketTextSearch WHERE ticketTextSearch MATCH 'planted'")
+            #expect(planted ?? 0 > 0, "the maker's file finds tickets by the planted word")
+        }
+        try queue.close()
+        let (fresh, _, _) = try bootstrap(file)
+        #expect(try await fresh.queue(.init(search: "planted")).isEmpty)
+        #expect(try await fresh.queue(.init(search: "13800138000")).isEmpty)
+        #expect(try await fresh.queue(.init(search: "分店工单 备注")).count == 20)
+        let replayed = try site("REP")
+        try await deliverAll(from: hq, to: replayed)
+        func index(_ store: ReplicaStore) async throws -> [String] {
+            try await store.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT sourceId || ' ' || IFNULL(ticketId, '') || ' ' || IFNULL(customerId, '') || ' ' || body FROM ticketText ORDER BY sourceId")
+            }
+        }
+        #expect(try await index(fresh) == (try await index(replayed)))
+        // FTS5's own check: the trigram index is exactly its content table's (it throws otherwise).
+        try await fresh.writer.write { db in
+            try db.execute(sql: "INSERT INTO ticketTextSearch (ticketTextSearch, rank) VALUES ('integrity-check', 1)")
+        }
+    }
+
     /// Purged content put back into the log still hashes to its block (the leaf is the original
     /// value's); the purge check finds it.
     @Test func aSnapshotThatPutsBackPurgedContentIsRefused() async throws {
