@@ -25,20 +25,8 @@ extension WebUI {
     func registerLivePages(on router: Router<BasicRequestContext>) {
         let store = backend.store
         let backend = self.backend
-        router.get("static/live.js") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/javascript; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Assets.liveJS))
-            )
-        }
-        router.get("static/live.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Assets.liveCSS))
-            )
-        }
+        Self.serveAsset(Assets.liveJS, at: "static/live.js", type: "text/javascript", on: router)
+        Self.serveAsset(Assets.liveCSS, at: "static/live.css", type: "text/css", on: router)
         route(router, .get, "live/queue") { _, _, user in
             _ = try await backend.disclosure(.viewTickets, for: user)
             guard let live = backend.live else { throw APIError.notFound("live updates are off on this server") }

@@ -252,21 +252,16 @@ struct WebUI: Sendable {
         return response
     }
 
+    /// Serves a static asset compiled into the binary (`Assets`), as UTF-8 of the given media type.
+    static func serveAsset(_ text: String, at path: String, type: String, on router: Router<BasicRequestContext>) {
+        router.get(RouterPath(path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "\(type); charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
     func register(on router: Router<BasicRequestContext>) {
-        router.get("static/app.css") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/css; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Assets.css))
-            )
-        }
-        router.get("static/app.js") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/javascript; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: Assets.js))
-            )
-        }
+        Self.serveAsset(Assets.css, at: "static/app.css", type: "text/css", on: router)
+        Self.serveAsset(Assets.js, at: "static/app.js", type: "text/javascript", on: router)
         router.get("/") { request, _ in
             (try? await backend.authenticate(request)) == nil ? Self.redirect("/login") : Self.redirect("/queue")
         }
