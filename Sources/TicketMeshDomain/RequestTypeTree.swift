@@ -66,6 +66,21 @@ package struct RequestTypeTree: Sendable, Equatable {
         return normalized
     }
 
+    /// Checks a request-type path: `category` or `category/subtype`, each 2–40 of a–z, 0–9 and '-';
+    /// returns it lower-cased.
+    package static func validatePath(_ raw: String, field: String = "path") throws(DomainError) -> String {
+        let path = raw.lowercased()
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count),
+            parts.allSatisfy({ part in
+                (2...40).contains(part.count) && part.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
+            })
+        else {
+            throw .invalidValue(field: field, value: raw, rule: "must be 'category' or 'category/subtype', each 2–40 of a–z, 0–9 and '-'")
+        }
+        return path
+    }
+
     /// The category of a path ("complaint/product" → "complaint").
     package static func category(of path: String) -> String {
         path.firstIndex(of: "/").map { String(path[..<$0]) } ?? path

@@ -3,8 +3,9 @@ import Hummingbird
 import TicketMeshDomain
 import TicketMeshStore
 
-/// Supervisor and admin routes of the API (issue 16 item 5): the request-type tree (R2.1) and
-/// conflict resolution (R11.4). The store checks the role (403) and validates (400) as everywhere.
+/// Supervisor and admin routes of the API (issue 16 item 5): the request-type tree (R2.1),
+/// conflict resolution (R11.4) and users; SLA policies and calendars are in API+SLA.swift.
+/// The store checks the role (403) and validates (400) as everywhere.
 extension API {
     func registerAdmin(on api: RouterGroup<BasicRequestContext>) {
         let store = backend.store

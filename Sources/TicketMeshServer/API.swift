@@ -27,6 +27,7 @@ struct API: Sendable {
         registerTickets(on: api)
         registerOthers(on: api)
         registerAdmin(on: api)
+        registerSLA(on: api)
         registerMail(on: api)
     }
 

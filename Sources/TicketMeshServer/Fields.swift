@@ -206,6 +206,11 @@ struct Fields: Sendable {
     nonisolated(unsafe) static let expectedByPattern =
         /(20[0-9]{2}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|20[0-9]{2}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|20[0-9]{2}-02-(0[1-9]|1[0-9]|2[0-8])|20([02468][048]|[13579][26])-02-29)(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?/
 
+    /// Whether `text` is a real calendar date `20YY-MM-DD` (the date part of `expectedByPattern`).
+    static func isDate(_ text: String) -> Bool {
+        !text.contains("T") && text.wholeMatch(of: expectedByPattern) != nil
+    }
+
     /// Most characters (Unicode scalars) a text field of `updateTicket` takes, by CLI name.
     static let updateLimits: [String: Int] = [
         "summary": 2_000, "details": 100_000, "contact": 200, "department": 200, "lead-department": 200,

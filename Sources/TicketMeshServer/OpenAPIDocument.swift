@@ -763,6 +763,171 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "413": {$ref: "#/components/responses/TooLarge"}
+  /api/sla/policies:
+    get:
+      operationId: listSLAPolicies
+      x-permission: view tickets
+      summary: Every SLA policy (R3.1), built-in and replicated, and the one tickets are measured by.
+      responses:
+        "200":
+          description: The policy in use and every policy, by name.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [active, policies]
+                properties:
+                  active: {type: string}
+                  policies:
+                    type: array
+                    items: {$ref: "#/components/schemas/SLAPolicy"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+  /api/sla/policies/{name}:
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string, pattern: "^[A-Za-z0-9-]{1,32}$"}, description: "policy name (stored lower-case)"}
+    get:
+      operationId: getSLAPolicy
+      x-permission: view tickets
+      summary: One SLA policy.
+      responses:
+        "200":
+          description: The policy.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SLAPolicy"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+    patch:
+      operationId: changeSLAPolicy
+      x-permission: change SLA policies
+      summary: >-
+        Change targets of a policy, creating it from the standard targets if new (managers and admins,
+        at an admin site). Only targets whose value differs are written, so another site's concurrent
+        edit of a target left out (or sent unchanged) is kept.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              minProperties: 1
+              properties:
+                levels:
+                  type: object
+                  additionalProperties: false
+                  minProperties: 1
+                  properties:
+                    urgent: {$ref: "#/components/schemas/SLALevelChange"}
+                    important: {$ref: "#/components/schemas/SLALevelChange"}
+                    normal: {$ref: "#/components/schemas/SLALevelChange"}
+                atRiskPercent: {type: integer, minimum: 1, maximum: 100}
+                pauseOnPending: {type: boolean}
+                escalateComplex: {$ref: "#/components/schemas/Minutes"}
+                accept: {$ref: "#/components/schemas/Minutes"}
+                severePlan: {$ref: "#/components/schemas/Minutes"}
+                severeUpdate: {$ref: "#/components/schemas/Minutes"}
+                reopenPlan: {$ref: "#/components/schemas/Minutes"}
+                followUp: {$ref: "#/components/schemas/Minutes"}
+                registration: {$ref: "#/components/schemas/Minutes"}
+                resolution:
+                  type: object
+                  minProperties: 1
+                  description: resolution target per request type or category; null removes one
+                  propertyNames: {pattern: "^[a-z0-9-]{2,40}(/[a-z0-9-]{2,40})?$"}
+                  additionalProperties:
+                    oneOf:
+                      - {$ref: "#/components/schemas/Minutes"}
+                      - {type: "null"}
+      responses:
+        "200":
+          description: The policy after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SLAPolicy"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/sla/policies/{name}/calendar:
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string, pattern: "^[A-Za-z0-9-]{1,32}$"}, description: "policy name (stored lower-case)"}
+    put:
+      operationId: setSLACalendar
+      x-permission: change SLA policies
+      summary: Put a policy on a business calendar (working hours, holidays, time zone), or around the clock.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: object
+                  additionalProperties: false
+                  required: [aroundTheClock]
+                  properties:
+                    aroundTheClock: {const: true}
+                - type: object
+                  additionalProperties: false
+                  required: [timeZone, hours]
+                  properties:
+                    timeZone:
+                      type: string
+                      maxLength: 64
+                      pattern: "^[A-Za-z][A-Za-z0-9_+-]{0,63}(/[A-Za-z0-9_+-]{1,63}){0,2}$"
+                      description: an IANA time zone; one this server's time zone database does not know is a 404
+                    hours:
+                      type: array
+                      minItems: 1
+                      maxItems: 50
+                      description: "lines like `mon-fri 09:00-18:00` or `sat 10:00-14:00,15:00-17:00`; a period whose end is not after its start runs overnight"
+                      items:
+                        type: string
+                        pattern: "^(sun|mon|tue|wed|thu|fri|sat)(-(sun|mon|tue|wed|thu|fri|sat))?(,(sun|mon|tue|wed|thu|fri|sat)(-(sun|mon|tue|wed|thu|fri|sat))?)* ([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)(,([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00))*$"
+                    holidays:
+                      type: array
+                      maxItems: 1000
+                      items: {$ref: "#/components/schemas/Date"}
+      responses:
+        "200":
+          description: The policy after the change.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SLAPolicy"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+  /api/sla/active:
+    put:
+      operationId: useSLAPolicy
+      x-permission: change SLA policies
+      summary: Measure every ticket by this policy, at every site once replicated.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [policy]
+              properties:
+                policy: {type: string, pattern: "^[A-Za-z0-9-]{1,32}$"}
+      responses:
+        "200":
+          description: The policy now in use.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SLAPolicy"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
   /api/status:
     get:
       operationId: status
@@ -1125,6 +1290,66 @@ components:
         path: {type: string}
         label: {type: string}
         active: {type: boolean}
+    Minutes:
+      type: integer
+      minimum: 1
+      maximum: 525600
+      description: minutes (1 minute to 365 days)
+    Date:
+      type: string
+      description: a real calendar date of 2000–2099
+      pattern: "^(20[0-9]{2}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|20[0-9]{2}-(0[469]|11)-(0[1-9]|[12][0-9]|30)|20[0-9]{2}-02-(0[1-9]|1[0-9]|2[0-8])|20([02468][048]|[13579][26])-02-29)$"
+    SLALevelChange:
+      type: object
+      additionalProperties: false
+      minProperties: 1
+      properties:
+        firstResponse: {$ref: "#/components/schemas/Minutes"}
+        update: {$ref: "#/components/schemas/Minutes"}
+    SLAPolicy:
+      type: object
+      description: SLA targets (R3.1, R3.2), all in minutes of counted time (business hours when the policy has a calendar).
+      required: [name, label, levels, pauseOnPending, atRiskPercent, escalateComplex, accept, resolution, severePlan, severeUpdate, reopenPlan, followUp, registration]
+      properties:
+        name: {type: string}
+        label: {type: string}
+        levels:
+          type: object
+          description: per urgency, the first-response and progress-update targets
+          additionalProperties:
+            type: object
+            required: [firstResponse, update]
+            properties:
+              firstResponse: {type: integer}
+              update: {type: integer}
+        calendar:
+          type: object
+          description: absent when the clocks run around the clock
+          required: [timeZone, hours, holidays]
+          properties:
+            timeZone: {type: string}
+            hours:
+              type: object
+              description: per weekday (sun … sat), working periods in minutes from local midnight
+              additionalProperties:
+                type: array
+                items:
+                  type: object
+                  required: [start, end]
+                  properties:
+                    start: {type: integer}
+                    end: {type: integer}
+            holidays: {type: array, items: {type: string}}
+        pauseOnPending: {type: boolean}
+        atRiskPercent: {type: integer}
+        escalateComplex: {type: integer}
+        accept: {type: integer}
+        resolution: {type: object, additionalProperties: {type: integer}}
+        severePlan: {type: integer}
+        severeUpdate: {type: integer}
+        reopenPlan: {type: integer}
+        followUp: {type: integer}
+        registration: {type: integer}
     ConflictResolution:
       type: object
       required: [id, entity, rowID, field, chosen, at]

@@ -8,9 +8,9 @@ enum Strings {
     }
 
     /// Every table of a language merged once: the general words, then each feature's own
-    /// (Strings+Live.swift, Strings+Queue.swift); on a shared key the earlier table wins.
-    static let allEn = [liveEn, queueEn].reduce(en) { all, feature in all.merging(feature) { general, _ in general } }
-    static let allZh = [liveZh, queueZh].reduce(zh) { all, feature in all.merging(feature) { general, _ in general } }
+    /// (Strings+Live.swift, Strings+Queue.swift, Strings+SLA.swift); on a shared key the earlier table wins.
+    static let allEn = [liveEn, queueEn, slaEn].reduce(en) { all, feature in all.merging(feature) { general, _ in general } }
+    static let allZh = [liveZh, queueZh, slaZh].reduce(zh) { all, feature in all.merging(feature) { general, _ in general } }
 
     static let en: [String: String] = [
         "app": "TicketMesh", "login": "Log in", "logout": "Log out", "user": "User name", "password": "Password",

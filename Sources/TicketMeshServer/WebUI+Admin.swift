@@ -4,7 +4,8 @@ import TicketMeshDomain
 import TicketMeshStore
 
 /// Supervisor and admin pages (issue 16 item 5; Docs/web.md "Admin pages"): conflict review with
-/// winner and loser side by side (R11.4), and the request-type tree (R2.1). The store checks roles
+/// winner and loser side by side (R11.4), the request-type tree (R2.1), users and roles; SLA
+/// policies and calendars are in WebUI+SLA.swift. The store checks roles
 /// as for the CLI and API: the pages show what the user may read; a refused write comes back as
 /// the page with the rule.
 extension WebUI {
@@ -15,6 +16,7 @@ extension WebUI {
             _ = try await backend.disclosure(.viewTickets, for: user)
             let conflicts = try await store.unresolvedConflicts(actor: user.name).count
             let types = try await store.requestTypes().nodes.count
+            let policies = try await store.slaPolicies().count
             return Self.page(title: "admin", request: request, user: user) { html, t in
                 html.raw("<h1>")
                 html.text(t["admin"] ?? "")
@@ -24,9 +26,9 @@ extension WebUI {
                 html.text(t["adminTypes"] ?? "")
                 html.raw("</a> (\(types))</li><li><a id=\"admin-users-link\" href=\"/admin/users\">")
                 html.text(t["adminUsers"] ?? "")
-                html.raw("</a></li></ul>\n<p class=\"meta\">")
-                html.text(t["adminCLI"] ?? "")
-                html.raw("</p>")
+                html.raw("</a></li><li><a id=\"admin-sla-link\" href=\"/admin/sla\">")
+                html.text(t["adminSLA"] ?? "")
+                html.raw("</a> (\(policies))</li></ul>")
             }
         }
         route(router, .get, "admin/types") { request, _, user in

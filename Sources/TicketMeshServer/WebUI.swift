@@ -310,6 +310,7 @@ struct WebUI: Sendable {
         }
         registerLivePages(on: router)
         registerAdminPages(on: router)
+        registerSLAPages(on: router)
         registerQueuePages(on: router)
         registerTicketPages(on: router)
         registerOtherPages(on: router)

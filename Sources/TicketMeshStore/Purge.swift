@@ -4,7 +4,8 @@ import TicketMeshDomain
 import TicketMeshReplication
 
 /// Retention purges (R6.2) as part of the merge: a replicated tombstone removes a ticket and
-/// every record whose `ticketId` names it, and keeps them from coming back.
+/// every record whose `ticketId` names it or ever named it (any change in the log), and keeps
+/// them from coming back.
 ///
 /// The tombstone is an ordinary record (`tombstone`, row id = ticket id). When it is merged,
 /// the ticket and its children are *scrubbed*: their registers and query rows are deleted and
@@ -56,8 +57,12 @@ enum Purge {
             let ticketID = change.rowID
             try markPurged(ticketID, in: db)
             try scrub(rowID: ticketID, in: db)
+            // Every record that ever named the ticket, from the log, not the registers: a child whose
+            // `ticketId` was moved to another ticket (no command does; a hostile or broken peer could)
+            // must be purged whether the move or the tombstone arrived first, or sites would disagree.
             let children = try String.fetchAll(
-                db, sql: "SELECT rowId FROM register WHERE field = 'ticketId' AND value = ?", arguments: [ticketID])
+                db.cachedStatement(sql: "SELECT DISTINCT rowId FROM change WHERE field = 'ticketId' AND value = ?"),
+                arguments: [ticketID])
             for child in children {
                 try markPurged(child, in: db)
                 try scrub(rowID: child, in: db)
@@ -66,7 +71,7 @@ enum Purge {
             let settled = [ticketID] + children
             let resolutions = try String.fetchAll(
                 db,
-                sql: "SELECT rowId FROM register WHERE entity = 'resolution' AND field = 'rowId' AND value IN (\(settled.map { _ in "?" }.joined(separator: ",")))",
+                sql: "SELECT DISTINCT rowId FROM change WHERE entity = 'resolution' AND field = 'rowId' AND value IN (\(settled.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(settled))
             for resolution in resolutions {
                 try markPurged(resolution, in: db)

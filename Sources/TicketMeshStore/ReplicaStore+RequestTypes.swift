@@ -18,7 +18,7 @@ extension ReplicaStore {
     ///   - active: nil keeps the current state (a new node is active).
     /// - Throws: `DomainError` naming the field and the rule, `.forbidden` for a non-admin; nothing is written then.
     package func saveRequestType(path raw: String, label: String?, active: Bool?, actor: String?) async throws -> RequestTypeTree.Node {
-        let path = try Self.validateRequestTypePath(raw)
+        let path = try RequestTypeTree.validatePath(raw)
         let text = try label.map { try TicketDraft.requireText($0, field: "label", limit: 100) }
         return try await writer.write { db in
             try self.authorize(.manageRequestTypes, actor: actor, in: db)
@@ -47,19 +47,5 @@ extension ReplicaStore {
             try self.commit(edits, actor: actor, in: db)
             return node
         }
-    }
-
-    /// Checks a request-type path: `category` or `category/subtype`, each 2–40 of a–z, 0–9 and '-'.
-    static func validateRequestTypePath(_ raw: String) throws(DomainError) -> String {
-        let path = raw.lowercased()
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count),
-            parts.allSatisfy({ part in
-                (2...40).contains(part.count) && part.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
-            })
-        else {
-            throw .invalidValue(field: "path", value: raw, rule: "must be 'category' or 'category/subtype', each 2–40 of a–z, 0–9 and '-'")
-        }
-        return path
     }
 }

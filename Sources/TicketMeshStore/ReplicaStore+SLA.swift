@@ -81,19 +81,45 @@ extension ReplicaStore {
     ///
     /// - Throws: `DomainError` naming the bad knob; `.forbidden` unless manager or admin.
     package func setSLA(_ name: String, settings: [String], actor: String?) async throws -> SLAPolicy {
-        let policyName = try SLAPolicy.validateName(name)
         guard !settings.isEmpty else { throw DomainError.missing(field: "setting") }
-        var edits: [FieldEdit] = []
-        for setting in settings {
-            let (field, value) = try SLAPolicy.field(forSetting: setting)
-            edits.append(FieldEdit(entity: "slaPolicy", rowID: policyName, field: field, value: value.map { .int($0) } ?? .int(0)))
+        return try await setSLA(name, knobs: try settings.map(SLAPolicy.field(forSetting:)), actor: actor)
+    }
+
+    /// Changes knobs of a policy (creating it from `standard`'s defaults if new), each checked by `SLAPolicy.knob`.
+    ///
+    /// - Throws: `DomainError` naming the bad knob; `.forbidden` unless manager or admin.
+    package func setSLA(_ name: String, knobs checked: [SLAPolicy.Knob], actor: String?) async throws -> SLAPolicy {
+        let policyName = try SLAPolicy.validateName(name)
+        guard !checked.isEmpty else { throw DomainError.missing(field: "setting") }
+        // A removed resolution target is written as 0, which `SLAPolicy.applying` reads as none.
+        let knobs = try checked.map { knob in
+            let valid = try SLAPolicy.knob(field: knob.field, value: knob.value)
+            return FieldEdit(entity: "slaPolicy", rowID: policyName, field: valid.field, value: .int(valid.value ?? 0))
         }
-        let knobs = edits
         return try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
-            try self.commit(knobs, actor: actor, in: db)
+            // A knob already at the given value is not written again: a form that sends every knob
+            // must not overwrite (and turn into a conflict) another site's edit of a knob it left alone.
+            // A policy not stored yet is written whole, so it exists afterwards.
+            let current = try Self.slaPolicy(named: policyName, in: db)
+            let changed =
+                try Self.slaPolicyIsStored(policyName, in: db)
+                ? knobs.filter { edit in
+                    current.applying(field: edit.field, text: nil, int: edit.value.int) != current
+                } : knobs
+            if !changed.isEmpty { try self.commit(changed, actor: actor, in: db) }
             return try Self.slaPolicy(named: policyName, in: db)
         }
+    }
+
+    /// Whether `name` is a built-in policy or one with replicated fields; other names are 404s to readers.
+    package func slaPolicyExists(named name: String) async throws -> Bool {
+        try await writer.read { db in try SLAPolicy.builtIn[name] != nil || Self.slaPolicyIsStored(name, in: db) }
+    }
+
+    static func slaPolicyIsStored(_ name: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM register WHERE entity = 'slaPolicy' AND rowId = ?)", arguments: [name]) == true
     }
 
     /// Puts a policy on a business calendar, or back around the clock with `nil`.
@@ -110,7 +136,11 @@ extension ReplicaStore {
         }
         return try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
-            try self.commit([FieldEdit(entity: "slaPolicy", rowID: policyName, field: "calendar", value: .text(text))], actor: actor, in: db)
+            // As for knobs: the calendar it already has is not written again.
+            let unchanged = try Self.slaPolicyIsStored(policyName, in: db) && Self.slaPolicy(named: policyName, in: db).calendar == calendar
+            if !unchanged {
+                try self.commit([FieldEdit(entity: "slaPolicy", rowID: policyName, field: "calendar", value: .text(text))], actor: actor, in: db)
+            }
             return try Self.slaPolicy(named: policyName, in: db)
         }
     }
@@ -120,9 +150,9 @@ extension ReplicaStore {
         let policyName = try SLAPolicy.validateName(name)
         return try await writer.write { db in
             try self.authorize(.manageSLA, actor: actor, in: db)
-            let stored = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM register WHERE entity = 'slaPolicy' AND rowId = ?)", arguments: [policyName])
-            guard SLAPolicy.builtIn[policyName] != nil || stored == true else { throw DomainError.notFound("SLA policy", policyName) }
+            guard try SLAPolicy.builtIn[policyName] != nil || Self.slaPolicyIsStored(policyName, in: db) else {
+                throw DomainError.notFound("SLA policy", policyName)
+            }
             try self.commit([FieldEdit(entity: "setting", rowID: "sla", field: "policy", value: .text(policyName))], actor: actor, in: db)
             return try Self.slaPolicy(named: policyName, in: db)
         }

@@ -198,6 +198,15 @@ enum Schema {
                     """)
             try TicketSearch.backfill(in: db)
         }
+        migrator.registerMigration("v8-purge-refs") { db in
+            // A purge finds a ticket's children, and the resolutions of their fields, in the log
+            // (`Purge.cascade`): every record that ever named it, whatever its registers say now.
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS changeTicketRef ON change(value) WHERE field = 'ticketId';
+                    CREATE INDEX IF NOT EXISTS changeResolutionRef ON change(value) WHERE entity = 'resolution' AND field = 'rowId';
+                    """)
+        }
         return migrator
     }
 

@@ -120,9 +120,9 @@ import Testing
     }
 
     @Test func policySettingsParseAndApply() throws {
-        let (field, value) = try SLAPolicy.field(forSetting: "first-response.urgent=90m")
-        #expect(field == "firstResponse.urgent" && value == 90)
-        let policy = SLAPolicy.standard.applying(field: field, text: nil, int: value)
+        let knob = try SLAPolicy.field(forSetting: "first-response.urgent=90m")
+        #expect(knob.field == "firstResponse.urgent" && knob.value == 90)
+        let policy = SLAPolicy.standard.applying(field: knob.field, text: nil, int: knob.value)
         #expect(policy.level("urgent").firstResponse == 90)
         #expect(try SLAPolicy.parseDuration("1h30m", field: "x") == 90)
         #expect(try SLAPolicy.parseDuration("3d", field: "x") == 4320)
@@ -130,5 +130,14 @@ import Testing
         #expect(throws: DomainError.self) { try SLAPolicy.field(forSetting: "nonsense=1h") }
         #expect(throws: DomainError.self) { try SLAPolicy.parseDuration("0m", field: "x") }
         #expect(throws: DomainError.self) { try SLAPolicy.field(forSetting: "at-risk=150") }
+        // Resolution targets name a request-type path (lower-cased), as the tree does.
+        #expect(try SLAPolicy.field(forSetting: "resolution.Complaint/Delivery=2d") == .init(field: "resolution.complaint/delivery", value: 2880))
+        #expect(throws: DomainError.self) { try SLAPolicy.field(forSetting: "resolution.a=1d") }
+        // The same rules by replicated field name, as the API sends them.
+        #expect(throws: DomainError.self) { try SLAPolicy.knob(field: "accept", value: 0) }
+        #expect(throws: DomainError.self) { try SLAPolicy.knob(field: "accept", value: 525_601) }
+        #expect(throws: DomainError.self) { try SLAPolicy.knob(field: "update.asap", value: 60) }
+        #expect(throws: DomainError.self) { try SLAPolicy.knob(field: "pauseOnPending", value: 2) }
+        #expect(try SLAPolicy.knob(field: "resolution.complaint", value: nil) == .init(field: "resolution.complaint", value: nil))
     }
 }

@@ -97,6 +97,45 @@ import TicketMeshReplication
         }
     }
 
+    /// A record moved off a ticket that is then purged (no command moves one; a hostile or broken
+    /// peer can write any field) is purged on every site, whether the move or the tombstone
+    /// reaches a site first: otherwise the two orders end with different digests.
+    @Test func aChildMovedOffAPurgedTicketIsPurgedInEitherOrder() async throws {
+        let hq = try ReplicaStore.inMemory(site: SiteCode("HQ"), configuration: clock.configuration)
+        let branch = try ReplicaStore.inMemory(site: SiteCode("SH"), configuration: clock.configuration)
+        let purged = try await closedTicket(on: hq)
+        let kept = try await hq.createTicket(
+            TicketDraft(customerId: "C202405001", channel: "phone", type: "complaint", urgency: "normal", summary: "另一张工单"),
+            actor: "alice")
+        let moved = try #require(try await hq.entries(ticketID: purged.id).first { $0.kind == .reply })
+        _ = try await deliverAll(from: hq, to: branch)
+        _ = try await branch.commit([FieldEdit(entity: "entry", rowID: moved.id, field: "ticketId", value: .text(kept.id))])
+        _ = try await hq.archive(purged.id, actor: "boss")
+        try await hq.setRetentionDays(1, actor: nil)
+        clock.advance(2 * day)
+        _ = try await hq.purge(purged.number, reason: "retention", actor: "boss")
+        // Two observers: one hears the tombstone first, the other the move.
+        let tombstoneFirst = try ReplicaStore.inMemory(site: SiteCode("GZ"), configuration: clock.configuration)
+        let moveFirst = try ReplicaStore.inMemory(site: SiteCode("BJ"), configuration: clock.configuration)
+        _ = try await deliverAll(from: hq, to: tombstoneFirst)
+        _ = try await deliverAll(from: branch, to: tombstoneFirst)
+        _ = try await deliverAll(from: branch, to: moveFirst)
+        #expect(try await moveFirst.entries(ticketID: kept.id).contains { $0.id == moved.id })  // the move took effect there
+        _ = try await deliverAll(from: hq, to: moveFirst)
+        _ = try await deliverAll(from: branch, to: hq)
+        _ = try await deliverAll(from: hq, to: branch)
+        let sites = [hq, branch, tombstoneFirst, moveFirst]
+        for site in sites {
+            #expect(try await !site.entries(ticketID: kept.id).contains { $0.id == moved.id }, "\(site.site) kept the moved entry")
+        }
+        let digests = try await sites.asyncMap { try await $0.digest() }
+        #expect(Set(digests).count == 1)
+        for site in sites {
+            try await site.rebuildFromLog()
+            #expect(try await site.digest() == digests[0])
+        }
+    }
+
     /// Issue 18 items 1 and 2: a low rating made offline on a purged ticket sends a notification whose
     /// `kind`, `body` and `at` come before its `ticketId` in the block; and a conflict resolution names
     /// its ticket only in its `rowId` field. Neither may keep the purged content on any site.

@@ -54,3 +54,47 @@ def test_admin_adds_a_request_type_that_new_tickets_offer(sites, browser):
     browser.find_element(By.ID, "type-submit").click()
     assert "invalid path" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
     assert site.cli_json("type", "list", user="agent")[0]["path"] == "after-sales"
+
+
+def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
+    """SLA policies and calendars (R3.1) on /admin/sla: a target changed in the form is what
+    `ticketmesh sla show` reads, the calendar reads in Chinese, and a bad duration names the rule."""
+    site = sites("HQ")
+    url = site.start_web()
+    login(browser, url, user="admin", password=ADMIN_PASSWORD)
+    browser.find_element(By.ID, "nav-admin").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "admin-sla-link"))).click()
+    row = wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "tr.sla-policy.active")))
+    assert row.get_attribute("data-policy") == "standard" and "使用中" in row.text
+    row.find_element(By.TAG_NAME, "a").click()
+    field = wait(browser).until(EC.presence_of_element_located((By.ID, "knob-first-response-urgent")))
+    field.clear()
+    field.send_keys("90m")
+    browser.find_element(By.ID, "sla-targets-submit").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "sla-levels")))
+    shown = site.cli_json("sla", "show", "standard", user="admin")
+    assert shown["levels"]["urgent"]["firstResponse"] == 90
+    assert "1 小时 30 分" in browser.find_element(By.CSS_SELECTOR, "tr[data-level='urgent']").text
+
+    zone = browser.find_element(By.ID, "calendar-zone")
+    zone.clear()
+    zone.send_keys("Asia/Shanghai")
+    hours = browser.find_element(By.ID, "calendar-hours")
+    hours.clear()
+    hours.send_keys("mon-fri 09:00-18:00\nsat 10:00-14:00")
+    browser.find_element(By.ID, "calendar-holidays").send_keys("2027-01-01")
+    box = browser.find_element(By.ID, "calendar-24x7")
+    if box.is_selected():
+        box.click()
+    browser.find_element(By.ID, "sla-calendar-submit").click()
+    calendar = wait(browser).until(EC.presence_of_element_located((By.ID, "sla-calendar"))).text
+    assert "周六 10:00–14:00" in calendar and "2027-01-01" in calendar
+    assert site.cli_json("sla", "show", "standard", user="admin")["calendar"]["timeZone"] == "Asia/Shanghai"
+    shot(browser, "admin-03-sla-policy")
+
+    field = browser.find_element(By.ID, "knob-accept")
+    field.clear()
+    field.send_keys("soon")
+    browser.find_element(By.ID, "sla-targets-submit").click()
+    assert "invalid accept" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
+    assert site.cli_json("sla", "show", "standard", user="admin")["accept"] == 60

@@ -150,7 +150,8 @@ def test_zh_pages_show_no_english_enum_words(sites, browser):
     url = site.start_web()
     login(browser, url, user="boss", password="boss-secret-1")
     pages = ["/queue", f"/tickets/{ticket['id']}", f"/tickets/{other['id']}", "/customers", "/customers/C0001",
-             "/reports", "/site", "/tickets/new", "/queue?state=closed"]
+             "/reports", "/site", "/tickets/new", "/queue?state=closed", "/admin", "/admin/sla", "/admin/sla/standard",
+             "/admin/conflicts"]
     for path in pages:
         browser.get(url + path)
         wait(browser).until(EC.presence_of_element_located((By.TAG_NAME, "main")))

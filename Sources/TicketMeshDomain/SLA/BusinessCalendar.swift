@@ -186,7 +186,8 @@ package struct BusinessCalendar: Sendable, Equatable, Codable {
         return hour * 60 + minute
     }
 
-    private static func clock(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+    /// Minutes from midnight as `HH:MM`.
+    package static func clock(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
 
     static func parseDate(_ text: String) -> DateComponents? {
         let parts = text.split(separator: "-")

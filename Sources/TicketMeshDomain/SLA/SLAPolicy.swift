@@ -173,11 +173,67 @@ package struct SLAPolicy: Sendable, Equatable, Codable {
         return copy
     }
 
+    /// One replicated knob as written: its field (`firstResponse.urgent`, `atRiskPercent`,
+    /// `resolution.complaint`, ...) and value (minutes; a percentage; 1/0 for `pauseOnPending`;
+    /// nil removes a resolution target).
+    package struct Knob: Sendable, Hashable {
+        package var field: String
+        package var value: Int64?
+
+        package init(field: String, value: Int64?) {
+            self.field = field
+            self.value = value
+        }
+    }
+
+    /// Checks a knob by its replicated field name and value, the rules every way in (CLI, API, web) shares.
+    ///
+    /// - Throws: `DomainError.invalidValue` naming the field and its rule.
+    package static func knob(field: String, value: Int64?) throws(DomainError) -> Knob {
+        let minutesRule = "must be a duration of 1 minute to 365 days (1–525600 minutes)"
+        let parts = field.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        switch parts[0] {
+        case "firstResponse", "update":
+            guard parts.count == 2, Urgency(rawValue: parts[1]) != nil else {
+                throw .invalidValue(field: field, value: field, rule: "\(parts[0]) takes a level: urgent, important or normal")
+            }
+        case "resolution":
+            guard parts.count == 2 else { throw .invalidValue(field: field, value: field, rule: "resolution takes a request type") }
+            let type = try RequestTypeTree.validatePath(parts[1], field: "resolution")
+            guard let value else { return Knob(field: "resolution.\(type)", value: nil) }
+            guard (1...525_600).contains(value) else { throw .invalidValue(field: field, value: "\(value)", rule: minutesRule) }
+            return Knob(field: "resolution.\(type)", value: value)
+        case "atRiskPercent":
+            guard let value, (1...100).contains(value) else {
+                throw .invalidValue(field: field, value: value.map(String.init) ?? "null", rule: "must be a percentage from 1 to 100")
+            }
+            return Knob(field: field, value: value)
+        case "pauseOnPending":
+            guard let value, value == 0 || value == 1 else {
+                throw .invalidValue(field: field, value: value.map(String.init) ?? "null", rule: "must be true or false")
+            }
+            return Knob(field: field, value: value)
+        case "escalateComplex", "accept", "severePlan", "severeUpdate", "reopenPlan", "followUp", "registration":
+            guard parts.count == 1 else { throw .invalidValue(field: field, value: field, rule: "unknown knob") }
+        default:
+            throw .invalidValue(field: field, value: field, rule: "unknown SLA knob")
+        }
+        guard let value, (1...525_600).contains(value) else {
+            throw .invalidValue(field: field, value: value.map(String.init) ?? "null", rule: minutesRule)
+        }
+        return Knob(field: field, value: value)
+    }
+
     /// Turns a knob as typed (`first-response.urgent=90m`, `at-risk=80`, `pause-on-pending=false`,
     /// `resolution.complaint=1d`, `resolution.complaint=none`) into the replicated field and value.
     ///
     /// - Throws: `DomainError.invalidValue` naming the knob and its rule.
-    package static func field(forSetting setting: String) throws(DomainError) -> (field: String, value: Int64?) {
+    package static func field(forSetting setting: String) throws(DomainError) -> Knob {
+        let (field, value) = try typedField(forSetting: setting)
+        return try knob(field: field, value: value)
+    }
+
+    private static func typedField(forSetting setting: String) throws(DomainError) -> (field: String, value: Int64?) {
         guard let eq = setting.firstIndex(of: "=") else {
             throw .invalidValue(field: "setting", value: setting, rule: "must be KNOB=VALUE, e.g. first-response.urgent=90m")
         }
