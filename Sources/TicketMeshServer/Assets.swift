@@ -36,6 +36,7 @@ enum Assets {
         fieldset.bulk { background: #fff; border: 1px solid var(--line); border-radius: .4rem; margin-top: .6rem; }
         fieldset.bulk label { display: inline-block; margin: 0 .3rem 0 0; }
         fieldset.bulk input, fieldset.bulk select { width: auto; } input[type=checkbox], input[type=radio] { width: auto; }
+        #sla-levels, #sla-knobs { width: auto; } #sla-levels input, #sla-knobs input, #sla-knobs select { width: 7rem; } .shown { color: var(--muted); margin-left: .4rem; }
         .left { color: var(--muted); font-size: .85rem; } .bulk-result.failed { color: var(--bad); } .bulk-result td:not(.reason) { white-space: nowrap; }
         th a.sort { color: inherit; }
         """

@@ -91,6 +91,11 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
     assert "周六 10:00–14:00" in calendar and "2027-01-01" in calendar
     assert site.cli_json("sla", "show", "standard", user="admin")["calendar"]["timeZone"] == "Asia/Shanghai"
     shot(browser, "admin-03-sla-policy")
+    browser.get(url + "/admin/sla")
+    listed = wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "tr.sla-policy[data-policy='standard']")))
+    assert "1 小时 30 分 / 2 小时" in listed.text and "周一 09:00–18:00" in listed.text
+    shot(browser, "admin-04-sla-policies")
+    browser.get(url + "/admin/sla/standard")
 
     field = browser.find_element(By.ID, "knob-accept")
     field.clear()
