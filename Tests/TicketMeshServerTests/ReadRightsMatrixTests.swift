@@ -80,6 +80,15 @@ struct ReadRightsMatrixTests {
         "listUsers": { _ in Request(path: "/api/users", success: 200) },
         // An existing user changed (200); a refused role writes nothing.
         "saveUser": { _ in Request(path: "/api/users", body: ["name": "analyst", "department": "报表组"], success: 200) },
+        "listSLAPolicies": { _ in Request(path: "/api/sla/policies", success: 200) },
+        "getSLAPolicy": { _ in Request(path: "/api/sla/policies/standard", success: 200) },
+        "changeSLAPolicy": { _ in Request(path: "/api/sla/policies/standard", body: ["accept": 90], success: 200) },
+        "setSLACalendar": { _ in
+            Request(
+                path: "/api/sla/policies/standard/calendar", body: ["timeZone": "Asia/Shanghai", "hours": ["mon-fri 09:00-18:00"]],
+                success: 200)
+        },
+        "useSLAPolicy": { _ in Request(path: "/api/sla/active", body: ["policy": "standard"], success: 200) },
         "saveRequestType": { _ in
             Request(path: "/api/request-types", body: ["path": "complaint/delivery", "label": "配送"], success: 200)
         },
