@@ -191,6 +191,7 @@ let package = Package(
                 "TicketMeshReplication",
                 "TicketMeshStore",
                 "TicketMeshSync",
+                "TicketMeshHub",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
