@@ -109,7 +109,7 @@ struct HubOptions: ParsableArguments {
     }
 }
 
-/// `runSyncReporting`, and a hub's own errors on stderr: exit 2 for a bad URL, 11 for the database.
+/// `runSyncReporting`, and a hub's own errors on stderr: exit 2 for a bad URL, 12 for the database.
 func runHubReporting(_ body: () async throws -> Void) async throws {
     try await runSyncReporting {
         do {
@@ -118,7 +118,7 @@ func runHubReporting(_ body: () async throws -> Void) async throws {
             Output.note("error: \(error.description)")
             switch error {
             case .badPostgresURL: throw ExitCode(2)
-            case .database: throw ExitCode(11)
+            case .database: throw ExitCode(12)
             }
         }
     }

@@ -253,7 +253,7 @@ struct HubTests {
         #expect(noDatabase.status == 2 && noDatabase.stderr.contains("the path must name one database"), "\(noDatabase.stderr)")
         let down = try await CLI.run(
             ["hub", "--postgres", "postgres://tm@127.0.0.1:1/ticketmesh", "--sync", "127.0.0.1:0", "--tls", tls], in: root, check: false)
-        #expect(down.status == 11, "\(down.stderr)")
+        #expect(down.status == 12, "\(down.stderr)")
         #expect(down.stderr.contains("postgres://tm@127.0.0.1:1/ticketmesh"), "names the server: \(down.stderr)")
     }
 }
