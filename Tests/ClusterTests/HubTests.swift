@@ -16,6 +16,32 @@ struct HubTests {
         let root = temporaryDirectory("hub")
         let postgres: TestPostgres
         let sites: [String]
+        /// Every process started, killed by `cleanUp` whatever happened.
+        let children = Children()
+
+        final class Children: @unchecked Sendable {
+            // @unchecked: the list is only touched under `lock`.
+            private let lock = NSLock()
+            private var list: [CLI.Child] = []
+            func add(_ child: CLI.Child) -> CLI.Child {
+                lock.withLock { list.append(child) }
+                return child
+            }
+            func killAll() { lock.withLock { for child in list where child.process.isRunning { child.signal(SIGKILL) } } }
+        }
+
+        /// Runs `body`, then kills what it left running and stops PostgreSQL, also when it throws.
+        func run(_ body: () async throws -> Void) async throws {
+            do {
+                try await body()
+            } catch {
+                children.killAll()
+                await postgres.stop()
+                throw error
+            }
+            children.killAll()
+            await postgres.stop()
+        }
 
         init(sites: [String], hubs: [String] = ["HUB1", "HUB2"]) async throws {
             postgres = try await TestPostgres()
@@ -33,19 +59,19 @@ struct HubTests {
 
         /// `ticketmesh hub` with its own cache directory.
         func hub(_ name: String, cache: URL? = nil) throws -> CLI.Child {
-            try CLI.Child(
+            try children.add(CLI.Child(
                 [
                     "hub", "--postgres", postgres.url, "--sync", "127.0.0.1:0", "--tls", tls(name).path,
                     "--cache", (cache ?? root.appendingPathComponent("cache-\(name)-\(UUID().uuidString.prefix(4))")).path,
                 ],
-                in: root)
+                in: root))
         }
 
         /// `serve` dialing every hub; `status` of a site and of the hub log.
         func serve(_ site: String, hubs: [Int]) throws -> CLI.Child {
             var arguments = ["serve", "--data", data(site).path, "--tls", tls(site).path, "--interval", "0.2", "--max-backoff", "1"]
             for port in hubs { arguments += ["--peer", "127.0.0.1:\(port)"] }
-            return try CLI.Child(arguments, in: root)
+            return try children.add(CLI.Child(arguments, in: root))
         }
 
         func status(_ site: String) async throws -> CLI.Status { try await CLI.status(data(site), in: root) }
@@ -119,40 +145,41 @@ struct HubTests {
     /// equals every other's and the hub log's; a hub restarted on an empty cache serves the same heads.
     @Test func twoHubsSixSitesConvergeAndAnEmptyCacheRebuilds() async throws {
         let cluster = try await HubCluster(sites: Self.sixSites)
-        defer { Task { await cluster.postgres.stop() } }
-        for (index, site) in Self.sixSites.enumerated() { try await cluster.write(site, 200 + 150 * index) }
-        let hub1 = try cluster.hub("HUB1")
-        var hub2 = try cluster.hub("HUB2")
-        let ports = [try await hub1.boundPort(), try await hub2.boundPort()]
-        var serves: [CLI.Child] = []
-        for site in Self.sixSites { serves.append(try cluster.serve(site, hubs: ports)) }
-        for site in Self.sixSites { try await cluster.waitEnrolled(site) }
-        // More writes while syncing.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for site in Self.sixSites { group.addTask { try await cluster.write(site, 300) } }
-            try await group.waitForAll()
-        }
-        let converged = try await cluster.waitConverged()
-        let expected = (0..<6).reduce(0) { $0 + 200 + 150 * $1 + 300 }
-        #expect(converged[0].changes == expected, "the hub log holds every write")
-        #expect(Set(converged.map(\.digest)).count == 1)
-        // Every block once in PostgreSQL.
-        let rows = try await cluster.postgres.psql("SELECT count(*) || ' ' || count(DISTINCT hash) FROM hub_block")
-        let parts = rows.split(separator: " ")
-        #expect(parts.count == 2 && parts[0] == parts[1], "no block stored twice: \(rows)")
+        try await cluster.run {
+            for (index, site) in Self.sixSites.enumerated() { try await cluster.write(site, 200 + 150 * index) }
+            let hub1 = try cluster.hub("HUB1")
+            var hub2 = try cluster.hub("HUB2")
+            let ports = [try await hub1.boundPort(), try await hub2.boundPort()]
+            var serves: [CLI.Child] = []
+            for site in Self.sixSites { serves.append(try cluster.serve(site, hubs: ports)) }
+            for site in Self.sixSites { try await cluster.waitEnrolled(site) }
+            // More writes while syncing.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for site in Self.sixSites { group.addTask { try await cluster.write(site, 300) } }
+                try await group.waitForAll()
+            }
+            let converged = try await cluster.waitConverged()
+            let expected = (0..<6).reduce(0) { $0 + 200 + 150 * $1 + 300 }
+            #expect(converged[0].changes == expected, "the hub log holds every write")
+            #expect(Set(converged.map(\.digest)).count == 1)
+            // Every block once in PostgreSQL.
+            let rows = try await cluster.postgres.psql("SELECT count(*) || ' ' || count(DISTINCT hash) FROM hub_block")
+            let parts = rows.split(separator: " ")
+            #expect(parts.count == 2 && parts[0] == parts[1], "no block stored twice: \(rows)")
 
-        // HUB2 again on an empty cache: replays the log and serves the same heads (nothing to exchange).
-        try await cluster.stop([hub2])
-        hub2 = try cluster.hub("HUB2", cache: cluster.root.appendingPathComponent("empty-cache"))
-        let port = try await hub2.boundPort()
-        let sync = try CLI.Child(
-            ["sync", "--data", cluster.data("S1").path, "--tls", cluster.tls("S1").path, "--peer", "127.0.0.1:\(port)", "--json"],
-            in: cluster.root)
-        #expect(try await sync.wait() == 0, "\(sync.errors)")
-        let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(sync.output.utf8))
-        #expect(summary.sent == 0 && summary.received == 0, "a rebuilt hub holds what S1 holds: \(sync.output)")
-        #expect(summary.peerVector == converged[0].vector, "its heads are the log's")
-        try await cluster.stop(serves + [hub1, hub2])
+            // HUB2 again on an empty cache: replays the log and serves the same heads (nothing to exchange).
+            try await cluster.stop([hub2])
+            hub2 = try cluster.hub("HUB2", cache: cluster.root.appendingPathComponent("empty-cache"))
+            let port = try await hub2.boundPort()
+            let sync = try CLI.Child(
+                ["sync", "--data", cluster.data("S1").path, "--tls", cluster.tls("S1").path, "--peer", "127.0.0.1:\(port)", "--json"],
+                in: cluster.root)
+            #expect(try await sync.wait() == 0, "\(sync.errors)")
+            let summary = try JSONDecoder().decode(SummaryCounts.self, from: Data(sync.output.utf8))
+            #expect(summary.sent == 0 && summary.received == 0, "a rebuilt hub holds what S1 holds: \(sync.output)")
+            #expect(summary.peerVector == converged[0].vector, "its heads are the log's")
+            try await cluster.stop(serves + [hub1, hub2])
+        }
     }
 
     struct SummaryCounts: Decodable {
@@ -165,42 +192,52 @@ struct HubTests {
     /// log never loses what it held, and at the end every write is everywhere.
     @Test func killNineOfAHubMidSyncSitesFailOver() async throws {
         let cluster = try await HubCluster(sites: Self.sixSites)
-        defer { Task { await cluster.postgres.stop() } }
-        for site in Self.sixSites { try await cluster.write(site, 2_000, chunk: 50) }
-        let hub1 = try cluster.hub("HUB1")
-        let hub2 = try cluster.hub("HUB2")
-        let ports = [try await hub1.boundPort(), try await hub2.boundPort()]
-        var serves: [CLI.Child] = []
-        for site in Self.sixSites { serves.append(try cluster.serve(site, hubs: ports)) }
-        // Kill HUB1 once the log holds some, not all, of the work.
-        let deadline = ContinuousClock.now + .seconds(60)
-        var before = try await cluster.logged()
-        while before.values.reduce(0, +) < 600 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-            before = try await cluster.logged()
+        try await cluster.run {
+            for site in Self.sixSites { try await cluster.write(site, 2_000, chunk: 50) }
+            let hub1 = try cluster.hub("HUB1")
+            let hub2 = try cluster.hub("HUB2")
+            let ports = [try await hub1.boundPort(), try await hub2.boundPort()]
+            var serves: [CLI.Child] = []
+            for site in Self.sixSites { serves.append(try cluster.serve(site, hubs: ports)) }
+            // Kill HUB1 once the log holds some, not all, of the work.
+            let deadline = ContinuousClock.now + .seconds(60)
+            var before = try await cluster.logged()
+            while before.values.reduce(0, +) < 600 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                before = try await cluster.logged()
+            }
+            hub1.signal(SIGKILL)
+            _ = try await hub1.wait()
+            let held = before.values.reduce(0, +)
+            #expect(held < 12_000, "the kill must land mid-sync (the log held \(held) of 12000)")
+            let after = try await cluster.hubStatus()
+            #expect(before.allSatisfy { after.vector[$0.key, default: 0] >= $0.value }, "the log lost nothing: \(before) → \(after.vector)")
+            // Work goes on at the sites; only HUB2 is left to carry it.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for site in Self.sixSites { group.addTask { try await cluster.write(site, 250) } }
+                try await group.waitForAll()
+            }
+            let converged = try await cluster.waitConverged()
+            #expect(converged[0].changes == 6 * 2_250)
+            for site in Self.sixSites { #expect(converged[0].vector[site] == 2_250, "every write of \(site) is in the log") }
+            try await cluster.stop(serves + [hub2])
         }
-        hub1.signal(SIGKILL)
-        _ = try await hub1.wait()
-        let held = before.values.reduce(0, +)
-        #expect(held < 12_000, "the kill must land mid-sync (the log held \(held) of 12000)")
-        let after = try await cluster.hubStatus()
-        #expect(before.allSatisfy { after.vector[$0.key, default: 0] >= $0.value }, "the log lost nothing: \(before) → \(after.vector)")
-        // Work goes on at the sites; only HUB2 is left to carry it.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for site in Self.sixSites { group.addTask { try await cluster.write(site, 250) } }
-            try await group.waitForAll()
-        }
-        let converged = try await cluster.waitConverged()
-        #expect(converged[0].changes == 6 * 2_250)
-        for site in Self.sixSites { #expect(converged[0].vector[site] == 2_250, "every write of \(site) is in the log") }
-        try await cluster.stop(serves + [hub2])
     }
 
     /// Two hubs applying the same batch at the same moment store each block once, and both end on
     /// the same heads as the site that made it.
     @Test func twoHubsApplyingTheSameBlocksAtOnceStoreThemOnce() async throws {
         let postgres = try await TestPostgres()
-        defer { Task { await postgres.stop() } }
+        do {
+            try await sameBlocksAtOnce(postgres)
+        } catch {
+            await postgres.stop()
+            throw error
+        }
+        await postgres.stop()
+    }
+
+    private func sameBlocksAtOnce(_ postgres: TestPostgres) async throws {
         let pki = try TestPKI()
         let site = try ReplicaStore.inMemory(
             site: SiteCode("S1"), configuration: .init(provenance: try SiteIdentity.load(directory: try pki.tlsDirectory("S1")).provenance()))
