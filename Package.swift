@@ -88,6 +88,7 @@ let package = Package(
                 "TicketMeshReplication",
                 "TicketMeshStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import TicketMeshDomain
 import TicketMeshReplication
@@ -41,12 +42,13 @@ package final class HubLog: Sendable {
             )
             """,
             "CREATE INDEX hub_block_origin ON hub_block (origin, last_seq)",
+            "CREATE INDEX hub_block_batch ON hub_block (batch)",
             "CREATE SEQUENCE hub_batch",
         ]
     ]
 
     let client: PostgresClient
-    let url: PostgresURL
+    package let url: PostgresURL
     let logger: Logger
     private let runner: Task<Void, Never>
 
@@ -125,9 +127,14 @@ package final class HubLog: Sendable {
         }
     }
 
-    /// Rows with id > `after`, in id order, at most `limit`.
-    package func entries(after: Int64, limit: Int = 2000, on connection: PostgresConnection? = nil) async throws -> [Entry] {
-        let query: PostgresQuery = "SELECT id, batch, block FROM hub_block WHERE id > \(after) ORDER BY id LIMIT \(limit)"
+    /// Rows with id > `after`, in id order: whole batches only (at most `batches` of them), so a
+    /// replay never splits what one `apply` took.
+    package func entries(after: Int64, batches: Int = 100, on connection: PostgresConnection? = nil) async throws -> [Entry] {
+        let query: PostgresQuery = """
+            SELECT id, batch, block FROM hub_block
+            WHERE id > \(after) AND batch IN (SELECT DISTINCT batch FROM hub_block WHERE id > \(after) ORDER BY batch LIMIT \(batches))
+            ORDER BY id
+            """
         let rows: PostgresRowSequence
         if let connection { rows = try await connection.query(query, logger: logger) } else { rows = try await client.query(query, logger: logger) }
         var result: [Entry] = []

@@ -30,7 +30,7 @@ package final class HubReplica: Replica, Sendable {
         self.log = log
         self.logger = logger
         self.makeStore = makeStore
-        state = Mutex((store, 0))
+        state = Mutex((store: store, pulled: 0))
         try await catchUp()
     }
 
@@ -77,19 +77,19 @@ package final class HubReplica: Replica, Sendable {
         try await writing.withLock {
             let store = self.store
             /// Whether the working store took the batch (then a failed commit leaves it ahead of PostgreSQL).
-            let applied = Mutex(false)
+            let applied = Flag()
             do {
                 let (report, last) = try await log.write(hub: site) { connection in
                     try await self.pull(on: connection)
                     let report = try await store.apply(blocks)
-                    applied.withLock { $0 = true }
+                    applied.value = true
                     // Also blocks it held already: a retry after a failed commit stores them now.
                     return (report, try await store.holding(blocks))
                 }
                 if let last { state.withLock { $0.pulled = max($0.pulled, last) } }
                 return report
             } catch {
-                if applied.withLock({ $0 }) {
+                if applied.value {
                     logger.warning("PostgreSQL did not take a batch the working store took; rebuilding it from PostgreSQL: \(error)")
                     try await self.rebuild()
                 }
@@ -101,7 +101,7 @@ package final class HubReplica: Replica, Sendable {
     /// Replaces the working store with an empty one and replays the log (caller holds `writing`).
     private func rebuild() async throws {
         let fresh = try makeStore()
-        state.withLock { $0 = (fresh, 0) }
+        state.withLock { $0 = (store: fresh, pulled: 0) }
         try await pull(on: nil)
     }
 
@@ -117,4 +117,9 @@ package final class HubReplica: Replica, Sendable {
         try await catchUp()
         return try await store.revocations()
     }
+}
+
+/// Set once inside a transaction's closure, read after it (never concurrently).
+private final class Flag: @unchecked Sendable {
+    var value = false
 }

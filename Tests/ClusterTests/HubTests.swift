@@ -24,10 +24,16 @@ struct HubTests {
             private let lock = NSLock()
             private var list: [CLI.Child] = []
             func add(_ child: CLI.Child) -> CLI.Child {
-                lock.withLock { list.append(child) }
+                lock.lock()
+                list.append(child)
+                lock.unlock()
                 return child
             }
-            func killAll() { lock.withLock { for child in list where child.process.isRunning { child.signal(SIGKILL) } } }
+            func killAll() {
+                lock.lock()
+                for child in list where child.process.isRunning { child.signal(SIGKILL) }
+                lock.unlock()
+            }
         }
 
         /// Runs `body`, then kills what it left running and stops PostgreSQL, also when it throws.
