@@ -104,7 +104,11 @@ struct HubOptions: ParsableArguments {
         } catch {
             log.shutdown()
             if cache == nil { try? FileManager.default.removeItem(at: root) }
-            throw error
+            switch error {
+            case is HubError, is ReplicationError, is StoreError, is SyncError, is DomainError: throw error
+            // The server's own error (a query refused, the connection lost while replaying).
+            default: throw HubError.database("\(url): \(String(reflecting: error))")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshHub
 import TicketMeshReplication
 import TicketMeshStore
 import TicketMeshSync

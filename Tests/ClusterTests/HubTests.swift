@@ -252,22 +252,14 @@ struct HubTests {
         }
         let blocks = try await site.blocks(after: ChainHeads(), cursor: nil, limit: .max)
         let url = try PostgresURL(postgres.url)
-        var logger = Logger(label: "test.hub")
-        logger.logLevel = .warning
-        func hub(_ name: String) async throws -> (HubReplica, HubLog) {
-            let log = HubLog(url: url, logger: logger)
-            try await log.migrate()
-            let provenance = try SiteIdentity.load(directory: try pki.tlsDirectory(name)).provenance()
-            let directory = temporaryDirectory("cache-\(name)").appendingPathComponent("replica")
-            let replica = try await HubReplica(log: log, logger: logger) {
-                try? FileManager.default.removeItem(at: directory)
-                return try ReplicaStore.create(directory: directory, site: SiteCode(name), name: nil, configuration: .init(provenance: provenance))
-            }
-            return (replica, log)
-        }
+        let logger = {
+            var logger = Logger(label: "test.hub")
+            logger.logLevel = .warning
+            return logger
+        }()
         // Both migrate at once too.
-        async let first = hub("HUB1")
-        async let second = hub("HUB2")
+        async let first = Self.makeHub("HUB1", url: url, pki: pki, logger: logger)
+        async let second = Self.makeHub("HUB2", url: url, pki: pki, logger: logger)
         let ((hub1, log1), (hub2, log2)) = try await (first, second)
         defer { log1.shutdown(); log2.shutdown() }
         async let report1 = hub1.apply(blocks)
@@ -282,6 +274,18 @@ struct HubTests {
         #expect(try await hub1.heads() == heads)
         #expect(try await hub2.heads() == heads)
         #expect(try await postgres.psql("SELECT max(version) FROM hub_schema") == "1")
+    }
+
+    private static func makeHub(_ name: String, url: PostgresURL, pki: TestPKI, logger: Logger) async throws -> (HubReplica, HubLog) {
+        let log = HubLog(url: url, logger: logger)
+        try await log.migrate()
+        let provenance = try SiteIdentity.load(directory: try pki.tlsDirectory(name)).provenance()
+        let directory = temporaryDirectory("cache-\(name)").appendingPathComponent("replica")
+        let replica = try await HubReplica(log: log, logger: logger) {
+            try? FileManager.default.removeItem(at: directory)
+            return try ReplicaStore.create(directory: directory, site: SiteCode(name), name: nil, configuration: .init(provenance: provenance))
+        }
+        return (replica, log)
     }
 
     /// A bad `--postgres` URL names the field and rule; an unreachable server says so.

@@ -34,7 +34,7 @@ final class TestPostgres: @unchecked Sendable {
         root = temporaryDirectory("pg")
         port = Self.freePort()
         if Self.asRoot {
-            try await Self.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres", root.path], in: root, asPostgres: false)
+            _ = try await Self.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres", root.path], in: root, asPostgres: false)
         }
         try await run("initdb", ["-D", root.appendingPathComponent("data").path, "-U", "tm", "--auth=trust", "-E", "UTF8"])
         try await run(
