@@ -66,8 +66,12 @@ final class TestPostgres: @unchecked Sendable {
     }
 
     private static func run(_ tool: URL, _ arguments: [String], in directory: URL, asPostgres: Bool) async throws -> String {
-        let (executable, all) =
-            asPostgres ? (URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "postgres", "--", tool.path] + arguments) : (tool, arguments)
+        // Through bash, which closes every descriptor above 2 first: the server that pg_ctl leaves
+        // running would otherwise inherit the one Foundation's Process watches for the child's exit,
+        // and `pg_ctl start` would never seem to end.
+        let command = (asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--", tool.path] : [tool.path]) + arguments
+        let script = #"for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done; exec "$@""#
+        let (executable, all) = (URL(fileURLWithPath: "/bin/bash"), ["-c", script, "bash"] + command)
         let logs = temporaryDirectory("pgcmd")
         defer { try? FileManager.default.removeItem(at: logs) }
         let child = try CLI.Child(all, in: logs, executable: executable)
