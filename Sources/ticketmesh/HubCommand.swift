@@ -37,7 +37,7 @@ struct HubCommand: AsyncParsableCommand {
             let server = try await SyncServer.bind(
                 host: host, port: port, replica: replica, configuration: configuration, logger: logger,
                 book: PeerBook(directory: data))
-            logger.info("hub \(replica.site): replayed \(replica.pulled) log rows from \(log.url) in \(replay)")
+            logger.info("hub \(replica.site): replayed the log of \(log.url) up to id \(replica.pulled) in \(replay)")
             let line =
                 options.json
                 ? "{\"site\":\"\(replica.site)\",\"sync\":\"\(server.address)\"}\n"
