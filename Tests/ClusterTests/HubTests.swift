@@ -121,11 +121,12 @@ struct HubTests {
 
         /// Waits until `serve` has enrolled the site (installed its identity), so later writes are signed.
         func waitEnrolled(_ site: String) async throws {
-            let certificate = SiteIdentity.directory(inData: data(site)).appendingPathComponent(SiteIdentity.certificateFile)
+            // Installed whole: certificate and key both load (the install writes them one after the other).
             let deadline = ContinuousClock.now + .seconds(60)
-            while !FileManager.default.fileExists(atPath: certificate.path) && ContinuousClock.now < deadline {
+            while ((try? SiteIdentity.provenance(inData: data(site))) ?? nil) == nil && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
+            try await Task.sleep(for: .milliseconds(100))
         }
 
         /// Per origin, the last seq PostgreSQL holds (straight from the table).
