@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // The hub's shared change log (Docs/scale-out.md).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -79,6 +81,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            // A hub: the organisation's change log in PostgreSQL, served over sync (Docs/scale-out.md).
+            name: "TicketMeshHub",
+            dependencies: [
+                "TicketMeshDomain",
+                "TicketMeshReplication",
+                "TicketMeshStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "TicketMeshServer",
             dependencies: [
                 "TicketMeshDomain",
@@ -103,6 +118,7 @@ let package = Package(
                 "TicketMeshStore",
                 "TicketMeshSync",
                 "TicketMeshServer",
+                "TicketMeshHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,6 +192,7 @@ let package = Package(
                 "TicketMeshReplication",
                 "TicketMeshStore",
                 "TicketMeshSync",
+                "TicketMeshHub",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

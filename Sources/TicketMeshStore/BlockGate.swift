@@ -95,6 +95,18 @@ enum BlockGate {
         ])
     }
 
+    /// Whether `block` is held here: on its origin's chain or kept as fork proof (a hub's log keeps both).
+    static func holds(_ block: Block, in db: Database) throws -> Bool {
+        let hash = Data(block.hash.bytes)
+        return try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM block WHERE origin = ? AND lastSeq = ? AND hash = ?)
+                        OR EXISTS (SELECT 1 FROM forkBlock WHERE hash = ?)
+                    """),
+            arguments: [block.origin.rawValue, block.lastSeq, hash, hash]) ?? false
+    }
+
     static func markChecked(_ block: Block, in db: Database) throws {
         try db.cachedStatement(sql: "UPDATE block SET checked = 1 WHERE origin = ? AND lastSeq = ?")
             .execute(arguments: [block.origin.rawValue, block.lastSeq])

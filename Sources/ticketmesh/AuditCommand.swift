@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshHub
 import TicketMeshStore
 
 struct AuditCommand: AsyncParsableCommand {
@@ -10,6 +11,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Argument(help: "Ticket id or number, or customer id.") var ticket: String?
     @Flag(help: "Verify the whole replica instead: every origin's hash chain and signatures, and the tables derived from the log.")
     var verify = false
+    @OptionGroup var hub: HubOptions
+    @Option(help: "With --postgres: an identity of the organisation ('certs site') to verify the hub log's blocks.")
+    var tls: String?
 
     struct Report: Encodable {
         var ticket: String
@@ -19,8 +23,11 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReporting {
+        try await runHubReporting {
             if verify { return try await verifyReplica() }
+            guard hub.postgres == nil else {
+                throw DomainError.invalidValue(field: "postgres", value: hub.postgres ?? "", rule: "goes with --verify only (a ticket's audit is read at a site)")
+            }
             guard let ticket else {
                 throw DomainError.invalidValue(field: "ticket", value: "", rule: "give a ticket id or number, a customer id, or --verify")
             }
@@ -39,7 +46,10 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// `audit --verify`: exit 0 when intact, 11 with the first broken link of each chain otherwise.
     private func verifyReplica() async throws {
-        let report = try await options.openStore().verifyIntegrity()
+        // At a hub: the shared log merged into a working replica, verified by the same code as a site's.
+        let opened = try await hub.openForReading(tls: tls)
+        defer { opened?.close() }
+        let report = try await (opened?.replica.store ?? options.openStore()).verifyIntegrity()
         if options.json {
             try Output.json(report)
         } else {

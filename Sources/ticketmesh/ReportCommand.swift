@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshHub
 import TicketMeshServer
 import TicketMeshStore
 
@@ -25,15 +26,21 @@ struct ReportOptions: ParsableArguments {
   @Option(help: "Time zone the days are read in (IANA name, default UTC).") var tz: String = "UTC"
   @Option(help: "Cross-department handling above this many hours is a bottleneck.")
   var bottleneckHours: Double = 24
+  @OptionGroup var hub: HubOptions
+  @Option(help: "With --postgres: an identity of the organisation ('certs site') to verify the hub log's blocks.")
+  var tls: String?
 
   func run(_ kind: ReportKind, options: GlobalOptions) async throws {
-    try await runReporting {
+    try await runHubReporting {
       guard let zone = TimeZone(identifier: tz) else {
         throw DomainError.invalidValue(
           field: "tz", value: tz, rule: "must be an IANA time zone such as UTC or Asia/Shanghai")
       }
       let format = try ReportRenderer.Format.parse(format ?? (options.json ? "json" : "table"))
-      let store = try options.openStore()
+      // At a hub: the shared log merged into a working replica, then the same report as a site's.
+      let opened = try await hub.openForReading(tls: tls)
+      defer { opened?.close() }
+      let store = try opened?.replica.store ?? options.openStore()
       let period = try ReportPeriod.resolve(
         kind: kind, from: from, to: to, now: store.configuration.now(), timeZone: zone)
       let report = try await store.report(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TicketMeshDomain
+import TicketMeshHub
 import TicketMeshReplication
 import TicketMeshStore
 import TicketMeshSync
@@ -9,6 +10,9 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the site, its version vector and state digest.")
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var hub: HubOptions
+    @Option(help: "With --postgres: an identity of the organisation ('certs site') to verify the hub log's blocks.")
+    var tls: String?
 
     struct Report: Encodable {
         var site: String
@@ -39,12 +43,16 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
+        try await runHubReporting {
+            // At a hub: the shared log merged into a working replica, then the same report as a site's.
+            let opened = try await hub.openForReading(tls: tls)
+            defer { opened?.close() }
+            let store = try opened?.replica.store ?? options.openStore()
+            let data = opened?.data ?? options.dataDirectory
             let report = Report(
                 site: store.site.rawValue, name: try await store.siteName(), vector: try await store.vector(),
                 digest: try await store.digest(), changes: try await store.changeCount(), tickets: try await store.ticketCount(),
-                peers: PeerBook.status(directory: options.dataDirectory, vector: try await store.vector()),
+                peers: PeerBook.status(directory: data, vector: try await store.vector()),
                 forks: try await store.forks(), signed: store.configuration.provenance != nil,
                 role: store.siteRole(),
                 revoked: try await store.revocations().map {
@@ -59,7 +67,7 @@ struct StatusCommand: AsyncParsableCommand {
                 print("digest   \(report.digest)")
                 print("changes  \(report.changes)")
                 print("tickets  \(report.tickets)")
-                print("signing  \(report.signed ? "yes (identity in \(SiteIdentity.directory(inData: options.dataDirectory).path))" : "no: a lone replica (site enroll --tls DIR)")")
+                print("signing  \(report.signed ? "yes (identity in \(SiteIdentity.directory(inData: data).path))" : "no: a lone replica (site enroll --tls DIR)")")
                 if let role = report.role { print("role     \(role) site") }
                 if report.denied > 0 { print("denied   \(report.denied) changes logged but not merged (organisation records from branch sites)") }
                 for entry in report.revoked { print("REVOKED  \(entry.site) certificate \(entry.serial) at \(entry.at)") }

@@ -12,6 +12,7 @@ struct TicketMeshCommand: AsyncParsableCommand {
             SLACommand.self, UserCommand.self, InboxCommand.self, ExceptionCommand.self, ReportCommand.self,
             SeedCommand.self, CertsCommand.self, SyncCommand.self, ServeCommand.self, WebCommand.self, SiteCommand.self,
             ClockCommand.self, BackupCommand.self, SnapshotCommand.self, AutomationCommand.self, TypeCommand.self, MailCommand.self,
+            HubCommand.self,
         ]
     )
 }
