@@ -258,6 +258,18 @@ import TicketMeshReplication
         try await Self.run(seed: seed, replicaCount: replicas, operations: operations, extended: true)
     }
 
+    /// Found by CI on 2026-12-02, not fixed yet (session 8 note). AA purges t1 (its log blanks AA:1 and
+    /// AA:3, earlier writes to t1) and sends DD a prefix of its chain holding those changes, blank,
+    /// but not the tombstone; then AA is restored from a backup that has them with their values, and
+    /// the tombstone is lost. DD keeps the blank copies, the others get the values from the restored
+    /// AA; both copies have the same leaf hash, so each side counts the other's as a duplicate and the
+    /// digests differ. A rule is needed for two copies of one change, one blank: blank wins (the
+    /// holder of the value scrubs it and re-derives that field's register), never the reverse.
+    @Test(.disabled("a blank copy of a change meets its valued copy after a restore: no rule yet"))
+    func aBlankCopyAndAValuedCopyOfOneChangeConverge() async throws {
+        try await Self.run(seed: 17_534_320_532_533_542_448, replicaCount: 4, operations: 31, extended: true)
+    }
+
     /// Issue 18 item 4: the same schedules with purges, archive flags and conflict resolutions mixed in.
     @Test func randomSchedulesWithPurgesAndResolutionsConverge() async {
         let input = zip(Gen.uint64(), Gen.int(in: 3...5), Gen.int(in: 5...40))
