@@ -113,6 +113,16 @@ package final class HubReplica: Replica, Sendable {
         return try await store.proofs(of: origin)
     }
 
+    package func blankChanges(limit: Int) async throws -> [ChangeRef] {
+        try await store.blankChanges(limit: limit)
+    }
+
+    /// From the working store. A value taken back there is not written to PostgreSQL (its row holds
+    /// the block as first stored): after a rebuild the hub asks the sites again (Docs/scale-out.md).
+    package func blocks(refilling wanted: [ChangeRef]) async throws -> [Block] {
+        try await store.blocks(refilling: wanted)
+    }
+
     package func revocations() async throws -> [Revocation] {
         try await catchUp()
         return try await store.revocations()

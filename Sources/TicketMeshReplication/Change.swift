@@ -42,6 +42,15 @@ package struct Change: Hashable, Sendable {
 
     /// The write's position in last-writer-wins order.
     package var version: Version { Version(hlc: hlc, site: origin) }
+
+    /// The change as a purge leaves it: value blank, its leaf hash kept (its block still verifies).
+    package var blanked: Change {
+        guard scrubbed == nil else { return self }
+        var blank = self
+        blank.scrubbed = Block.leaf(of: self)
+        blank.value = .null
+        return blank
+    }
 }
 
 /// A field edit a local command wants; the store turns it into a `Change` with seq, HLC and base.

@@ -24,6 +24,14 @@ package protocol Replica: Sendable {
     /// Blocks of `origin` this replica keeps as the losing side of a fork: sent to that origin, which
     /// re-issues its own work from them (it may have lost them, restored from a backup).
     func proofs(of origin: SiteCode) async throws -> [Block]
+    /// Changes this replica holds blank (`Change.scrubbed`) for rows it has not purged: at most
+    /// `limit`, in (origin, seq) order. A purge elsewhere blanked them and its tombstone never came
+    /// (it was lost with a restore, or is still on its way); the hello asks peers for their values.
+    func blankChanges(limit: Int) async throws -> [ChangeRef]
+    /// The blocks holding valued copies of `wanted` (those changes this replica holds with their
+    /// value): sent to a peer that holds them blank, which takes the value back if its leaf hash
+    /// matches and the row is not purged there (Docs/replication.md, "Blank copies").
+    func blocks(refilling wanted: [ChangeRef]) async throws -> [Block]
     /// The CA's revocation records this replica holds (carried like any change): their
     /// certificates' connections are refused, and their blocks after the revocation time.
     func revocations() async throws -> [Revocation]
@@ -56,6 +64,19 @@ package struct ChainHeads: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// One change by its place in its origin's chain.
+package struct ChangeRef: Hashable, Sendable, Comparable {
+    package var origin: SiteCode
+    package var seq: Int64
+
+    package init(origin: SiteCode, seq: Int64) {
+        self.origin = origin
+        self.seq = seq
+    }
+
+    package static func < (lhs: ChangeRef, rhs: ChangeRef) -> Bool { (lhs.origin, lhs.seq) < (rhs.origin, rhs.seq) }
+}
+
 /// A position in the (origin, seq) order of a replica's change log.
 package struct ChangeCursor: Hashable, Sendable {
     package var origin: SiteCode
@@ -81,9 +102,13 @@ package struct ApplyReport: Hashable, Sendable {
     package var denied: Int
     /// One line per refusal an operator should see (revoked signers, denied changes), for the log.
     package var notices: [String]
+    /// Of the duplicates, changes this replica held blank and now holds with their value again
+    /// (`Replica.blocks(refilling:)`).
+    package var refilled: Int
 
-    package init(applied: Int = 0, duplicates: Int = 0, refused: Int = 0, denied: Int = 0, notices: [String] = []) {
+    package init(applied: Int = 0, duplicates: Int = 0, refused: Int = 0, denied: Int = 0, notices: [String] = [], refilled: Int = 0) {
         self.applied = applied
+        self.refilled = refilled
         self.duplicates = duplicates
         self.refused = refused
         self.denied = denied

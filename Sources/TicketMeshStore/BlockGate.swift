@@ -183,6 +183,7 @@ enum BlockGate {
         try db.execute(sql: "DELETE FROM block WHERE origin = ? AND lastSeq >= ?", arguments: [origin.rawValue, seq])
         try db.execute(sql: "DELETE FROM change WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
         try db.execute(sql: "DELETE FROM deniedChange WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
+        try db.execute(sql: "DELETE FROM blankChange WHERE origin = ? AND seq >= ?", arguments: [origin.rawValue, seq])
     }
 
     /// Where a chain walk stopped: the first seq of the block that breaks it.
@@ -433,6 +434,7 @@ extension ReplicaStore {
             if block.origin == site && configuration.provenance == nil {
                 if let held = try BlockGate.held(origin: site, containing: block.firstSeq, in: db), held.hash == block.hash {
                     report.duplicates += block.changes.count
+                    report.refilled += try refill(from: block, in: db)
                     continue
                 }
                 throw ReplicationError(
@@ -447,6 +449,7 @@ extension ReplicaStore {
             if block.firstSeq <= current.seq, let held = try BlockGate.held(origin: block.origin, containing: block.firstSeq, in: db) {
                 if held.hash == block.hash {
                     report.duplicates += block.changes.count
+                    report.refilled += try refill(from: block, in: db)
                     if held.signature.isEmpty && block.isSigned {
                         try upgradeSignature(block, in: db)
                     }

@@ -51,7 +51,30 @@ enum ChangeLog {
         let live = try Purge.filter(fresh.filter { $0.scrubbed == nil && (denied.isEmpty || !denied.contains(ChangeID($0))) }, in: db)
         try merge(live, in: db)
         try Purge.cascade(live, in: db)
+        try noteBlanks(fresh, in: db)
         return fresh
+    }
+
+    /// Lists the blank changes among `changes` whose row is not purged here (`blankChange`): a purge
+    /// elsewhere blanked them and its tombstone has not come. The hello asks peers for their values.
+    static func noteBlanks(_ changes: [Change], in db: Database) throws {
+        let note = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blankChange (origin, seq, rowId) VALUES (?, ?, ?)")
+        for change in changes where change.scrubbed != nil {
+            if try !Purge.isPurged(change.rowID, in: db) {
+                try note.execute(arguments: [change.origin.rawValue, change.seq, change.rowID])
+            }
+        }
+    }
+
+    /// Recomputes `blankChange` from the log and `purgedRow`: after a rebuild, and when the table is made.
+    static func recountBlanks(in db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM blankChange;
+                INSERT INTO blankChange (origin, seq, rowId)
+                SELECT origin, seq, rowId FROM change c
+                WHERE scrubbed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM purgedRow p WHERE p.rowId = c.rowId);
+                """)
     }
 
     /// Appends `changes` to the log without merging them (a rebuild follows).

@@ -104,9 +104,10 @@ enum Purge {
             arguments: [rowID])
         let blank = try db.cachedStatement(sql: "UPDATE change SET value = NULL, scrubbed = ? WHERE origin = ? AND seq = ?")
         for row in rows {
-            let change = ChangeLog.change(from: row)
-            try blank.execute(arguments: [Data(Block.leaf(of: change).bytes), change.origin.rawValue, change.seq])
+            let change = ChangeLog.change(from: row).blanked
+            try blank.execute(arguments: [change.scrubbed.map { Data($0.bytes) }, change.origin.rawValue, change.seq])
         }
+        try db.cachedStatement(sql: "DELETE FROM blankChange WHERE rowId = ?").execute(arguments: [rowID])
         try db.cachedStatement(sql: "DELETE FROM register WHERE rowId = ? AND entity <> 'tombstone'").execute(arguments: [rowID])
         for table in MaterializedView.tables where table.name != "tombstone" {
             try db.cachedStatement(sql: "DELETE FROM \(table.name) WHERE id = ?").execute(arguments: [rowID])

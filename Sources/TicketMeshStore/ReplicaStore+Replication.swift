@@ -211,6 +211,7 @@ extension ReplicaStore {
             }
         }
         try ChangeLog.replay(batch, in: db)
+        try ChangeLog.recountBlanks(in: db)
     }
 
     /// The query tables' rows in canonical order, as text; for tests comparing rebuilt and merged state.

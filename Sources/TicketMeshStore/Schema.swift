@@ -207,6 +207,19 @@ enum Schema {
                     CREATE INDEX IF NOT EXISTS changeResolutionRef ON change(value) WHERE entity = 'resolution' AND field = 'rowId';
                     """)
         }
+        migrator.registerMigration("v9-blank-changes") { db in
+            // The changes this site holds blank for rows it never purged (`ReplicaStore.blankChanges`),
+            // kept as a table: the hello asks peers for their values, and a scan of every blank in
+            // the log (every purged ticket's) per hello would grow with the retention history.
+            try db.execute(
+                sql: """
+                    CREATE TABLE blankChange (
+                        origin TEXT NOT NULL, seq INTEGER NOT NULL, rowId TEXT NOT NULL, PRIMARY KEY (origin, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX blankChangeRow ON blankChange(rowId);
+                    """)
+            try ChangeLog.recountBlanks(in: db)
+        }
         return migrator
     }
 

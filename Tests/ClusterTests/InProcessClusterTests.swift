@@ -105,4 +105,32 @@ struct InProcessClusterTests {
         #expect(snapshots[0].changes == 3_000)
         for node in nodes { await node.stop() }
     }
+
+    /// Docs/replication.md, "Blank copies": a site that took a relay's blank copies of a row's
+    /// changes (their blocks still verify) asks for them in its hello, and one real TLS session with
+    /// a peer that holds the values brings them back.
+    @Test func blankCopiesAreRefilledOverASession() async throws {
+        let pki = try TestPKI()
+        let hq = try await TestNode.make("HQ", pki: pki)
+        let gz = try await TestNode.make("GZ", pki: pki, listen: false)
+        try await hq.write(300)
+        let chain = try await hq.store.blocks(after: ChainHeads(), cursor: nil, limit: Int.max)
+        let row = try #require(chain.first?.changes.first?.rowID)
+        let forged = try chain.map { block in
+            var copy = try Block(
+                previous: block.previous, changes: block.changes.map { $0.rowID == row ? $0.blanked : $0 },
+                signature: block.signature, certificate: block.certificate)
+            copy.checked = block.checked
+            return copy
+        }
+        _ = try await gz.store.apply(forged)
+        let blanks = try await gz.store.blankChanges(limit: 1000)
+        #expect(!blanks.isEmpty)
+        #expect(try await gz.store.digest() != hq.store.digest())
+        let summary = try await gz.sync(with: hq)
+        #expect(summary.received == 0 && summary.sent == 0, "\(summary)")
+        #expect(try await gz.store.blankChanges(limit: 1000).isEmpty)
+        #expect(try await Snapshot(gz) == Snapshot(hq))
+        await hq.stop()
+    }
 }

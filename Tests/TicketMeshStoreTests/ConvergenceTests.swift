@@ -46,6 +46,8 @@ import TicketMeshReplication
         }
         /// Every write that must survive; replica 0's writes since its last backup are at risk until delivered.
         var kept: Set<Write> = []
+        /// Replica 0's writes that reached a peer only blank (their row purged at replica 0).
+        var keptBlank: Set<Write> = []
         var atRisk: Set<Write> = []
         var backup: (store: ReplicaStore, atRisk: Set<Write>)?
         var noteIDs: Set<String> = []
@@ -143,9 +145,9 @@ import TicketMeshReplication
                             if let write = atRisk.first(where: {
                                 $0.version == change.version && $0.entity == change.entity && $0.rowID == change.rowID && $0.field == change.field
                             }) {
-                                // Blanked before it left (its row purged here): what survives is the blank,
-                                // even if the tombstone is then lost with a restore.
-                                kept.insert(change.scrubbed == nil ? write : Write(change))
+                                // Blanked before it left (its row purged here): the blank survives, and the
+                                // value too if anyone keeps it (blank copies are refilled from valued ones).
+                                if change.scrubbed == nil { kept.insert(write) } else { keptBlank.insert(Write(change)) }
                             }
                         }
                     }
@@ -153,6 +155,11 @@ import TicketMeshReplication
             }
         }
         kept.formUnion(atRisk)
+        // A change that survives only blank stays blank; with its value anywhere, it ends valued everywhere.
+        struct Identity: Hashable { var version: Version, entity, rowID, field: String }
+        func identity(_ write: Write) -> Identity { Identity(version: write.version, entity: write.entity, rowID: write.rowID, field: write.field) }
+        let valued = Set(kept.map(identity))
+        kept.formUnion(keptBlank.filter { !valued.contains(identity($0)) })
 
         // Full exchange: rounds of everyone-to-everyone until the heads agree (a fork needs a round to settle).
         for _ in 0..<4 {
@@ -258,14 +265,13 @@ import TicketMeshReplication
         try await Self.run(seed: seed, replicaCount: replicas, operations: operations, extended: true)
     }
 
-    /// Found by CI on 2026-12-02, not fixed yet (session 8 note). AA purges t1 (its log blanks AA:1 and
-    /// AA:3, earlier writes to t1) and sends DD a prefix of its chain holding those changes, blank,
-    /// but not the tombstone; then AA is restored from a backup that has them with their values, and
-    /// the tombstone is lost. DD keeps the blank copies, the others get the values from the restored
-    /// AA; both copies have the same leaf hash, so each side counts the other's as a duplicate and the
-    /// digests differ. A rule is needed for two copies of one change, one blank: blank wins (the
-    /// holder of the value scrubs it and re-derives that field's register), never the reverse.
-    @Test(.disabled("a blank copy of a change meets its valued copy after a restore: no rule yet"))
+    /// Found by CI on 2026-12-02 (session 8). AA purges t1 (its log blanks AA:1 and AA:3, earlier
+    /// writes to t1) and sends DD a prefix of its chain holding those changes, blank, but not the
+    /// tombstone; then AA is restored from a backup that has them with their values, and the
+    /// tombstone is lost. Both copies have one leaf hash, so neither side saw anything to send and
+    /// the digests differed. Now DD lists the blanks of a row it never purged, asks its peers for
+    /// them, and takes the values back (Docs/replication.md, "Blank copies").
+    @Test
     func aBlankCopyAndAValuedCopyOfOneChangeConverge() async throws {
         try await Self.run(seed: 17_534_320_532_533_542_448, replicaCount: 4, operations: 31, extended: true)
     }

@@ -42,6 +42,9 @@ func deliverAll(from: ReplicaStore, to: ReplicaStore) async throws -> ApplyRepor
     // As a sync session ends: the fork proofs of the receiver's own origin.
     let proofs = try await from.proofs(of: to.site)
     if !proofs.isEmpty { report.refused += try await to.apply(proofs).refused }
+    // And the values of changes the receiver holds blank, as its hello asks.
+    let refills = try await from.blocks(refilling: try await to.blankChanges(limit: 1000))
+    if !refills.isEmpty { report.refilled += try await to.apply(refills).refilled }
     try await to.settle()
     return report
 }

@@ -58,7 +58,8 @@ struct FrameTests {
                     heads: ChainHeads([
                         sh: ChainHead(seq: 12, hash: BlockHash([UInt8](repeating: 1, count: 32))!),
                         SiteCode(trusted: "HQ"): ChainHead(seq: 4, hash: .zero),
-                    ])
+                    ]),
+                    wanted: [ChangeRef(origin: sh, seq: 3), ChangeRef(origin: SiteCode(trusted: "HQ"), seq: 1)]
                 )
             ),
             .batch(Batch(number: 1, blocks: try blocks())),

@@ -89,10 +89,12 @@ package enum Frame: Hashable, Sendable {
 
 /// The handshake: who we are, what we speak, what we hold, what time we think it is.
 package struct Hello: Hashable, Sendable {
-    /// The version of this protocol this build speaks (2: blocks and chain heads).
-    package static let currentProtocol: UInt16 = 2
+    /// The version of this protocol this build speaks (2: blocks and chain heads; 3: and the
+    /// changes the sender holds blank, `wanted`).
+    package static let currentProtocol: UInt16 = 3
     static let magic: [UInt8] = Array("TMSY".utf8)
     static let maxVectorEntries = 10_000
+    static let maxWanted = 256
 
     package var protocolVersion: UInt16
     /// `ChangeSet.formatVersion` of the sender: the block encoding inside batches.
@@ -103,6 +105,9 @@ package struct Hello: Hashable, Sendable {
     /// What the sender holds: per origin its last block's seq and hash. The receiver sends the
     /// blocks after it, or the origin's whole chain where it holds a different block there.
     package var heads: ChainHeads
+    /// Changes the sender holds blank for rows it has not purged (`Replica.blankChanges`): the
+    /// receiver sends the blocks holding their values, if it has them (at most `maxWanted`).
+    package var wanted: [ChangeRef]
 
     package var vector: VersionVector { heads.vector }
 
@@ -110,6 +115,7 @@ package struct Hello: Hashable, Sendable {
         site: SiteCode,
         now: HLC,
         heads: ChainHeads,
+        wanted: [ChangeRef] = [],
         protocolVersion: UInt16 = Hello.currentProtocol,
         changeFormat: UInt16 = ChangeSet.formatVersion
     ) {
@@ -118,6 +124,7 @@ package struct Hello: Hashable, Sendable {
         self.site = site
         self.now = now
         self.heads = heads
+        self.wanted = Array(wanted.prefix(Self.maxWanted))
     }
 
     func encode(into writer: inout ByteWriter) {
@@ -132,6 +139,11 @@ package struct Hello: Hashable, Sendable {
             writer.writeShort(origin.rawValue)
             writer.write(UInt64(head.seq))
             writer.append(head.hash.bytes)
+        }
+        writer.write(UInt32(wanted.count))
+        for ref in wanted {
+            writer.writeShort(ref.origin.rawValue)
+            writer.write(UInt64(ref.seq))
         }
     }
 
@@ -148,6 +160,7 @@ package struct Hello: Hashable, Sendable {
             site = try reader.readSite(field: "hello site")
             now = .zero
             heads = ChainHeads()
+            wanted = []
             reader.skipToEnd()
             return
         }
@@ -171,6 +184,21 @@ package struct Hello: Hashable, Sendable {
             entries[site] = ChainHead(seq: Int64(seq), hash: hash)
         }
         heads = ChainHeads(entries)
+        let wantedCount = Int(try reader.read(UInt32.self))
+        guard wantedCount <= Self.maxWanted else {
+            throw SyncError.malformed("hello asks for \(wantedCount) blank changes, more than the limit of \(Self.maxWanted)")
+        }
+        var wanted: [ChangeRef] = []
+        wanted.reserveCapacity(wantedCount)
+        for _ in 0..<wantedCount {
+            let site = try reader.readSite(field: "wanted site")
+            let seq = try reader.read(UInt64.self)
+            guard seq >= 1, seq <= UInt64(Block.maxSeq) else {
+                throw SyncError.malformed("wanted seq \(seq) for \(site) is outside 1…2^53")
+            }
+            wanted.append(ChangeRef(origin: site, seq: Int64(seq)))
+        }
+        self.wanted = wanted
     }
 }
 

@@ -125,7 +125,9 @@ package struct SyncSession: Sendable {
         connection: SyncConnection
     ) async throws -> (ReceiverResult, SenderResult) {
         let heads = try await replica.heads()
-        let hello = Hello(site: replica.site, now: HLC(physical: configuration.wallClock(), logical: 0), heads: heads)
+        let hello = Hello(
+            site: replica.site, now: HLC(physical: configuration.wallClock(), logical: 0), heads: heads,
+            wanted: try await replica.blankChanges(limit: Hello.maxWanted))
         let helloFrame = Frame.hello(hello).encoded()
         do {
             try await outbound.write(helloFrame)
@@ -425,12 +427,20 @@ package struct SyncSession: Sendable {
         }
         // Last, the losing sides of forks of the peer's own origin that we keep: the peer re-issues its
         // own work from them (it may have lost it, restored from a backup). Already-held proofs cost a duplicate.
-        let proofs = try await replica.proofs(of: hello.site).filter { !knowledge.covers($0) }
-        for start in stride(from: 0, to: proofs.count, by: 100) {
-            while !state.canSend { try await awaitEvent() }
-            let frame = Frame.batch(state.makeBatch(Array(proofs[start..<min(start + 100, proofs.count)]))).encoded()
-            bytesSent += frame.readableBytes
-            try await write(frame)
+        func sendInBatches(_ blocks: [Block]) async throws {
+            for start in stride(from: 0, to: blocks.count, by: 100) {
+                while !state.canSend { try await awaitEvent() }
+                let frame = Frame.batch(state.makeBatch(Array(blocks[start..<min(start + 100, blocks.count)]))).encoded()
+                bytesSent += frame.readableBytes
+                try await write(frame)
+            }
+        }
+        try await sendInBatches(try await replica.proofs(of: hello.site).filter { !knowledge.covers($0) })
+        // And the blocks holding values of changes the peer holds blank (a purge whose tombstone
+        // never reached it): whether or not it sent them, it holds them blank. A few at a time, so
+        // memory stays bounded whatever a peer asks (a block holds up to 1000 changes).
+        for start in stride(from: 0, to: hello.wanted.count, by: 16) {
+            try await sendInBatches(try await replica.blocks(refilling: Array(hello.wanted[start..<min(start + 16, hello.wanted.count)])))
         }
         page = []
         let done = state.finish().encoded()

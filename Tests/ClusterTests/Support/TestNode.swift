@@ -34,6 +34,8 @@ final class CountingReplica: Replica {
     func settle() async throws { try await store.settle() }
     func proofs(of origin: SiteCode) async throws -> [Block] { try await store.proofs(of: origin) }
     func revocations() async throws -> [Revocation] { try await store.revocations() }
+    func blankChanges(limit: Int) async throws -> [ChangeRef] { try await store.blankChanges(limit: limit) }
+    func blocks(refilling wanted: [ChangeRef]) async throws -> [Block] { try await store.blocks(refilling: wanted) }
 }
 
 /// One in-process site: a replica, optionally a sync listener on 127.0.0.1:0, and captured logs.
