@@ -258,7 +258,7 @@ extension WebUI {
     }
 
     /// The result of a bulk action: one row per ticket, done or failed with the reason.
-    static func bulkResults(_ html: inout HTML, _ results: [BulkResult], strings t: [String: String]) {
+    static func bulkResults(_ html: inout HTML, _ results: [BulkResult], strings t: [String: String], language: String) {
         html.raw("<h1>")
         html.text(t["bulkResults"] ?? "")
         html.raw("</h1>\n<table id=\"bulk-results\"><thead><tr><th>")
@@ -276,7 +276,7 @@ extension WebUI {
             html.raw("</td><td>")
             html.text(t[result.ok ? "done" : "failed"] ?? "")
             html.raw("</td><td class=\"reason\">")
-            html.text(result.error ?? "")
+            html.text(result.error.map { Strings.refusal($0, language: language) } ?? "")
             html.raw("</td></tr>\n")
         }
         html.raw("</tbody></table>\n<p><a id=\"back-to-queue\" href=\"/queue\">")
@@ -323,7 +323,7 @@ extension WebUI {
                 try fields.text("action") ?? "close", to: try fields.text("to"), state: try fields.text("state"))
             let results = try await store.bulk(action, tickets: try fields.stringList("tickets"), actor: user.name)
             return Self.page(title: "bulkResults", request: request, user: user) { html, strings in
-                Self.bulkResults(&html, results, strings: strings)
+                Self.bulkResults(&html, results, strings: strings, language: Self.language(request))
             }
         }
     }

@@ -114,7 +114,7 @@ struct WebUI: Sendable {
         html.raw("</a></header>\n<main>")
         if let flash = flash ?? request.uri.queryParameters["error"].map(String.init) {
             html.raw("<p class=\"flash\" id=\"flash\" role=\"alert\">")
-            html.text(flash)
+            html.text(Strings.refusal(flash, language: lang))
             html.raw("</p>")
         }
         content(&html, t)
@@ -198,7 +198,10 @@ struct WebUI: Sendable {
         page(
             "error",
             title: "\(failure.status.code)",
-            ["status": "\(failure.status.code) \(failure.status.reasonPhrase)", "message": failure.message],
+            [
+                "status": "\(failure.status.code) \(failure.status.reasonPhrase)",
+                "message": Strings.refusal(failure.message, language: Self.language(request)),
+            ],
             request: request,
             user: user,
             status: failure.status

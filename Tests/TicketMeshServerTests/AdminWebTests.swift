@@ -64,7 +64,7 @@ struct AdminWebTests {
             let invalid = try await server.request(
                 "POST", "/admin/types", raw: "path=a&label=x&csrf=\(csrf)", cookie: "tm_session=\(admin)", contentType: form)
             #expect(invalid.status == 400)
-            #expect(invalid.text.contains("invalid path"))
+            #expect(invalid.text.contains("路径「a」无效：须为「分类」或「分类/子类」"), "\(invalid.text)")
         }
     }
 

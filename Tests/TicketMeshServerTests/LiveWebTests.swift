@@ -40,7 +40,7 @@ struct LiveWebTests {
                 "POST", "/tickets/\(id)/typing", raw: "typing=yes", cookie: "tm_session=\(supervisor)", contentType: form,
                 headers: ["X-CSRF-Token": csrf])
             #expect(badFlag.status == 400)
-            #expect(badFlag.text.contains("typing"))
+            #expect(badFlag.text.contains("输入状态「yes」无效：须为 1（正在输入）或 0（停止）"))
 
             // A reply by the supervisor: a commit event on both open pages within a second.
             let reply = try await server.request("POST", "/api/tickets/\(id)/replies", token: supervisor, json: ["body": "已联系快递"])
@@ -144,7 +144,7 @@ struct LiveWebTests {
             #expect(found.array.first?["body"] as? String == "如何查询快递物流状态")
             let empty = try await server.request("GET", "/tickets/\(id)/canned?q=", cookie: "tm_session=\(agent)")
             #expect(empty.status == 400)
-            #expect(empty.text.contains("missing q"))
+            #expect(empty.text.contains("缺少搜索词"))
 
             let csrf = try await server.csrfToken(agent)
             let used = try await server.request(

@@ -153,7 +153,12 @@ struct SLAAdminTests {
             let invalid = try await server.request(
                 "POST", "/admin/sla/standard/targets", raw: "accept=soon&csrf=\(csrf)", cookie: "tm_session=\(manager)", contentType: form)
             #expect(invalid.status == 400)
-            #expect(invalid.text.contains("invalid accept"))
+            // The rule in the page's language (item 4); in English with ?lang=en.
+            #expect(invalid.text.contains("接单时限「soon」无效：须为 90m、2h、3d 或 1h30m 这样的时长"), "\(invalid.text)")
+            let invalidEn = try await server.request(
+                "POST", "/admin/sla/standard/targets?lang=en", raw: "accept=soon&csrf=\(csrf)", cookie: "tm_session=\(manager)",
+                contentType: form)
+            #expect(invalidEn.text.contains("invalid accept &#39;soon&#39;: must be a duration"), "\(invalidEn.text)")
 
             let calendar = try await server.request(
                 "POST", "/admin/sla/standard/calendar",
@@ -165,7 +170,7 @@ struct SLAAdminTests {
             let badZone = try await server.request(
                 "POST", "/admin/sla/standard/calendar", raw: "timeZone=Nowhere&hours=mon+09%3A00-10%3A00&csrf=\(csrf)",
                 cookie: "tm_session=\(manager)", contentType: form)
-            #expect(badZone.status == 400 && badZone.text.contains("time-zone"))
+            #expect(badZone.status == 400 && badZone.text.contains("时区「Nowhere」无效"))
 
             let used = try await server.request(
                 "POST", "/admin/sla/tiered/use", raw: "csrf=\(csrf)", cookie: "tm_session=\(manager)", contentType: form)

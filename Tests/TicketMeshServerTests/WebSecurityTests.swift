@@ -33,8 +33,8 @@ struct WebSecurityTests {
                     contentType: Self.form
                 )
                 #expect(refused.status == 403)
-                #expect(refused.text.contains("CSRF token"))
-                #expect(refused.text.contains("nothing was changed"))
+                #expect(refused.text.contains("没有本会话的 CSRF 令牌"))
+                #expect(refused.text.contains("未做任何修改"))
             }
             // Another session's token is not this one's.
             let other = try await server.login(.agent)
@@ -128,7 +128,7 @@ struct WebSecurityTests {
                 followRedirects: false
             )
             #expect(forged.status == 403)
-            #expect(forged.text.contains("did not come from this site"))
+            #expect(forged.text.contains("不是来自本站点的登录页"))
             #expect(forged.cookie("tm_session") == nil)
             let mismatched = try await server.request(
                 "POST",
@@ -174,7 +174,7 @@ struct WebSecurityTests {
             #expect(page.status == 429)
             #expect(page.headers["retry-after"] != nil)
             #expect(page.text.contains("id=\"flash\""))
-            #expect(page.text.contains("too many failed logins for user &#39;agent&#39;"))
+            #expect(page.text.contains("用户「agent」登录失败次数过多"))
         }
     }
 

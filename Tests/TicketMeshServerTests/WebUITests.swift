@@ -174,7 +174,7 @@ struct WebUITests {
                 contentType: form
             )
             #expect(refused.text.contains("id=\"flash\""))
-            #expect(refused.text.contains("cannot rate"))
+            #expect(refused.text.contains("不能评价：工单解决或关闭后才能评价"), "\(refused.text)")
             let entries = try await server.store.entries(ticketID: id)
             #expect(entries.filter { $0.kind == .rating }.isEmpty)
             let site = try await server.request("GET", "/site", cookie: "tm_session=\(agent)")

@@ -52,7 +52,7 @@ def test_admin_adds_a_request_type_that_new_tickets_offer(sites, browser):
     browser.find_element(By.ID, "type-path").send_keys("a")
     browser.find_element(By.ID, "type-label").send_keys("x")
     browser.find_element(By.ID, "type-submit").click()
-    assert "invalid path" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
+    assert "路径「a」无效" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
     assert site.cli_json("type", "list", user="agent")[0]["path"] == "after-sales"
 
 
@@ -101,5 +101,5 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
     field.clear()
     field.send_keys("soon")
     browser.find_element(By.ID, "sla-targets-submit").click()
-    assert "invalid accept" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
+    assert "接单时限「soon」无效" in wait(browser).until(EC.presence_of_element_located((By.ID, "flash"))).text
     assert site.cli_json("sla", "show", "standard", user="admin")["accept"] == 60
