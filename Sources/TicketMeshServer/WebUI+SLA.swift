@@ -39,50 +39,52 @@ extension WebUI {
             _ = try await backend.disclosure(.viewTickets, for: user)
             return try await Self.slaPolicyPage(try context.parameters.require("name"), store: store, request: request, user: user)
         }
-        route(router, .post, "admin/sla/:name/targets") { request, context, user in
-            let name = try context.parameters.require("name")
-            do {
-                let settings = try Self.targetSettings(try await Fields.read(request))
-                if settings.isEmpty {
-                    _ = try SLAPolicy.validateName(name)
-                    // Nothing changed: nothing to write, but the rights are the same as for a change.
-                    try await store.authorize(.manageSLA, actor: user.name)
-                } else {
-                    _ = try await store.setSLA(name, settings: settings, actor: user.name)
-                }
-                return Self.redirect("/admin/sla/\(try SLAPolicy.validateName(name))")
-            } catch {
-                return try await Self.slaPolicyPage(name, store: store, request: request, user: user, failure: APIError.from(error))
+        slaForm(router, "targets") { request, name, user in
+            let settings = try Self.targetSettings(try await Fields.read(request))
+            if settings.isEmpty {
+                _ = try SLAPolicy.validateName(name)
+                // Nothing changed: nothing to write, but the rights are the same as for a change.
+                try await store.authorize(.manageSLA, actor: user.name)
+            } else {
+                _ = try await store.setSLA(name, settings: settings, actor: user.name)
             }
+            return "/admin/sla/\(try SLAPolicy.validateName(name))"
         }
-        route(router, .post, "admin/sla/:name/calendar") { request, context, user in
-            let name = try context.parameters.require("name")
-            do {
-                let fields = try await Fields.read(request)
-                let calendar: BusinessCalendar?
-                if try fields.text("aroundTheClock") != nil {
-                    calendar = nil
-                } else {
-                    let lines = { (field: String) throws -> [String] in
-                        (try fields.text(field) ?? "").split(whereSeparator: \.isNewline)
-                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    }
-                    let hours = try lines("hours")
-                    calendar = try BusinessCalendar.parse(
-                        timeZone: try fields.text("timeZone", required: true, limit: 64)!.trimmingCharacters(in: .whitespaces),
-                        hours: hours.isEmpty ? ["mon-fri 09:00-18:00"] : hours, holidays: try lines("holidays"))
+        slaForm(router, "calendar") { request, name, user in
+            let fields = try await Fields.read(request)
+            let calendar: BusinessCalendar?
+            if try fields.text("aroundTheClock") != nil {
+                calendar = nil
+            } else {
+                let lines = { (field: String) throws -> [String] in
+                    (try fields.text(field) ?? "").split(whereSeparator: \.isNewline)
+                        .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 }
-                _ = try await store.setSLACalendar(name, calendar: calendar, actor: user.name)
-                return Self.redirect("/admin/sla/\(try SLAPolicy.validateName(name))")
-            } catch {
-                return try await Self.slaPolicyPage(name, store: store, request: request, user: user, failure: APIError.from(error))
+                let hours = try lines("hours")
+                calendar = try BusinessCalendar.parse(
+                    timeZone: try fields.text("timeZone", required: true, limit: 64)!.trimmingCharacters(in: .whitespaces),
+                    hours: hours.isEmpty ? BusinessCalendar.defaultHours : hours, holidays: try lines("holidays"))
             }
+            _ = try await store.setSLACalendar(name, calendar: calendar, actor: user.name)
+            return "/admin/sla/\(try SLAPolicy.validateName(name))"
         }
-        route(router, .post, "admin/sla/:name/use") { request, context, user in
+        slaForm(router, "use") { _, name, user in
+            _ = try await store.useSLAPolicy(name, actor: user.name)
+            return "/admin/sla"
+        }
+    }
+
+    /// A form of a policy's page (`POST /admin/sla/NAME/ACTION`): `write` does the change and says
+    /// where to go next; a refusal shows the policy's page again with the rule, and nothing changed.
+    private func slaForm(
+        _ router: Router<BasicRequestContext>, _ action: String,
+        _ write: @escaping @Sendable (Request, _ name: String, User) async throws -> String
+    ) {
+        let store = backend.store
+        route(router, .post, RouterPath("admin/sla/:name/\(action)")) { request, context, user in
             let name = try context.parameters.require("name")
             do {
-                _ = try await store.useSLAPolicy(name, actor: user.name)
-                return Self.redirect("/admin/sla")
+                return Self.redirect(try await write(request, name, user))
             } catch {
                 return try await Self.slaPolicyPage(name, store: store, request: request, user: user, failure: APIError.from(error))
             }
@@ -197,9 +199,7 @@ extension WebUI {
         _ rawName: String, store: ReplicaStore, request: Request, user: User, failure: APIError? = nil
     ) async throws -> Response {
         let name = try SLAPolicy.validateName(rawName)
-        let policy = try await store.slaPolicy(named: name)
-        let exists = try await store.slaPolicyExists(named: name)
-        let active = try await store.activePolicyName()
+        let (policy, exists, active) = try await store.slaPolicyPage(named: name)
         let lang = language(request)
         let mayChange = user.role.allows(.manageSLA)
         return page(title: "adminSLA", request: request, user: user, status: failure?.status ?? .ok, flash: failure?.message) { html, t in

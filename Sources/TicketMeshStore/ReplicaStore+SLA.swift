@@ -113,6 +113,17 @@ extension ReplicaStore {
     }
 
     /// Whether `name` is a built-in policy or one with replicated fields; other names are 404s to readers.
+    /// A policy as its page shows it, read at one moment: its targets, whether it exists (built in
+    /// or stored), and the name of the policy in use.
+    package func slaPolicyPage(named name: String) async throws -> (policy: SLAPolicy, exists: Bool, active: String) {
+        try await writer.read { db in
+            (
+                try Self.slaPolicy(named: name, in: db), try SLAPolicy.builtIn[name] != nil || Self.slaPolicyIsStored(name, in: db),
+                try Self.activePolicyName(in: db)
+            )
+        }
+    }
+
     package func slaPolicyExists(named name: String) async throws -> Bool {
         try await writer.read { db in try SLAPolicy.builtIn[name] != nil || Self.slaPolicyIsStored(name, in: db) }
     }

@@ -97,7 +97,7 @@ struct SLACalendar: AsyncParsableCommand {
                 calendar = nil
             } else {
                 guard let timeZone else { throw DomainError.missing(field: "--time-zone (or --around-the-clock)") }
-                calendar = try BusinessCalendar.parse(timeZone: timeZone, hours: hours.isEmpty ? ["mon-fri 09:00-18:00"] : hours, holidays: holidays)
+                calendar = try BusinessCalendar.parse(timeZone: timeZone, hours: hours.isEmpty ? BusinessCalendar.defaultHours : hours, holidays: holidays)
             }
             let store = try options.openStore()
             let policy = try await store.setSLACalendar(name, calendar: calendar, actor: options.actor)

@@ -32,6 +32,9 @@ package struct BusinessCalendar: Sendable, Equatable, Codable {
         self.holidays = holidays.sorted()
     }
 
+    /// The hours a calendar given without any (CLI `sla calendar`, the web form) gets: `officeHours`.
+    package static let defaultHours = ["mon-fri 09:00-18:00"]
+
     /// Mon–Fri 09:00–18:00 in `timeZone`, no holidays.
     package static func officeHours(timeZone: String) -> BusinessCalendar {
         let day = [Period(start: 9 * 60, end: 18 * 60)]
