@@ -103,13 +103,14 @@ extension ReplicaStore {
     @discardableResult
     package func autoCloseResolved(actor: String?, now: Int64? = nil) async throws -> [Ticket] {
         let at = now ?? configuration.now()
-        return try await writer.write { db in
+        return try await inSweepBatches { db in
             try self.authorize(.editTicket, actor: actor, in: db)
-            return try self.autoCloseResolved(now: at, actor: actor, in: db)
+            return try self.autoCloseResolved(now: at, actor: actor, limit: Self.sweepBatch, in: db)
         }
     }
 
-    func autoCloseResolved(now: Int64, actor: String?, in db: Database) throws -> [Ticket] {
+    /// At most `limit` tickets, oldest resolution first.
+    func autoCloseResolved(now: Int64, actor: String?, limit: Int, in db: Database) throws -> [Ticket] {
         let days = try Self.autoCloseDays(in: db)
         guard days > 0 else { return [] }
         let period = Int64(days) * 86_400_000
@@ -119,9 +120,9 @@ extension ReplicaStore {
                 SELECT * FROM ticket WHERE state = 'resolved' AND number IS NOT NULL AND COALESCE(archived, 0) = 0
                   AND resolvedAt IS NOT NULL AND resolvedAt + ? <= ?
                   AND NOT EXISTS (SELECT 1 FROM entry WHERE entry.ticketId = ticket.id AND entry.kind = 'rating' AND entry.at >= ticket.resolvedAt)
-                ORDER BY resolvedAt, id
+                ORDER BY resolvedAt, id LIMIT ?
                 """,
-            arguments: [period, now]
+            arguments: [period, now, limit]
         )
         var closed: [Ticket] = []
         var edits: [FieldEdit] = []
@@ -152,6 +153,22 @@ extension ReplicaStore {
 
     // MARK: One run
 
+    /// The most records one sweep transaction writes (escalations, care tasks, closed tickets).
+    package static let sweepBatch = 500
+
+    /// Runs `sweep` (one transaction, at most `sweepBatch` records) again until it writes fewer: a
+    /// backlog (a first run on a large replica, a site back after weeks offline) is worked off in
+    /// bounded transactions, so memory stays bounded and agents' writes go in between. Each batch
+    /// re-checks what is done (the records have rule-made ids), so batches never repeat work.
+    func inSweepBatches<T: Sendable>(_ sweep: @escaping @Sendable (Database) throws -> [T]) async throws -> [T] {
+        var all: [T] = []
+        while true {
+            let made = try await writer.write { db in try sweep(db) }
+            all += made
+            if made.count < Self.sweepBatch { return all }
+        }
+    }
+
     /// Runs the three sweeps as `automationActor`, each in its own transaction: breach escalation,
     /// care tasks, auto-close. A sweep that throws is recorded in `errors` and the others still run.
     ///
@@ -172,22 +189,23 @@ extension ReplicaStore {
             nextAt: nextAt
         )
         do {
-            let made = try await writer.write { db in try self.escalateBreaches(now: started, actor: actor, in: db) }
+            let made = try await inSweepBatches { db in try self.escalateBreaches(now: started, actor: actor, limit: Self.sweepBatch, in: db) }
             run.escalations = made.count
             run.notifications = made.count
         } catch {
             run.errors.append("sla sweep: \(error)")
         }
         do {
-            run.careTasks = try await writer.write { db in
-                try self.sweepCare(now: started, policy: nil, actor: actor, in: db)
+            run.careTasks = try await inSweepBatches { db in
+                try self.sweepCare(now: started, policy: nil, actor: actor, limit: Self.sweepBatch, in: db)
             }.count
         } catch {
             run.errors.append("care sweep: \(error)")
         }
         do {
-            run.closed = try await writer.write { db in try self.autoCloseResolved(now: started, actor: actor, in: db) }
-                .map(\.number)
+            run.closed = try await inSweepBatches { db in
+                try self.autoCloseResolved(now: started, actor: actor, limit: Self.sweepBatch, in: db)
+            }.map(\.number)
         } catch {
             run.errors.append("auto-close: \(error)")
         }

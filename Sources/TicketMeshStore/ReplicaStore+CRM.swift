@@ -84,14 +84,14 @@ extension ReplicaStore {
     /// - Parameter policy: the churn thresholds; nil uses the replicated ones (`churnPolicy()`).
     package func sweepCare(actor: String?, policy: CareRules.ChurnPolicy? = nil) async throws -> [CareRules.Task] {
         let now = configuration.now()
-        return try await writer.write { db in
+        return try await inSweepBatches { db in
             try self.authorize(.manageCustomers, actor: actor, in: db)
-            return try self.sweepCare(now: now, policy: policy, actor: actor, in: db)
+            return try self.sweepCare(now: now, policy: policy, actor: actor, limit: Self.sweepBatch, in: db)
         }
     }
 
-    /// The care sweep inside the caller's transaction, after the caller's authorisation.
-    func sweepCare(now: Int64, policy: CareRules.ChurnPolicy?, actor: String?, in db: Database) throws -> [CareRules.Task] {
+    /// The care sweep inside the caller's transaction, after the caller's authorisation: at most `limit` tasks.
+    func sweepCare(now: Int64, policy: CareRules.ChurnPolicy?, actor: String?, limit: Int, in db: Database) throws -> [CareRules.Task] {
         let policy = try policy ?? Self.churnPolicy(in: db)
         var wanted: [CareRules.Task] = []
         let customers = try Row.fetchAll(db, sql: "SELECT id, level, createdAt, firstCooperation FROM customer WHERE name IS NOT NULL ORDER BY id")
@@ -114,6 +114,7 @@ extension ReplicaStore {
         }
         var raised: [CareRules.Task] = []
         for task in wanted where try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM careTask WHERE id = ? AND kind IS NOT NULL)", arguments: [task.id])! {
+            if raised.count >= limit { break }
             let values: [(String, FieldValue)] = [
                 ("customerId", .text(task.customerId)), ("kind", .text(task.kind)), ("dueAt", .int(task.dueAt)), ("reason", .text(task.reason)),
             ]

@@ -338,18 +338,20 @@ extension ReplicaStore {
     @discardableResult
     package func escalateBreaches(actor: String?, now: Int64? = nil) async throws -> [Escalation] {
         let at = now ?? configuration.now()
-        return try await writer.write { db in
+        return try await inSweepBatches { db in
             try self.authorize(.sweepSLA, actor: actor, in: db)
-            return try self.escalateBreaches(now: at, actor: actor, in: db)
+            return try self.escalateBreaches(now: at, actor: actor, limit: Self.sweepBatch, in: db)
         }
     }
 
-    /// The breach sweep inside the caller's transaction, after the caller's authorisation.
-    func escalateBreaches(now at: Int64, actor: String?, in db: Database) throws -> [Escalation] {
+    /// The breach sweep inside the caller's transaction, after the caller's authorisation: at most
+    /// `limit` escalations (`inSweepBatches` runs it again until one finds fewer).
+    func escalateBreaches(now at: Int64, actor: String?, limit: Int, in db: Database) throws -> [Escalation] {
         var made: [Escalation] = []
         var edits: [FieldEdit] = []
-        for item in try self.slaBoard(.breached, now: at, in: db) {
+        sweep: for item in try self.slaBoard(.breached, now: at, in: db) {
             for clock in item.clocks where clock.status == .breached {
+                if made.count >= limit { break sweep }
                 let id = Self.ruleID("escalation", item.ticket.id, clock.kind.rawValue, String(clock.dueAt))
                 if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM escalation WHERE id = ? AND ticketId IS NOT NULL)", arguments: [id]) == true {
                     continue

@@ -1,8 +1,9 @@
 import Foundation
+import GRDB
 import Testing
 import TicketMeshDomain
 import TicketMeshReplication
-import TicketMeshStore
+@testable import TicketMeshStore
 
 /// The scheduled automation (Docs/workflow.md, "Automation"): breach escalation, care sweep and
 /// auto-close run as the site's automation actor and converge across offline sites.
@@ -46,6 +47,25 @@ import TicketMeshStore
                 == .init(runs: 2, escalations: 1, notifications: 1, careTasks: runA.careTasks)
         )
         #expect(try await b.lastAutomationRun() == runB)
+    }
+
+    /// A backlog larger than one sweep transaction (a first run on a large replica) is worked off in
+    /// one run, batch after batch (`ReplicaStore.sweepBatch`), each breach escalated exactly once.
+    @Test func aBacklogLargerThanOneBatchIsSweptWhole() async throws {
+        let clock = WorkflowFixture.Clock(WorkflowFixture.start)
+        let store = try WorkflowFixture.site("SH", clock: clock)
+        for _ in 0..<(ReplicaStore.sweepBatch + 20) { _ = try await WorkflowFixture.ticket(on: store) }
+        clock.advance(minutes: 3 * 24 * 60)
+        var every = ReplicaStore.TicketFilter()
+        every.limit = 10_000
+        let breached = try await store.slaBoard(.breached, matching: every).flatMap(\.clocks).filter { $0.status == .breached }.count
+        try #require(breached > ReplicaStore.sweepBatch)
+        let run = await store.runAutomation()
+        #expect(run.errors.isEmpty)
+        #expect(run.escalations == breached)
+        let stored = try await store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM escalation WHERE kind = 'breach'")! }
+        #expect(stored == breached)
+        #expect(await store.runAutomation().escalations == 0)
     }
 
     @Test func twoOfflineSitesAutoCloseTheSameResolvedTicketIdentically() async throws {
