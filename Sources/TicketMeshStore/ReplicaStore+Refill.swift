@@ -15,11 +15,15 @@ import TicketMeshReplication
 /// origin's own content, and never for a row purged here, so a relay cannot bring back what a
 /// tombstone removed. A blank copy never replaces a value: a hostile relay cannot erase content.
 extension ReplicaStore {
+    /// A random choice when there are more than `limit` (sorted): a blank no peer can fill (its value
+    /// is lost everywhere) must not keep the others from being asked for, session after session.
     package func blankChanges(limit: Int) async throws -> [ChangeRef] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT origin, seq FROM blankChange ORDER BY origin, seq LIMIT ?"), arguments: [limit]
-            ).map { ChangeRef(origin: SiteCode(trusted: $0[0]), seq: $0[1]) }
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM blankChange")) ?? 0
+            let order = count > limit ? "random()" : "origin, seq"
+            return try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT origin, seq FROM blankChange ORDER BY \(order) LIMIT ?"), arguments: [limit]
+            ).map { ChangeRef(origin: SiteCode(trusted: $0[0]), seq: $0[1]) }.sorted()
         }
     }
 

@@ -91,7 +91,9 @@ enum WebBench {
 
         // A busy site: another process (this one) adds a note every 100 ms while wrk loads the queue,
         // so the server's read cache is invalidated ten times a second and pages read the replica again.
-        let writer = try ReplicaStore.open(directory: directory)
+        // With the identity `serve --tls` installed in the data directory: a signing site writes only signed.
+        let writer = try ReplicaStore.open(
+            directory: directory, configuration: .init(provenance: try SiteIdentity.provenance(inData: directory)))
         let targets = try await writer.slaQueue(.init(limit: 20)).map(\.ticket.id)
         let notes = Task {
             var written = 0

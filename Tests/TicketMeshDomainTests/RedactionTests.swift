@@ -101,6 +101,20 @@ import Testing
         #expect(Redaction.redact(cards).components(separatedBy: Redaction.bankCardMark).count - 1 == 2_000)
     }
 
+    /// The byte-level pre-check `redact` skips the character walk with: runs as `redact` reads them
+    /// (single spaces or dashes between groups), and the shortest masked number (a landline) still found.
+    @Test func thePreCheckFindsEveryRunLongEnoughToMask() {
+        let cases: [(String, Bool)] = [
+            ("订单 123456789 已发货", false), ("010-1234567", true), ("138 1234 5678", true), ("12 34 56 78 90", true),
+            ("1234  567890", false), ("12345-6789", false), ("12345--67890", false), ("快递单号 SF1234567890", true), ("", false),
+        ]
+        for (text, expected) in cases {
+            #expect(Redaction.hasDigitRun(of: Redaction.shortestNumber, in: text.utf8) == expected, "\(text)")
+        }
+        #expect(Redaction.redact("请拨 010-1234567") != "请拨 010-1234567")  // ten digits, masked
+        #expect(Redaction.redact("订单 123456789") == "订单 123456789")
+    }
+
     @Test func oldIDCardsNeedARealDate() {
         #expect(Redaction.isOldIDCard("110105491231002"))
         #expect(Redaction.isOldIDCard("110105040229002"))  // 29 February 1904

@@ -121,4 +121,22 @@ import TicketMeshReplication
         try await fresh.rebuildFromLog()
         #expect(try await fresh.digest() == before)
     }
+
+    /// More blanks than one hello asks for: each hello asks for a random choice, so blanks no peer
+    /// can fill never keep the others from being asked for.
+    @Test func aHelloAsksForARandomChoiceOfManyBlanks() async throws {
+        let hq = try site("HQ")
+        let fresh = try site("GZ")
+        _ = try await hq.commit((0..<300).map { FieldEdit(entity: "ticket", rowID: "t1", field: "summary", value: .text("v\($0)")) })
+        _ = try await fresh.apply(try await blankedChain(hq, rowID: "t1"))
+        let all = Set(try await fresh.blankChanges(limit: 1000))
+        #expect(all.count == 300)
+        var asked: Set<ChangeRef> = []
+        for _ in 0..<20 {
+            let hello = try await fresh.blankChanges(limit: 256)
+            #expect(hello.count == 256 && hello == hello.sorted() && Set(hello).isSubset(of: all))
+            asked.formUnion(hello)
+        }
+        #expect(asked == all)
+    }
 }
