@@ -291,7 +291,7 @@ extension WebUI {
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try API.filter(request, defaultLimit: Self.queuePage)
             let now = store.configuration.now()
-            let items = try await store.queue(filter, now: now).map(disclosure.item)
+            let items = try await store.queue(filter, now: now).map(disclosure.listItem)
             var context = QueueContext(filter: filter, language: Self.language(request), now: now)
             context.views = try await store.views(owner: user.name)
             context.canBulk = user.role.allows(.editTicket)
