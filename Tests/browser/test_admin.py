@@ -70,7 +70,10 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
     field = wait(browser).until(EC.presence_of_element_located((By.ID, "knob-first-response-urgent")))
     field.clear()
     field.send_keys("90m")
+    before = browser.find_element(By.ID, "sla-levels")
     browser.find_element(By.ID, "sla-targets-submit").click()
+    # The page before the post has the same ids: wait until it is gone, then read the new one.
+    wait(browser).until(EC.staleness_of(before))
     wait(browser).until(EC.presence_of_element_located((By.ID, "sla-levels")))
     shown = site.cli_json("sla", "show", "standard", user="admin")
     assert shown["levels"]["urgent"]["firstResponse"] == 90
@@ -86,7 +89,9 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
     box = browser.find_element(By.ID, "calendar-24x7")
     if box.is_selected():
         box.click()
+    before = browser.find_element(By.ID, "sla-calendar")
     browser.find_element(By.ID, "sla-calendar-submit").click()
+    wait(browser).until(EC.staleness_of(before))
     calendar = wait(browser).until(EC.presence_of_element_located((By.ID, "sla-calendar"))).text
     assert "周六 10:00–14:00" in calendar and "2027-01-01" in calendar
     assert site.cli_json("sla", "show", "standard", user="admin")["calendar"]["timeZone"] == "Asia/Shanghai"

@@ -130,7 +130,7 @@ def test_bulk_close_shows_a_result_per_ticket(sites, browser):
     failed = results[open_ticket["id"]]
     assert "failed" in failed.get_attribute("class") and "失败" in failed.text
     # The reason in the page's language, the states as words.
-    assert "状态不能从「处理中」变为「已关闭」" in failed.find_element(By.CLASS_NAME, "reason").text
+    assert "状态不能从「新建」变为「已关闭」" in failed.find_element(By.CLASS_NAME, "reason").text
     shot(browser, "queue-bulk-results")
     for ticket in done:
         assert site.cli_json("ticket", "show", ticket["id"])["fields"]["state"] == "closed"
