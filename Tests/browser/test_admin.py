@@ -5,7 +5,7 @@ from conftest import ADMIN_PASSWORD, sync
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_ui import login, shot, wait
+from test_ui import login, replaced, shot, wait
 
 
 def test_supervisor_reviews_a_conflict_side_by_side_and_restores_the_loser(sites, browser):
@@ -73,7 +73,7 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
     before = browser.find_element(By.ID, "sla-levels")
     browser.find_element(By.ID, "sla-targets-submit").click()
     # The page before the post has the same ids: wait until it is gone, then read the new one.
-    wait(browser).until(EC.staleness_of(before))
+    wait(browser).until(replaced(before))
     wait(browser).until(EC.presence_of_element_located((By.ID, "sla-levels")))
     shown = site.cli_json("sla", "show", "standard", user="admin")
     assert shown["levels"]["urgent"]["firstResponse"] == 90
@@ -91,7 +91,7 @@ def test_manager_changes_an_sla_target_and_a_business_calendar(sites, browser):
         box.click()
     before = browser.find_element(By.ID, "sla-calendar")
     browser.find_element(By.ID, "sla-calendar-submit").click()
-    wait(browser).until(EC.staleness_of(before))
+    wait(browser).until(replaced(before))
     calendar = wait(browser).until(EC.presence_of_element_located((By.ID, "sla-calendar"))).text
     assert "周六 10:00–14:00" in calendar and "2027-01-01" in calendar
     assert site.cli_json("sla", "show", "standard", user="admin")["calendar"]["timeZone"] == "Asia/Shanghai"

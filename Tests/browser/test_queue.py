@@ -7,7 +7,7 @@ from conftest import PASSWORD
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
-from test_ui import login, shot, wait
+from test_ui import login, replaced, shot, wait
 
 # The English raw values of every enum a page shows (TicketState, Urgency, Channel, Role, SLAClock.Kind).
 STATES = ["new", "acknowledged", "in-progress", "pending-customer", "escalated", "resolved", "reopened", "closed"]
@@ -43,7 +43,7 @@ def test_filter_and_search_find_a_ticket_by_a_two_character_chinese_word(sites, 
     box.send_keys("冷链")
     old = browser.find_element(By.ID, "queue")
     browser.find_element(By.ID, "filter-submit").click()
-    wait(browser).until(EC.staleness_of(old))
+    wait(browser).until(replaced(old))
     found = rows(browser)
     assert [row.get_attribute("data-number") for row in found] == [cold["number"]]
     assert browser.find_element(By.ID, "filter-q").get_attribute("value") == "冷链"
@@ -53,13 +53,13 @@ def test_filter_and_search_find_a_ticket_by_a_two_character_chinese_word(sites, 
     Select(browser.find_element(By.ID, "filter-channel")).select_by_value("email")
     old = browser.find_element(By.ID, "queue")
     browser.find_element(By.ID, "filter-submit").click()
-    wait(browser).until(EC.staleness_of(old))
+    wait(browser).until(replaced(old))
     assert rows(browser) == []
     browser.find_element(By.ID, "filter-q").clear()
     Select(browser.find_element(By.ID, "filter-channel")).select_by_value("chat")
     old = browser.find_element(By.ID, "queue")
     browser.find_element(By.ID, "filter-submit").click()
-    wait(browser).until(EC.staleness_of(old))
+    wait(browser).until(replaced(old))
     assert [row.text for row in rows(browser)][0].find("退款进度查询") >= 0 and len(rows(browser)) == 1
 
     # Sorting by a column header, then the other way.
@@ -75,7 +75,7 @@ def test_filter_and_search_find_a_ticket_by_a_two_character_chinese_word(sites, 
     browser.find_element(By.ID, "filter-q").send_keys("冷库")
     old = browser.find_element(By.ID, "queue")
     browser.find_element(By.ID, "filter-submit").click()
-    wait(browser).until(EC.staleness_of(old))
+    wait(browser).until(replaced(old))
     shot(browser, "queue-filters")
 
 
@@ -90,7 +90,7 @@ def test_saved_view_is_created_and_reopened(sites, browser):
     browser.find_element(By.ID, "view-name").send_keys("紧急工单")
     old = browser.find_element(By.ID, "queue")
     browser.find_element(By.ID, "save-view").click()
-    wait(browser).until(EC.staleness_of(old))
+    wait(browser).until(replaced(old))
     link = browser.find_element(By.CSS_SELECTOR, "a.view-link")
     assert link.text == "紧急工单"
 

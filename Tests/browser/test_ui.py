@@ -1,6 +1,7 @@
 """The agents' web UI in headless chromium against real `ticketmesh web` processes (issue 7)."""
 
 from conftest import OUTPUT, PASSWORD, sync
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -10,6 +11,28 @@ TIMEOUT = 30
 
 def wait(driver):
     return WebDriverWait(driver, TIMEOUT)
+
+
+def replaced(old):
+    """A wait condition: true once the element `old` has left the page because a new page replaced it.
+
+    Chromium answers a query on a node of a document being torn down either with a stale-element
+    error or with an inspector error ("Node with given id does not belong to the document"); both
+    mean the old page is gone. `EC.staleness_of` knows only the first.
+    """
+
+    def gone(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    return gone
 
 
 def shot(driver, name):
@@ -37,7 +60,7 @@ def submit(driver, form_id, fields, expect_state=None):
             element.clear()
             element.send_keys(value)
     driver.find_element(By.ID, f"{form_id}-submit").click()
-    wait(driver).until(EC.staleness_of(old))
+    wait(driver).until(replaced(old))
     wait(driver).until(EC.presence_of_element_located((By.ID, "ticket-number")))
     if expect_state:
         # The page shows the state as a word of its language; the stored value is in `data-state`.
