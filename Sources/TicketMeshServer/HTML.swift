@@ -18,6 +18,11 @@ struct HTML {
         markup.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends markup written before (a kept piece of a page).
+    mutating func append(_ written: [UInt8]) {
+        bytes.append(contentsOf: written)
+    }
+
     /// Appends `value` escaped, safe as element text and inside a quoted attribute.
     mutating func text(_ value: String) {
         var value = value

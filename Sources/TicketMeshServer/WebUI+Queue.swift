@@ -19,73 +19,44 @@ extension WebUI {
         var more: String?
         /// Whether the user may use the bulk actions (their role may work on tickets).
         var canBulk = true
+        /// How the rows' tickets were disclosed (rows are kept per disclosure).
+        var disclosure: Disclosure = .masked
+        /// Where repeated pieces are kept, and the database version the items were read at (read
+        /// before them); no cache writes every piece.
+        var cache: QueueRenderCache?
+        var version: Int64?
     }
 
     /// The queue page's content: filter form, saved views, the table of `items` (HTML-escaped) with
-    /// bulk actions, and a link to `more` rows.
+    /// bulk actions, and a link to `more` rows. With `context.cache`, the pieces that repeat are
+    /// copied from it (`QueueRenderCache`); the page reads the same either way.
     static func queueTable(_ html: inout HTML, _ items: [QueueItem], strings t: [String: String], context: QueueContext) {
         let lang = context.language
-        let filter = context.filter
-        func word(_ key: String) { html.text(t[key] ?? key) }
-        html.raw("<h1>")
-        word("queue")
-        html.raw("</h1>\n")
-        filterForm(&html, strings: t, context: context)
+        let frame =
+            context.cache?.frame(.init(filter: context.filter, language: lang)) { queueFrame(strings: t, context: context) }
+            ?? queueFrame(strings: t, context: context)
+        html.append(frame.top)
         viewsBar(&html, strings: t, context: context)
         html.raw("<form method=\"post\" action=\"/queue/bulk\" id=\"bulk-form\">")
         csrfField(&html)
-        html.raw("\n<table id=\"queue\"><thead><tr><th><input type=\"checkbox\" id=\"select-all\" aria-label=\"")
-        word("selectAll")
-        html.raw("\"></th>")
-        let columns: [(String, QueueSort.Key?)] = [
-            ("number", .number), ("summary", nil), ("state", .state), ("urgency", .urgency), ("assignee", .assignee), ("due", .due),
-        ]
-        for (key, sortKey) in columns {
-            html.raw("<th>")
-            guard let sortKey else {
-                word(key)
-                html.raw("</th>")
-                continue
-            }
-            // A column's link sorts by it; on the sorted column it reverses the order.
-            var next = filter
-            next.sort = QueueSort(sortKey, descending: filter.sort.key == sortKey && !filter.sort.descending)
-            html.raw("<a class=\"sort\" id=\"sort-\(sortKey.rawValue)\" href=\"/queue?")
-            html.text(next.queryString)
-            html.raw("\">")
-            word(key)
-            html.raw("</a>")
-            if filter.sort.key == sortKey {
-                html.raw(" <span class=\"sorted\" title=\"")
-                word(filter.sort.descending ? "sortDescending" : "sortAscending")
-                html.raw("\">\(filter.sort.descending ? "▼" : "▲")</span>")
-            }
-            html.raw("</th>")
-        }
-        html.raw("</tr></thead><tbody>\n")
+        html.append(frame.tableHead)
+        let keys = items.map { QueueRenderCache.RowKey(ticket: $0.ticket.id, language: lang, disclosure: context.disclosure) }
+        let kept = context.cache?.rows(keys, at: context.version) ?? Array(repeating: nil, count: items.count)
+        var written: [(QueueRenderCache.RowKey, QueueRenderCache.Row)] = []
         let breached = t["breached"] ?? "", atRisk = t["atRisk"] ?? ""
-        func row(_ item: borrowing QueueItem) {
-            html.raw("<tr class=\"ticket-row\" data-number=\"")
-            html.text(item.ticket.number)
-            html.raw("\" data-state=\"")
-            html.text(item.ticket.state)
-            html.raw("\" data-due=\"")
+        // Borrowed by index: a `for item in items` would copy every ticket it passes.
+        for index in items.indices {
+            let row: QueueRenderCache.Row
+            if let found = kept[index] {
+                row = found
+            } else {
+                row = queueRow(items[index].ticket, language: lang)
+                written.append((keys[index], row))
+            }
+            let item = items[index]
+            html.append(row.head)
             if let due = item.nextDueAt { html.raw(String(due)) }
-            html.raw("\">\n<td><input type=\"checkbox\" class=\"pick\" name=\"tickets\" value=\"")
-            html.text(item.ticket.id)
-            html.raw("\"></td><td><a href=\"/tickets/")
-            html.text(item.ticket.id)
-            html.raw("\">")
-            html.text(item.ticket.number)
-            html.raw("</a></td><td>")
-            html.text(item.ticket.summary)
-            html.raw("</td><td><span class=\"state\">")
-            html.text(Strings.label(.state, item.ticket.state, language: lang))
-            html.raw("</span></td>\n<td>")
-            html.text(Strings.label(.urgency, item.ticket.urgency, language: lang))
-            html.raw("</td><td>")
-            html.text(item.ticket.assignee ?? "")
-            html.raw("</td>\n<td>")
+            html.append(row.middle)
             if let due = item.nextDueAt {
                 time(due, into: &html)
                 html.raw(" <span class=\"left\">")
@@ -104,23 +75,99 @@ extension WebUI {
             }
             html.raw("</td></tr>")
         }
-        // Borrowed by index: a `for item in items` would copy every ticket it passes.
-        for index in items.indices { row(items[index]) }
+        context.cache?.keep(written, at: context.version)
         if items.isEmpty {
             html.raw("<tr><td colspan=\"7\">")
-            word("empty")
+            html.text(t["empty"] ?? "empty")
             html.raw("</td></tr>")
         }
         html.raw("\n</tbody></table>\n")
-        if context.canBulk, !items.isEmpty { bulkControls(&html, strings: t, language: lang) }
+        if context.canBulk, !items.isEmpty {
+            if let cache = context.cache {
+                html.append(cache.bulk(lang) { bulkControls(strings: t, language: lang) })
+            } else {
+                html.append(bulkControls(strings: t, language: lang))
+            }
+        }
         html.raw("</form>\n")
         if let more = context.more {
             html.raw("<p><a id=\"queue-more\" href=\"")
             html.text(more)
             html.raw("\">")
-            word("more")
+            html.text(t["more"] ?? "more")
             html.raw("</a></p>")
         }
+    }
+
+    /// What a queue page of `context.filter` shows around its rows that depends on nothing in the
+    /// replica: heading and filter form; the table head with its sort links.
+    static func queueFrame(strings t: [String: String], context: QueueContext) -> QueueRenderCache.Frame {
+        let filter = context.filter
+        var top = HTML(capacity: 8 * 1024)
+        top.raw("<h1>")
+        top.text(t["queue"] ?? "queue")
+        top.raw("</h1>\n")
+        filterForm(&top, strings: t, context: context)
+        var head = HTML(capacity: 2 * 1024)
+        func word(_ key: String) { head.text(t[key] ?? key) }
+        head.raw("\n<table id=\"queue\"><thead><tr><th><input type=\"checkbox\" id=\"select-all\" aria-label=\"")
+        word("selectAll")
+        head.raw("\"></th>")
+        let columns: [(String, QueueSort.Key?)] = [
+            ("number", .number), ("summary", nil), ("state", .state), ("urgency", .urgency), ("assignee", .assignee), ("due", .due),
+        ]
+        for (key, sortKey) in columns {
+            head.raw("<th>")
+            guard let sortKey else {
+                word(key)
+                head.raw("</th>")
+                continue
+            }
+            // A column's link sorts by it; on the sorted column it reverses the order.
+            var next = filter
+            next.sort = QueueSort(sortKey, descending: filter.sort.key == sortKey && !filter.sort.descending)
+            head.raw("<a class=\"sort\" id=\"sort-\(sortKey.rawValue)\" href=\"/queue?")
+            head.text(next.queryString)
+            head.raw("\">")
+            word(key)
+            head.raw("</a>")
+            if filter.sort.key == sortKey {
+                head.raw(" <span class=\"sorted\" title=\"")
+                word(filter.sort.descending ? "sortDescending" : "sortAscending")
+                head.raw("\">\(filter.sort.descending ? "▼" : "▲")</span>")
+            }
+            head.raw("</th>")
+        }
+        head.raw("</tr></thead><tbody>\n")
+        return .init(top: top.bytes, tableHead: head.bytes)
+    }
+
+    /// A ticket's queue row in `language`, but for what moves with the clock: up to the value of
+    /// its `data-due` attribute, and from there up to the content of its due cell.
+    static func queueRow(_ ticket: borrowing Ticket, language: String) -> QueueRenderCache.Row {
+        var head = HTML(capacity: 128)
+        head.raw("<tr class=\"ticket-row\" data-number=\"")
+        head.text(ticket.number)
+        head.raw("\" data-state=\"")
+        head.text(ticket.state)
+        head.raw("\" data-due=\"")
+        var middle = HTML(capacity: 512)
+        middle.raw("\">\n<td><input type=\"checkbox\" class=\"pick\" name=\"tickets\" value=\"")
+        middle.text(ticket.id)
+        middle.raw("\"></td><td><a href=\"/tickets/")
+        middle.text(ticket.id)
+        middle.raw("\">")
+        middle.text(ticket.number)
+        middle.raw("</a></td><td>")
+        middle.text(ticket.summary)
+        middle.raw("</td><td><span class=\"state\">")
+        middle.text(Strings.label(.state, ticket.state, language: language))
+        middle.raw("</span></td>\n<td>")
+        middle.text(Strings.label(.urgency, ticket.urgency, language: language))
+        middle.raw("</td><td>")
+        middle.text(ticket.assignee ?? "")
+        middle.raw("</td>\n<td>")
+        return .init(head: head.bytes, middle: middle.bytes)
     }
 
     /// A `<select>` of `values` shown as their words, `selected` chosen; with `empty`, a first option
@@ -239,7 +286,8 @@ extension WebUI {
     }
 
     /// The bulk action controls under the table (inside the bulk form).
-    static func bulkControls(_ html: inout HTML, strings t: [String: String], language: String) {
+    static func bulkControls(strings t: [String: String], language: String) -> [UInt8] {
+        var html = HTML(capacity: 1024)
         html.raw("<fieldset class=\"bulk\" id=\"bulk\"><legend>")
         html.text(t["bulk"] ?? "")
         html.raw("</legend><label><input type=\"radio\" name=\"action\" value=\"assign\" id=\"bulk-assign\"> ")
@@ -255,6 +303,7 @@ extension WebUI {
         html.raw("</label> <button id=\"bulk-submit\">")
         html.text(t["apply"] ?? "")
         html.raw("</button></fieldset>\n")
+        return html.bytes
     }
 
     /// The result of a bulk action: one row per ticket, done or failed with the reason.
@@ -291,8 +340,13 @@ extension WebUI {
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try API.filter(request, defaultLimit: Self.queuePage)
             let now = store.configuration.now()
+            // Before the items: rows kept under this version show tickets at least as new.
+            let version = try store.dataVersion()
             let items = try await store.queue(filter, now: now).map(disclosure.listItem)
             var context = QueueContext(filter: filter, language: Self.language(request), now: now)
+            context.disclosure = disclosure
+            context.cache = renderCache
+            context.version = version
             context.views = try await store.views(owner: user.name)
             context.canBulk = user.role.allows(.editTicket)
             // A page at a time: a full page offers the next one, as a longer list in the same order.

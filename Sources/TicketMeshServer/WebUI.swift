@@ -15,6 +15,8 @@ struct WebUI: Sendable {
     let library: MustacheLibrary
     /// The site's time zone (`WebUI.zone`), set for every page's request.
     let zone: ZoneOffsets
+    /// The queue page's repeated pieces.
+    let renderCache = QueueRenderCache()
 
     init(backend: Backend) {
         self.backend = backend

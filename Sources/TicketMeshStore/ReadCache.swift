@@ -21,6 +21,7 @@ package final class ReadCache: Sendable {
         case passwordHash(String)
         case hasUsers
         case queue(ReplicaStore.TicketFilter)
+        case views(String)
     }
 
     /// Hits and misses since the store opened (tests read them to see the cache answer).
@@ -137,6 +138,13 @@ extension ReplicaStore {
         let value = try await writer.read(read)
         cache.set(key, value, at: version)
         return value
+    }
+
+    /// The database's version (`PRAGMA data_version` of a connection that never writes): it moves
+    /// with every commit by any connection or process. Nil for a store without a file. Callers that
+    /// keep something derived from the replica read it first and keep the thing under it.
+    package func dataVersion() throws -> Int64? {
+        try cache.version()
     }
 
     /// How often the read cache answered since the store opened.

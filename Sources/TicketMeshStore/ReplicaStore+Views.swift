@@ -157,9 +157,10 @@ extension ReplicaStore {
         return found
     }
 
-    /// `owner`'s saved views, by name.
+    /// `owner`'s saved views, by name; kept in the read cache until the database changes (the queue
+    /// page shows them on every load).
     package func views(owner: String) async throws -> [SavedView] {
-        try await writer.read { db in try Self.views(where: "owner = ?", [owner], in: db) }
+        try await cachedRead(.views(owner)) { db in try Self.views(where: "owner = ?", [owner], in: db) }
     }
 
     /// Deletes one of `actor`'s views.

@@ -44,4 +44,40 @@ struct PageFormatTests {
         plain.text("plain 文本")
         #expect(plain.string == "plain 文本")
     }
+
+    /// Pieces kept by `QueueRenderCache` read as freshly written ones; a kept row is not shown
+    /// once the database version moves, and a row is kept per language.
+    @Test func keptQueuePiecesReadAsWrittenOnesAndGoWithTheVersion() {
+        func ticket(_ summary: String, state: String) -> Ticket {
+            Ticket(
+                id: "t1", number: "20261128-HQ-0001", customerId: "C1", channel: "phone", type: "complaint", urgency: "urgent",
+                summary: summary, receivedAt: 0, registeredAt: 0, state: state, assignee: "li", originSite: "HQ")
+        }
+        func page(_ ticket: Ticket, due: Int64, version: Int64?, cache: QueueRenderCache?, language: String = "zh-CN") -> String {
+            var html = HTML()
+            var context = WebUI.QueueContext(filter: .init(urgency: "urgent"), language: language, now: 1_000)
+            context.cache = cache
+            context.version = version
+            WebUI.queueTable(
+                &html, [QueueItem(ticket: ticket, clocks: [], nextDueAt: due)], strings: Strings.table(language), context: context)
+            return html.string
+        }
+        let cache = QueueRenderCache()
+        let first = ticket("快递未送达", state: "new")
+        let fresh = page(first, due: 7_200_000, version: 1, cache: nil)
+        #expect(page(first, due: 7_200_000, version: 1, cache: cache) == fresh)
+        // Kept now: the same page again, and the clock's parts still follow `nextDueAt`.
+        #expect(page(first, due: 7_200_000, version: 1, cache: cache) == fresh)
+        #expect(page(first, due: 9_000_000, version: 1, cache: cache) == page(first, due: 9_000_000, version: 1, cache: nil))
+        // Another language is its own row.
+        #expect(page(first, due: 7_200_000, version: 1, cache: cache, language: "en") == page(first, due: 7_200_000, version: 1, cache: nil, language: "en"))
+        // The ticket changed (a new version): the new row, not the kept one.
+        let second = ticket("快递已改派", state: "acknowledged")
+        let changed = page(second, due: 7_200_000, version: 2, cache: cache)
+        #expect(changed == page(second, due: 7_200_000, version: 2, cache: nil))
+        #expect(changed.contains("快递已改派") && !changed.contains("快递未送达"))
+        // Without a version nothing is kept: a store without a file cannot tell a change.
+        #expect(page(first, due: 7_200_000, version: nil, cache: cache) == fresh)
+        #expect(page(second, due: 7_200_000, version: nil, cache: cache).contains("快递已改派"))
+    }
 }

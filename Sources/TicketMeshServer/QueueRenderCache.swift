@@ -1,0 +1,95 @@
+import Synchronization
+import TicketMeshDomain
+import TicketMeshStore
+
+/// The pieces of the queue page that repeat from load to load, kept as bytes, so writing a page
+/// is mostly copying (Docs/performance.md, "Web queue: pages as copies").
+///
+/// Two kinds of piece, each exact (never stale):
+/// - **Frames**: the heading, filter form and table head of one filter in one language, and the
+///   bulk controls of a language. They depend on nothing in the replica, so they are kept until
+///   the cache is full.
+/// - **Rows**: a ticket's row as it reads in one language at one disclosure, without the two
+///   parts that move with the clock (its due time and the due cell). A row depends on the
+///   ticket, so rows are kept for one version of the database (`ReplicaStore.dataVersion()`)
+///   and all forgotten when it moves. The version is read before the tickets, so a row is never
+///   kept under a version newer than the ticket it shows.
+final class QueueRenderCache: Sendable {
+    /// What a row shows: a ticket, in a language, as a disclosure lets it be seen.
+    struct RowKey: Hashable, Sendable {
+        let ticket: String
+        let language: String
+        let disclosure: Disclosure
+    }
+
+    /// A row's markup up to its `data-due` value (`head`) and from there to its due cell (`middle`).
+    struct Row: Sendable {
+        let head: [UInt8]
+        let middle: [UInt8]
+    }
+
+    /// A filter's heading, filter form and (after the bulk form's CSRF field) table head.
+    struct Frame: Sendable {
+        let top: [UInt8]
+        let tableHead: [UInt8]
+    }
+
+    struct FrameKey: Hashable, Sendable {
+        let filter: ReplicaStore.TicketFilter
+        let language: String
+    }
+
+    private struct State {
+        var version: Int64?
+        var rows: [RowKey: Row] = [:]
+        var frames: [FrameKey: Frame] = [:]
+        var bulk: [String: [UInt8]] = [:]
+    }
+
+    /// Past this many rows (or frames) the cache starts again empty: a few pages of every agent's
+    /// filters.
+    static let rowCapacity = 8192
+    static let frameCapacity = 256
+
+    private let state = Mutex(State())
+
+    /// The kept rows of `keys` at `version`, nil where none is kept; nothing is kept without a version.
+    func rows(_ keys: [RowKey], at version: Int64?) -> [Row?] {
+        guard let version else { return Array(repeating: nil, count: keys.count) }
+        return state.withLock { state in
+            guard state.version == version else { return Array(repeating: nil, count: keys.count) }
+            return keys.map { state.rows[$0] }
+        }
+    }
+
+    /// Keeps `rows`, read at `version`; forgets the rows of any other version.
+    func keep(_ rows: [(RowKey, Row)], at version: Int64?) {
+        guard let version, !rows.isEmpty else { return }
+        state.withLock { state in
+            if state.version != version || state.rows.count + rows.count > Self.rowCapacity {
+                state.rows.removeAll(keepingCapacity: true)
+                state.version = version
+            }
+            for (key, row) in rows { state.rows[key] = row }
+        }
+    }
+
+    /// The frame of `key`, written by `make` the first time.
+    func frame(_ key: FrameKey, make: () -> Frame) -> Frame {
+        if let frame = state.withLock({ $0.frames[key] }) { return frame }
+        let frame = make()
+        state.withLock { state in
+            if state.frames.count >= Self.frameCapacity { state.frames.removeAll(keepingCapacity: true) }
+            state.frames[key] = frame
+        }
+        return frame
+    }
+
+    /// The bulk controls of `language`, written by `make` the first time.
+    func bulk(_ language: String, make: () -> [UInt8]) -> [UInt8] {
+        if let bytes = state.withLock({ $0.bulk[language] }) { return bytes }
+        let bytes = make()
+        state.withLock { $0.bulk[language] = bytes }
+        return bytes
+    }
+}
