@@ -116,7 +116,7 @@ package final class HubLog: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
-                    throw HubError.database("\(target) did not answer within \(timeout): is the server running and the URL right?")
+                    throw await Self.cause(of: url, timeout: timeout, logger: logger)
                 }
                 return value
             }
@@ -124,6 +124,33 @@ package final class HubLog: Sendable {
             throw error
         } catch {
             throw HubError.database("cannot use \(target): \(String(reflecting: error))")
+        }
+    }
+
+    /// Why `url` gave the pool no connection within `timeout`: the pool retries a connection that
+    /// fails (a refused TLS handshake, a rejected login) until the caller gives up, so one plain
+    /// connection is made to hear the server's or TLS's own reason.
+    private static func cause(of url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError {
+        let silence = HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
+        do {
+            let heard = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: try url.connectionConfiguration, id: 0, logger: logger)
+                    try? await connection.close()
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    return false
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? false
+            }
+            _ = heard
+            return silence
+        } catch {
+            return HubError.database("cannot use \(url): \(String(reflecting: error))")
         }
     }
 

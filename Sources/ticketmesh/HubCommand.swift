@@ -51,7 +51,7 @@ struct HubCommand: AsyncParsableCommand {
 
 /// Where a hub's log and working replica are: `hub`, and `status`/`report`/`audit` with `--postgres`.
 struct HubOptions: ParsableArguments {
-    @Option(help: "The hub log's database: postgres://user[:password]@host[:port]/database.") var postgres: String?
+    @Option(help: "The hub log's database: postgres://user[:password]@host[:port]/database[?sslmode=verify-full&sslrootcert=FILE&sslcert=FILE&sslkey=FILE] (Docs/scale-out.md).") var postgres: String?
     @Option(help: "Directory for the hub's working replica, rebuilt from PostgreSQL on start (default: a new temp dir).")
     var cache: String?
 

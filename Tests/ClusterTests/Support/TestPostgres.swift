@@ -27,31 +27,64 @@ final class TestPostgres: @unchecked Sendable {
 
     static var asRoot: Bool { getuid() == 0 }
 
+    /// A server certificate and key for `ssl=on`, with the CA that must have signed clients' certificates.
+    struct TLSFiles {
+        let certificate: URL
+        let key: URL
+        let clientCA: URL
+    }
+
     /// initdb, start on a free port, create database `ticketmesh` owned by role `tm` (trust auth on loopback).
-    init() async throws {
+    ///
+    /// With `tls`, TCP connections must use TLS and show a client certificate signed by
+    /// `tls.clientCA` whose common name is the user (`hostssl … clientcert=verify-full`); plain TCP
+    /// connections are rejected. `psql` then talks over the Unix socket.
+    init(tls: TLSFiles? = nil) async throws {
         guard let bin = Self.binDirectory else { throw CLI.CLIError(message: Self.unavailable ?? "no PostgreSQL") }
         self.bin = bin
         root = temporaryDirectory("pg")
         port = Self.freePort()
+        socketOnly = tls != nil
+        var options = "-k \(root.path) -p \(port) -h 127.0.0.1 -c max_connections=200 -c fsync=off"
+        if let tls {
+            // The server reads its key only if no one else can: a copy of its own, mode 0600.
+            let directory = root.appendingPathComponent("server-tls")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for (file, name) in [(tls.certificate, "server.crt"), (tls.key, "server.key"), (tls.clientCA, "ca.crt")] {
+                try FileManager.default.copyItem(at: file, to: directory.appendingPathComponent(name))
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.appendingPathComponent("server.key").path)
+            options += " -c ssl=on -c ssl_cert_file=\(directory.path)/server.crt -c ssl_key_file=\(directory.path)/server.key"
+            options += " -c ssl_ca_file=\(directory.path)/ca.crt"
+        }
         if Self.asRoot {
             _ = try await Self.run(URL(fileURLWithPath: "/bin/chown"), ["-R", "postgres", root.path], in: root, asPostgres: false)
         }
-        try await run("initdb", ["-D", root.appendingPathComponent("data").path, "-U", "tm", "--auth=trust", "-E", "UTF8"])
-        try await run(
-            "pg_ctl",
-            [
-                "-D", root.appendingPathComponent("data").path, "-l", root.appendingPathComponent("server.log").path, "-w",
-                "-o", "-k \(root.path) -p \(port) -h 127.0.0.1 -c max_connections=200 -c fsync=off", "start",
-            ])
+        let data = root.appendingPathComponent("data")
+        try await run("initdb", ["-D", data.path, "-U", "tm", "--auth=trust", "-E", "UTF8"])
+        if tls != nil {
+            let rules = """
+                local all all trust
+                hostssl all all 127.0.0.1/32 trust clientcert=verify-full
+                hostnossl all all 127.0.0.1/32 reject
+
+                """
+            try rules.write(to: data.appendingPathComponent("pg_hba.conf"), atomically: false, encoding: .utf8)
+        }
+        try await run("pg_ctl", ["-D", data.path, "-l", root.appendingPathComponent("server.log").path, "-w", "-o", options, "start"])
         try await psql("CREATE DATABASE ticketmesh", database: "postgres")
     }
+
+    /// Whether `psql` must use the Unix socket (TCP takes only TLS with a client certificate).
+    private let socketOnly: Bool
 
     var url: String { "postgres://tm@127.0.0.1:\(port)/ticketmesh" }
 
     /// Runs SQL with psql; returns its unaligned, tuples-only output.
     @discardableResult
     func psql(_ sql: String, database: String = "ticketmesh") async throws -> String {
-        try await run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tm", "-d", database, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        let host = socketOnly ? root.path : "127.0.0.1"
+        return try await run("psql", ["-h", host, "-p", "\(port)", "-U", "tm", "-d", database, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
