@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TicketMeshHub
 import TicketMeshDomain
 import TicketMeshReplication
 import TicketMeshStore
@@ -117,7 +118,8 @@ struct BackupCommand: AsyncParsableCommand {
     }
 }
 
-/// `ticketmesh snapshot --out FILE`: a copy of the replica a new site starts from (`init --snapshot`).
+/// `ticketmesh snapshot --out FILE`: a copy of the replica a new site starts from (`init --snapshot`);
+/// with `--postgres URL --tls DIR`, a copy of the hub log merged into a working replica.
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
@@ -126,21 +128,27 @@ struct SnapshotCommand: AsyncParsableCommand {
             Safe while serving. The new site runs 'ticketmesh init --site CODE --tls DIR --snapshot FILE': it verifies
             every chain and signature and checks the derived tables against the log, then continues by delta sync from
             the snapshot's version. The snapshot holds no identity (no private key): it is the organisation's data,
-            as any replica is (Docs/replication.md, "Snapshot bootstrap").
+            as any replica is (Docs/replication.md, "Snapshot bootstrap"). With --postgres and --tls it is taken at a
+            hub: the hub log merged by the sites' own code into a working replica (Docs/scale-out.md).
             """)
 
     @OptionGroup var options: GlobalOptions
     @Option(help: "File to write (must not exist).") var out: String
+    @OptionGroup var hub: HubOptions
+    @Option(help: "With --postgres: an identity of the organisation ('certs site') to verify the hub log's blocks.")
+    var tls: String?
 
     func run() async throws {
-        try await runReporting {
-            let store = try options.openStore()
+        try await runHubReporting {
+            let opened = try await hub.openForReading(tls: tls)
+            defer { opened?.close() }
+            let store = try opened?.replica.store ?? options.openStore()
             let target = URL(fileURLWithPath: out)
             let heads = try await store.writeSnapshot(to: target)
             if options.json {
                 try Output.json(["site": store.site.rawValue, "out": target.path, "version": heads.description])
             } else {
-                print("Wrote a snapshot of site \(store.site) at \(heads) to \(target.path)")
+                print("Wrote a snapshot of \(opened == nil ? "site" : "hub") \(store.site) at \(heads) to \(target.path)")
             }
         }
     }

@@ -109,13 +109,13 @@ struct HubTests {
             }
         }
 
-        /// Polls until every site and the hub log show one digest and vector.
-        func waitConverged(timeout: Duration = .seconds(150)) async throws -> [CLI.Status] {
+        /// Polls until every site (of `sites`, or the cluster's) and the hub log show one digest and vector.
+        func waitConverged(_ sites: [String]? = nil, timeout: Duration = .seconds(150)) async throws -> [CLI.Status] {
             let deadline = ContinuousClock.now + timeout
             var last: [CLI.Status] = []
             while ContinuousClock.now < deadline {
                 last = [try await hubStatus()]
-                for site in sites { last.append(try await status(site)) }
+                for site in sites ?? self.sites { last.append(try await status(site)) }
                 if last.allSatisfy({ $0.digest == last[0].digest && $0.vector == last[0].vector }) { return last }
                 try await Task.sleep(for: .milliseconds(500))
             }
@@ -227,6 +227,50 @@ struct HubTests {
             #expect(summary.sent == 0 && summary.received == 0, "a rebuilt hub holds what S1 holds: \(sync.output)")
             #expect(summary.peerVector == converged[0].vector, "its heads are the log's")
             try await cluster.stop(serves + [hub1, hub2])
+        }
+    }
+
+    /// Issue 15 item 3: a new site built from a snapshot taken at the hub (`snapshot --postgres`)
+    /// equals a site built by replaying the whole log from the hub, and goes on by delta sync both ways.
+    @Test func aSiteBuiltFromAHubSnapshotEqualsOneBuiltByReplayAndSyncsOn() async throws {
+        let cluster = try await HubCluster(sites: ["S1", "S2", "S4"], hubs: ["HUB1", "HUB2"])
+        try await cluster.run {
+            try await cluster.write("S1", 600)
+            try await cluster.write("S2", 400)
+            let hub = try cluster.hub("HUB1")
+            let port = try await hub.boundPort()
+            // S4 starts empty and replays everything through the hub.
+            var serves = [try cluster.serve("S1", hubs: [port]), try cluster.serve("S2", hubs: [port])]
+            for site in ["S1", "S2"] { try await cluster.waitEnrolled(site) }
+            try await cluster.write("S1", 150)
+            serves.append(try cluster.serve("S4", hubs: [port]))
+            let converged = try await cluster.waitConverged()
+            #expect(converged[0].changes == 1_150, "the hub log holds every write")
+
+            // The snapshot is taken at the hub log with another hub's identity, while HUB1 serves.
+            let file = cluster.root.appendingPathComponent("hub.snapshot")
+            let taken = try await CLI.run(
+                ["snapshot", "--out", file.path, "--postgres", cluster.postgres.url, "--tls", cluster.tls("HUB2").path], in: cluster.root)
+            #expect(taken.stdout.contains("Wrote a snapshot of hub HUB2"), "\(taken.stdout)")
+            try await CLI.run(["certs", "site", "--ca", cluster.ca.path, "--site", "S3", "--out", cluster.tls("S3").path], in: cluster.root)
+            let built = try await CLI.run(
+                ["init", "--site", "S3", "--tls", cluster.tls("S3").path, "--snapshot", file.path, "--data", cluster.data("S3").path],
+                in: cluster.root)
+            #expect(built.stderr.contains("changes of 2 origins from HUB2's snapshot"), "\(built.stdout) \(built.stderr)")
+            let fromSnapshot = try await cluster.status("S3")
+            let byReplay = try await cluster.status("S4")
+            #expect(fromSnapshot.digest == byReplay.digest && fromSnapshot.vector == byReplay.vector, "snapshot \(fromSnapshot) replay \(byReplay)")
+            #expect(fromSnapshot.changes == byReplay.changes)
+
+            // From there, delta sync: S3 gets S1's later writes and the others get S3's.
+            serves.append(try cluster.serve("S3", hubs: [port]))
+            try await cluster.write("S1", 100)
+            try await cluster.write("S3", 50)
+            let after = try await cluster.waitConverged(["S1", "S2", "S3", "S4"])
+            #expect(after[0].changes == 1_300 && Set(after.map(\.digest)).count == 1, "\(after.map { "\($0.site) \($0.changes)" })")
+            let audit = try await CLI.run(["audit", "--verify", "--data", cluster.data("S3").path], in: cluster.root, check: false)
+            #expect(audit.status == 0, "audit --verify at the site built from the hub's snapshot: \(audit.stdout) \(audit.stderr)")
+            try await cluster.stop(serves + [hub])
         }
     }
 
