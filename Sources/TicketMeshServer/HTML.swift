@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// HTML written straight as UTF-8 bytes: markup as given, text escaped as mustache's `{{value}}`
@@ -8,19 +9,19 @@ import Synchronization
 /// mustache finds each `{{name}}` by walking its context stack with dynamic casts, which on the
 /// most requested page cost more than reading the queue (Docs/performance.md, "Web queue").
 struct HTML {
-    private(set) var bytes: [UInt8] = []
+    /// What is written so far; a response's body as it is (no copy).
+    private(set) var buffer: ByteBuffer
 
-    init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 4096) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
 
     /// Appends trusted markup as it is.
     mutating func raw(_ markup: String) {
-        var markup = markup
-        markup.withUTF8 { bytes.append(contentsOf: $0) }
+        buffer.writeString(markup)
     }
 
     /// Appends markup written before (a kept piece of a page).
     mutating func append(_ written: [UInt8]) {
-        bytes.append(contentsOf: written)
+        buffer.writeBytes(written)
     }
 
     /// Appends `value` escaped, safe as element text and inside a quoted attribute.
@@ -39,22 +40,25 @@ struct HTML {
                 case UInt8(ascii: "'"): entity = "&#39;"
                 default: continue
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
-                bytes.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[start..<index])))
+                buffer.writeStaticString(entity)
                 start = index + 1
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[start...])))
         }
     }
 
     /// Appends `separator` and `value` (0–99) as two digits.
     mutating func twoDigits(_ value: Int64, after separator: Unicode.Scalar) {
-        bytes.append(UInt8(ascii: separator))
-        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
+        buffer.writeInteger(UInt8(ascii: separator))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10))
     }
 
-    var string: String { String(decoding: bytes, as: UTF8.self) }
+    /// What is written so far, as bytes to keep (a copy).
+    var bytes: [UInt8] { Array(buffer.readableBytesView) }
+
+    var string: String { String(buffer: buffer) }
 }
 
 /// A time zone's offset from UTC by minute, remembered. Zones change offsets on whole minutes of
