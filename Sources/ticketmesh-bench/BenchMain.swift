@@ -19,6 +19,10 @@ enum BenchMain {
             try await LiveBench.run(quick: quick)
             return
         }
+        if arguments.contains("--hub-only") {
+            try await HubBench.run(quick: quick)
+            return
+        }
         if arguments.contains("--bootstrap-only") {
             try await FootprintBench.bootstrap(tickets: count("--tickets") ?? (quick ? 20_000 : 100_000))
             return
@@ -56,6 +60,8 @@ enum BenchMain {
         // Sync over TLS between two real processes (prints its own figures, incl. peak RSS).
         if !arguments.contains("--no-sync") {
             _ = try await runSyncBench(quick: quick)
+            // Many sites through one and two PostgreSQL hubs, and through one SQLite serve.
+            try await HubBench.run(quick: quick)
         }
         // Snapshot bootstrap vs replay, on its own signed replica (100k tickets; 20k quick).
         try await FootprintBench.bootstrap(tickets: quick ? 20_000 : 100_000)

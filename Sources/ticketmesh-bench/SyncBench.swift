@@ -163,12 +163,17 @@ enum SyncBench {
         )
     }
 
-    static func spawn(_ arguments: [String], stdout: URL) throws -> Process {
+    /// Starts `ticketmesh` with `arguments`, its stdout (and `stderr`, if given) to files.
+    static func spawn(_ arguments: [String], stdout: URL, stderr: URL? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: stdout)
+        if let stderr {
+            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderr)
+        }
         try process.run()
         return process
     }
