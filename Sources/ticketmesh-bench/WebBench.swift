@@ -42,25 +42,33 @@ enum WebBench {
 
         let root = StoreBench.scratch()
         let serverOut = root.appendingPathComponent("serve.out")
-        // serve always loads a site certificate (for sync); only its HTTP listener is used here.
-        let ca = try CertificateAuthority.create(organization: "Bench", directory: root.appendingPathComponent("ca"))
-        try ca.writeSite(try SiteCode("HQ"), to: root.appendingPathComponent("tls"))
+        // serve always loads a site certificate (for sync); only its HTTP listener is used here. The
+        // first serve enrols the replica with it (signs HQ's blocks), so the CA and the certificate
+        // stay with the replica for the next run. HQ is the head office (an admin site): as a branch,
+        // its enrolment would first take back every organisation record it seeded, a rebuild of the
+        // whole replica.
+        let tls = directory.appendingPathComponent("bench-tls")
+        if !FileManager.default.fileExists(atPath: tls.appendingPathComponent("site.pem").path) {
+            let ca = try CertificateAuthority.create(organization: "Bench", directory: directory.appendingPathComponent("bench-ca"))
+            try ca.writeSite(try SiteCode("HQ"), to: tls, admin: true)
+        }
         let server = try SyncBench.spawn(
             [
                 // No automation: its first run on the bench replica escalates every breach (batch after
                 // batch), writes that are not what this bench measures.
-                "serve", "--data", directory.path, "--tls", root.appendingPathComponent("tls").path, "--http", "127.0.0.1:0",
+                "serve", "--data", directory.path, "--tls", tls.path, "--http", "127.0.0.1:0",
                 "--log-level", "warning", "--sweep-interval", "0",
             ],
             stdout: serverOut)
         defer { server.terminate() }
         var port: Int?
-        for _ in 0..<1500 where port == nil {
+        // Up to ten minutes: the first serve of a new replica enrols it.
+        for _ in 0..<30_000 where port == nil && server.isRunning {
             let text = (try? String(contentsOf: serverOut, encoding: .utf8)) ?? ""
             port = text.firstMatch(of: /listening on http:\/\/[0-9.]+:([0-9]+)/).flatMap { Int($0.1) }
             if port == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
-        guard let port else { throw SyncBench.BenchError(description: "serve did not print its HTTP port") }
+        guard let port else { throw SyncBench.BenchError(description: "serve did not print its HTTP port (running: \(server.isRunning))") }
         let base = "http://127.0.0.1:\(port)"
         let token = try login(base)
         let cookie = "Cookie: tm_session=\(token)"
