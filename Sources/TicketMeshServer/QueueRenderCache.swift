@@ -22,10 +22,14 @@ final class QueueRenderCache: Sendable {
         let disclosure: Disclosure
     }
 
-    /// A row's markup up to its `data-due` value (`head`) and from there to its due cell (`middle`).
+    /// A row's markup up to its `data-due` value (`head`) and from there to its due cell
+    /// (`middle`); and the due time it was written with, as the cell shows it (`dueTime`), which
+    /// is the same on every load unless the ticket waits on the customer.
     struct Row: Sendable {
         let head: [UInt8]
         let middle: [UInt8]
+        let due: Int64?
+        let dueTime: [UInt8]
     }
 
     /// A filter's heading, filter form and (after the bulk form's CSRF field) table head.

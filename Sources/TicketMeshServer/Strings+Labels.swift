@@ -83,20 +83,35 @@ extension Strings {
     /// A remaining time as a person reads it: "3 天 4 小时" / "3 d 4 h" ahead, "超时 27 天 5 小时" /
     /// "27 d 5 h overdue" past due; days and hours from a day on, hours and minutes from an hour, else minutes.
     static func duration(_ millis: Int64, language: String) -> String {
+        var text = ""
+        duration(millis, language: language) { text += $0 }
+        return text
+    }
+
+    /// `duration` as pieces of text handed to `write` in order (digits and unit words, nothing to
+    /// escape): the queue page writes one per row straight into the page.
+    static func duration(_ millis: Int64, language: String, _ write: (String) -> Void) {
         let minutes = abs(millis) / 60_000
         let en = language == "en"
-        let parts: [(Int64, String, String)] =
+        let (first, firstUnit, second, secondUnit): (Int64, String, Int64, String) =
             if minutes >= 24 * 60 {
-                [(minutes / (24 * 60), "天", "d"), (minutes % (24 * 60) / 60, "小时", "h")]
+                (minutes / (24 * 60), en ? "d" : "天", minutes % (24 * 60) / 60, en ? "h" : "小时")
             } else if minutes >= 60 {
-                [(minutes / 60, "小时", "h"), (minutes % 60, "分", "min")]
+                (minutes / 60, en ? "h" : "小时", minutes % 60, en ? "min" : "分")
             } else {
-                [(minutes, "分", "min")]
+                (minutes, en ? "min" : "分", 0, "")
             }
+        if millis < 0, !en { write("超时 ") }
+        write(String(first))
+        write(" ")
+        write(firstUnit)
         // "27 d 0 h" reads as "27 d".
-        let shown = parts.enumerated().filter { $0.offset == 0 || $0.element.0 > 0 }.map(\.element)
-        let text = shown.map { "\($0.0) \(en ? $0.2 : $0.1)" }.joined(separator: " ")
-        guard millis < 0 else { return text }
-        return en ? "\(text) overdue" : "超时 \(text)"
+        if second > 0 {
+            write(" ")
+            write(String(second))
+            write(" ")
+            write(secondUnit)
+        }
+        if millis < 0, en { write(" overdue") }
     }
 }

@@ -19,7 +19,8 @@ extension WebUI {
         var more: String?
         /// Whether the user may use the bulk actions (their role may work on tickets).
         var canBulk = true
-        /// How the rows' tickets were disclosed (rows are kept per disclosure).
+        /// How the rows' tickets are disclosed (`Disclosure.listItem`, as each row is written; rows are
+        /// kept per disclosure).
         var disclosure: Disclosure = .masked
         /// Where repeated pieces are kept, and the database version the items were read at (read
         /// before them); no cache writes every piece.
@@ -46,29 +47,35 @@ extension WebUI {
         let breached = t["breached"] ?? "", atRisk = t["atRisk"] ?? ""
         // Borrowed by index: a `for item in items` would copy every ticket it passes.
         for index in items.indices {
+            let due = items[index].nextDueAt
             let row: QueueRenderCache.Row
             if let found = kept[index] {
                 row = found
             } else {
-                row = queueRow(items[index].ticket, language: lang)
+                // Disclosed here, once per kept row: the key holds the disclosure.
+                row = queueRow(context.disclosure.listItem(items[index]).ticket, due: due, language: lang)
                 written.append((keys[index], row))
             }
-            let item = items[index]
             html.append(row.head)
-            if let due = item.nextDueAt { html.raw(String(due)) }
+            if let due { html.raw(String(due)) }
             html.append(row.middle)
-            if let due = item.nextDueAt {
-                time(due, into: &html)
+            if let due {
+                // The time as written with the row, unless the due time moved (a ticket waiting on the customer).
+                if row.due == due {
+                    html.append(row.dueTime)
+                } else {
+                    time(due, into: &html)
+                }
                 html.raw(" <span class=\"left\">")
-                html.text(Strings.duration(due - context.now, language: lang))
+                Strings.duration(due - context.now, language: lang) { html.raw($0) }
                 html.raw("</span>")
             }
             html.raw(" ")
-            if item.breached {
+            if items[index].breached {
                 html.raw("<span class=\"badge breached\">")
                 html.text(breached)
                 html.raw("</span>")
-            } else if item.atRisk {
+            } else if items[index].atRisk {
                 html.raw("<span class=\"badge at-risk\">")
                 html.text(atRisk)
                 html.raw("</span>")
@@ -143,8 +150,9 @@ extension WebUI {
     }
 
     /// A ticket's queue row in `language`, but for what moves with the clock: up to the value of
-    /// its `data-due` attribute, and from there up to the content of its due cell.
-    static func queueRow(_ ticket: borrowing Ticket, language: String) -> QueueRenderCache.Row {
+    /// its `data-due` attribute, and from there up to the content of its due cell; with the due
+    /// time `due` as the cell writes it.
+    static func queueRow(_ ticket: borrowing Ticket, due: Int64?, language: String) -> QueueRenderCache.Row {
         var head = HTML(capacity: 128)
         head.raw("<tr class=\"ticket-row\" data-number=\"")
         head.text(ticket.number)
@@ -167,7 +175,9 @@ extension WebUI {
         middle.raw("</td><td>")
         middle.text(ticket.assignee ?? "")
         middle.raw("</td>\n<td>")
-        return .init(head: head.bytes, middle: middle.bytes)
+        var dueTime = HTML(capacity: 16)
+        if let due { time(due, into: &dueTime) }
+        return .init(head: head.bytes, middle: middle.bytes, due: due, dueTime: dueTime.bytes)
     }
 
     /// A `<select>` of `values` shown as their words, `selected` chosen; with `empty`, a first option
@@ -342,7 +352,8 @@ extension WebUI {
             let now = store.configuration.now()
             // Before the items: rows kept under this version show tickets at least as new.
             let version = try store.dataVersion()
-            let items = try await store.queue(filter, now: now).map(disclosure.listItem)
+            // Disclosed as each row is written (`queueTable`).
+            let items = try await store.queue(filter, now: now)
             var context = QueueContext(filter: filter, language: Self.language(request), now: now)
             context.disclosure = disclosure
             context.cache = renderCache

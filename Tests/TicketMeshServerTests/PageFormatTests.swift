@@ -80,4 +80,25 @@ struct PageFormatTests {
         #expect(page(first, due: 7_200_000, version: nil, cache: cache) == fresh)
         #expect(page(second, due: 7_200_000, version: nil, cache: cache).contains("快递已改派"))
     }
+
+    /// Form decoding reads as Foundation's did: `+` a space, `%XX` bytes of UTF-8; text breaking
+    /// either rule is kept as sent.
+    @Test(arguments: [
+        ("q=%E7%89%A9%E6%B5%81&urgency=urgent", ["q": "物流", "urgency": "urgent"]),
+        ("a=1+2&b=%2B&c=%25", ["a": "1 2", "b": "+", "c": "%"]),
+        ("bad=%E7%89&odd=%G1+x&cut=%4", ["bad": "%E7%89", "odd": "%G1+x", "cut": "%4"]),
+        ("plain=text&empty=", ["plain": "text", "empty": ""]),
+    ])
+    func formDecodingMatchesFoundation(query: String, expected: [String: String]) {
+        let fields = Fields(form: query)
+        var decoded: [String: String] = [:]
+        for (key, value) in fields.values { if case .string(let text) = value { decoded[key] = text } }
+        #expect(decoded == expected)
+        for pair in query.split(separator: "&") {
+            for part in pair.split(separator: "=", maxSplits: 1) {
+                let foundation = part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+                #expect(Fields.formDecoded(part) == foundation, "\(part)")
+            }
+        }
+    }
 }
