@@ -346,7 +346,8 @@ extension WebUI {
     func registerQueuePages(on router: Router<BasicRequestContext>) {
         let store = backend.store
         let backend = self.backend
-        route(router, .get, "queue") { request, _, user in
+        // Read-only and the most loaded page: read at one version (one probe per load).
+        route(router, .get, "queue", atOneVersion: true) { request, _, user in
             let disclosure = try await backend.disclosure(.viewTickets, for: user)
             let filter = try API.filter(request, defaultLimit: Self.queuePage)
             let now = store.configuration.now()

@@ -149,13 +149,17 @@ struct WebUI: Sendable {
     }
 
     /// Adds a page that needs a login: without one it redirects to `/login`; errors render as a page.
+    ///
+    /// `atOneVersion` (a read-only page answered at once, not a stream): the login and the page read
+    /// the replica at one version (`ReplicaStore.atOneVersion`), one version probe per load.
     func route(
         _ router: Router<BasicRequestContext>,
         _ method: HTTPRequest.Method,
         _ path: RouterPath,
+        atOneVersion: Bool = false,
         _ handler: @escaping @Sendable (Request, BasicRequestContext, User) async throws -> Response
     ) {
-        router.on(path, method: method) { request, context in
+        @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
             let login: Backend.Login
             do {
                 login = try await backend.login(of: request)
@@ -186,6 +190,10 @@ struct WebUI: Sendable {
                     }
                 }
             }
+        }
+        router.on(path, method: method) { request, context in
+            guard atOneVersion, CSRF.isSafe(request.method) else { return try await respond(request, context) }
+            return try await backend.store.atOneVersion { try await respond(request, context) }
         }
     }
 

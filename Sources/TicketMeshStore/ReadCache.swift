@@ -47,9 +47,25 @@ package final class ReadCache: Sendable {
         probe = try path.map(VersionProbe.init(path:))
     }
 
-    /// The database's version now, or nil when this cache cannot tell (then nothing is cached).
+    /// A version read once for a whole task (`ReplicaStore.atOneVersion`), with the cache it is of.
+    struct Pin: Sendable {
+        let cache: ObjectIdentifier
+        let version: Int64?
+    }
+
+    @TaskLocal static var pinned: Pin?
+
+    /// The database's version now (or as pinned for this task), or nil when this cache cannot tell
+    /// (then nothing is cached).
     func version() throws -> Int64? {
-        try probe?.version()
+        if let pin = Self.pinned, pin.cache == ObjectIdentifier(self) { return pin.version }
+        return try probe?.version()
+    }
+
+    /// Runs `body` with this cache's version read once: every cached read in it asks no more.
+    func atOneVersion<T>(_ body: () async throws -> T) async throws -> T {
+        let pin = Pin(cache: ObjectIdentifier(self), version: try probe?.version())
+        return try await Self.$pinned.withValue(pin) { try await body() }
     }
 
     /// The value kept for `key` if it was read at `version`; counts a hit or a miss.
@@ -138,6 +154,14 @@ extension ReplicaStore {
         let value = try await writer.read(read)
         cache.set(key, value, at: version)
         return value
+    }
+
+    /// Runs `body` (a read-only request: it must not write) with the database's version read once:
+    /// its cached reads (user, queue, views) all answer as of that version, one `PRAGMA
+    /// data_version` instead of one per read. A write in `body` would not be seen by its later
+    /// cached reads, hence read-only.
+    package func atOneVersion<T>(_ body: () async throws -> T) async throws -> T {
+        try await cache.atOneVersion(body)
     }
 
     /// The database's version (`PRAGMA data_version` of a connection that never writes): it moves

@@ -93,6 +93,27 @@ extension QueueTests {
         await #expect(throws: DomainError.self) { try await store.authorize(.editTicket, actor: "li") }
     }
 
+    /// `atOneVersion`: every cached read in it answers as of the version read when it began (saved
+    /// views here), a write by another connection meanwhile shows on the next call outside it; and
+    /// the pin is of its own store only.
+    @Test func readsAtOneVersionShowTheDatabaseAsItBeganAndNoOtherStoreIsPinned() async throws {
+        let (store, directory) = try await fileBacked("HQ", tickets: 0)
+        let other = try ReplicaStore.open(directory: directory, configuration: clock.configuration)
+        _ = try await store.saveUser(User(name: "admin", role: .admin), actor: nil)
+        _ = try await store.saveView(name: "紧急", filter: .init(urgency: "urgent"), actor: "admin")
+        let (second, _) = try await fileBacked("SH", tickets: 0)
+        _ = try await second.saveUser(User(name: "admin", role: .admin), actor: nil)
+        try await store.atOneVersion {
+            #expect(try await store.views(owner: "admin").map(\.name) == ["紧急"])
+            _ = try await other.saveView(name: "冷链", filter: .init(search: "冷链"), actor: "admin")
+            #expect(try await store.views(owner: "admin").map(\.name) == ["紧急"], "as of the version the page began at")
+            // Another store in the same task is not pinned: it sees its own write at once.
+            _ = try await second.saveView(name: "退款", filter: .init(search: "退款"), actor: "admin")
+            #expect(try await second.views(owner: "admin").map(\.name) == ["退款"])
+        }
+        #expect(Set(try await store.views(owner: "admin").map(\.name)) == ["紧急", "冷链"])
+    }
+
     @Test func inMemoryStoresKeepNothing() async throws {
         let store = try await seeded("HQ", tickets: 40)
         _ = try await store.slaQueue(.init(limit: 10))
