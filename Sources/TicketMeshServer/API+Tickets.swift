@@ -83,9 +83,10 @@ extension API {
     /// `sort=sla` is the default order (`due`); `sort=newest` is left to the caller (`isNewest`).
     static func filter(_ request: Request, defaultLimit: Int = 500) throws -> ReplicaStore.TicketFilter {
         var query = Fields.query(request)
+        let limit = try limit(query["limit"], default: defaultLimit)
         if query["sort"] == "sla" || query["sort"] == "newest" { query["sort"] = nil }
         do {
-            return try ReplicaStore.TicketFilter(parameters: query, limit: try limit(request, default: defaultLimit))
+            return try ReplicaStore.TicketFilter(parameters: query, limit: limit)
         } catch let error as DomainError {
             throw APIError.badRequest(error.message)
         }

@@ -160,7 +160,12 @@ struct API: Sendable {
 
     /// The `limit` query parameter: 1–1000, `default` when absent.
     static func limit(_ request: Request, default value: Int = 500) throws -> Int {
-        guard let raw = Fields.query(request)["limit"] else { return value }
+        try limit(Fields.query(request)["limit"], default: value)
+    }
+
+    /// `limit` of a query's `limit` value as given (nil: absent).
+    static func limit(_ given: String?, default value: Int = 500) throws -> Int {
+        guard let raw = given else { return value }
         guard let limit = Int(raw), (1...1000).contains(limit) else {
             throw APIError.badRequest("invalid limit '\(raw)': must be an integer from 1 to 1000")
         }

@@ -88,9 +88,12 @@ struct Fields: Sendable {
     /// HTTP clients encode it; the first value of a repeated name wins.
     static func query(_ request: Request) -> [String: String] {
         guard let query = request.uri.query else { return [:] }
+        // As `Fields(form:)` reads it, without the JSON values and repeated lists a query has no use for.
         var values: [String: String] = [:]
-        for (key, value) in Fields(form: query).values where values[key] == nil {
-            if case .string(let text) = value { values[key] = text }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard let name = parts.first.map(Self.formDecoded), !name.isEmpty else { continue }
+            values[name] = parts.count > 1 ? Self.formDecoded(parts[1]) : ""
         }
         return values
     }

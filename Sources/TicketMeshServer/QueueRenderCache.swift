@@ -43,9 +43,16 @@ final class QueueRenderCache: Sendable {
         let language: String
     }
 
+    /// Rows by ticket within each (language, disclosure): one string hashed per row looked up.
+    private struct Shelf: Hashable {
+        let language: String
+        let disclosure: Disclosure
+    }
+
     private struct State {
         var version: Int64?
-        var rows: [RowKey: Row] = [:]
+        var rows: [Shelf: [String: Row]] = [:]
+        var rowCount = 0
         var frames: [FrameKey: Frame] = [:]
         var bulk: [String: [UInt8]] = [:]
     }
@@ -61,8 +68,14 @@ final class QueueRenderCache: Sendable {
     func rows(_ keys: [RowKey], at version: Int64?) -> [Row?] {
         guard let version else { return Array(repeating: nil, count: keys.count) }
         return state.withLock { state in
-            guard state.version == version else { return Array(repeating: nil, count: keys.count) }
-            return keys.map { state.rows[$0] }
+            guard state.version == version, let first = keys.first else { return Array(repeating: nil, count: keys.count) }
+            // A page's rows share a language and a disclosure.
+            let shelf = Shelf(language: first.language, disclosure: first.disclosure)
+            guard let rows = state.rows[shelf] else { return Array(repeating: nil, count: keys.count) }
+            return keys.map { key in
+                key.language == shelf.language && key.disclosure == shelf.disclosure
+                    ? rows[key.ticket] : state.rows[Shelf(language: key.language, disclosure: key.disclosure)]?[key.ticket]
+            }
         }
     }
 
@@ -70,11 +83,15 @@ final class QueueRenderCache: Sendable {
     func keep(_ rows: [(RowKey, Row)], at version: Int64?) {
         guard let version, !rows.isEmpty else { return }
         state.withLock { state in
-            if state.version != version || state.rows.count + rows.count > Self.rowCapacity {
+            if state.version != version || state.rowCount + rows.count > Self.rowCapacity {
                 state.rows.removeAll(keepingCapacity: true)
+                state.rowCount = 0
                 state.version = version
             }
-            for (key, row) in rows { state.rows[key] = row }
+            for (key, row) in rows {
+                let shelf = Shelf(language: key.language, disclosure: key.disclosure)
+                if state.rows[shelf, default: [:]].updateValue(row, forKey: key.ticket) == nil { state.rowCount += 1 }
+            }
         }
     }
 

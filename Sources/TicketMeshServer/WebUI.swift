@@ -34,10 +34,17 @@ struct WebUI: Sendable {
 
     /// The page language: `?lang=` (also remembered in a cookie), else the cookie, else zh-CN.
     static func language(_ request: Request) -> String {
-        if let query = request.uri.queryParameters["lang"], Strings.languages.contains(String(query)) {
+        // Each source is parsed only if it names a language at all: a page asks on every load.
+        if request.uri.query?.contains("lang=") == true, let query = request.uri.queryParameters["lang"],
+            Strings.languages.contains(String(query))
+        {
             return String(query)
         }
-        if let cookie = request.cookies["tm_lang"]?.value, Strings.languages.contains(cookie) { return cookie }
+        if request.headers[.cookie]?.contains("tm_lang=") == true, let cookie = request.cookies["tm_lang"]?.value,
+            Strings.languages.contains(cookie)
+        {
+            return cookie
+        }
         return "zh-CN"
     }
 
