@@ -5,7 +5,7 @@ import TicketMeshStore
 /// The pieces of the queue page that repeat from load to load, kept as bytes, so writing a page
 /// is mostly copying (Docs/performance.md, "Web queue: pages as copies").
 ///
-/// Two kinds of piece, each exact (never stale):
+/// Three kinds of piece, each exact (never stale):
 /// - **Frames**: the heading, filter form and table head of one filter in one language, and the
 ///   bulk controls of a language. They depend on nothing in the replica, so they are kept until
 ///   the cache is full.
@@ -14,6 +14,10 @@ import TicketMeshStore
 ///   ticket, so rows are kept for one version of the database (`ReplicaStore.dataVersion()`)
 ///   and all forgotten when it moves. The version is read before the tickets, so a row is never
 ///   kept under a version newer than the ticket it shows.
+/// - **Queues**: the rows of an SLA-ordered queue (`ReplicaStore.slaQueuePage`), for one version
+///   and only until its horizon: the instant a badge could change or, for a ticket waiting on the
+///   customer, at once. Within it the rows, their order, due times and badges are what the full
+///   computation gives; the time left is written afresh on every load.
 final class QueueRenderCache: Sendable {
     /// What a row shows: a ticket, in a language, as a disclosure lets it be seen.
     struct RowKey: Hashable, Sendable {
@@ -53,8 +57,25 @@ final class QueueRenderCache: Sendable {
         var version: Int64?
         var rows: [Shelf: [String: Row]] = [:]
         var rowCount = 0
+        var queues: [ReplicaStore.TicketFilter: KeptQueue] = [:]
+
+        /// Forgets what was kept at another version.
+        mutating func move(to version: Int64) {
+            guard self.version != version else { return }
+            rows.removeAll(keepingCapacity: true)
+            rowCount = 0
+            queues.removeAll(keepingCapacity: true)
+            self.version = version
+        }
         var frames: [FrameKey: Frame] = [:]
         var bulk: [String: [UInt8]] = [:]
+    }
+
+    /// A queue's rows as read at `from`, the queue until `until` (exclusive).
+    private struct KeptQueue {
+        let from: Int64
+        let until: Int64
+        let items: [QueueItem]
     }
 
     /// Past this many rows (or frames) the cache starts again empty: a few pages of every agent's
@@ -83,15 +104,34 @@ final class QueueRenderCache: Sendable {
     func keep(_ rows: [(RowKey, Row)], at version: Int64?) {
         guard let version, !rows.isEmpty else { return }
         state.withLock { state in
-            if state.version != version || state.rowCount + rows.count > Self.rowCapacity {
+            state.move(to: version)
+            if state.rowCount + rows.count > Self.rowCapacity {
                 state.rows.removeAll(keepingCapacity: true)
                 state.rowCount = 0
-                state.version = version
             }
             for (key, row) in rows {
                 let shelf = Shelf(language: key.language, disclosure: key.disclosure)
                 if state.rows[shelf, default: [:]].updateValue(row, forKey: key.ticket) == nil { state.rowCount += 1 }
             }
+        }
+    }
+
+    /// The kept rows of the queue of `filter` at `version`, if `now` is within their horizon.
+    func queue(_ filter: ReplicaStore.TicketFilter, at version: Int64?, now: Int64) -> [QueueItem]? {
+        guard let version else { return nil }
+        return state.withLock { state in
+            guard state.version == version, let kept = state.queues[filter], kept.from <= now, now < kept.until else { return nil }
+            return kept.items
+        }
+    }
+
+    /// Keeps the rows of the queue of `filter`, read at `version` and time `from`, until `until`.
+    func keep(queue items: [QueueItem], of filter: ReplicaStore.TicketFilter, at version: Int64?, from: Int64, until: Int64) {
+        guard let version, until > from else { return }
+        state.withLock { state in
+            state.move(to: version)
+            if state.queues.count >= Self.frameCapacity { state.queues.removeAll(keepingCapacity: true) }
+            state.queues[filter] = KeptQueue(from: from, until: until, items: items)
         }
     }
 

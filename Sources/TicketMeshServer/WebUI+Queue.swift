@@ -353,8 +353,20 @@ extension WebUI {
             let now = store.configuration.now()
             // Before the items: rows kept under this version show tickets at least as new.
             let version = try store.dataVersion()
-            // Disclosed as each row is written (`queueTable`).
-            let items = try await store.queue(filter, now: now)
+            // Disclosed as each row is written (`queueTable`). An SLA-ordered queue is kept until a
+            // badge could change (`QueueRenderCache`, "Queues").
+            let items: [QueueItem]
+            if filter.sort == .due, filter.clock == nil {
+                if let kept = renderCache.queue(filter, at: version, now: now) {
+                    items = kept
+                } else {
+                    let page = try await store.slaQueuePage(filter, now: now)
+                    items = page.items
+                    if let until = page.stableUntil { renderCache.keep(queue: items, of: filter, at: version, from: now, until: until) }
+                }
+            } else {
+                items = try await store.queue(filter, now: now)
+            }
             var context = QueueContext(filter: filter, language: Self.language(request), now: now)
             context.disclosure = disclosure
             context.cache = renderCache

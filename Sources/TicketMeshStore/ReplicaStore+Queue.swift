@@ -26,17 +26,27 @@ extension ReplicaStore {
     /// of their due time at any `now`; real clocks are computed for candidates only, and reading
     /// stops once the next bound is past the limit-th real due time (Docs/performance.md, "Web queue").
     package func slaQueue(_ filter: TicketFilter, now: Int64? = nil) async throws -> [QueueItem] {
+        try await slaQueuePage(filter, now: now).items
+    }
+
+    /// `slaQueue`, and until when (exclusive) the same rows in the same order with the same due
+    /// times and badges (`breached`, `atRisk`) are the queue, while the database does not change
+    /// (`SLAEngine.statusesHold` of every row: only a ticket waiting on the customer has a due
+    /// time that moves, and it moves later, so no ticket off the page can come onto it sooner);
+    /// nil when that may change at any moment. The rows' other clock figures (elapsed, remaining)
+    /// are as of `now`.
+    package func slaQueuePage(_ filter: TicketFilter, now: Int64? = nil) async throws -> (items: [QueueItem], stableUntil: Int64?) {
         let at = now ?? configuration.now()
-        guard filter.limit > 0 else { return [] }
+        guard filter.limit > 0 else { return ([], .max) }
         let version = try cache.version()
         // Only a valid filter's candidates are ever kept.
         if let kept = cache.value(.queue(filter), at: version, as: QueueCandidates.self), let items = kept.select(now: at) {
-            return items
+            return (items, kept.stableUntil(items, now: at))
         }
         let query = try QueueQuery(filter)
         let (candidates, items) = try await writer.read { db in try QueueCandidates.read(query, now: at, in: db) }
         cache.set(.queue(filter), candidates, at: version)
-        return items
+        return (items, candidates.stableUntil(items, now: at))
     }
 }
 
@@ -83,6 +93,18 @@ struct QueueCandidates: Sendable {
 
     /// One of the best: its due time at `now`, its position in `running` and its clocks.
     typealias Pick = (due: Int64, position: Int, clocks: [SLAClock])
+
+    /// Until when `items` (this queue at `now`) stays the queue: the least `SLAEngine.statusesHold`
+    /// of its rows; nil if any row's due time moves with `now`.
+    func stableUntil(_ items: [QueueItem], now: Int64) -> Int64? {
+        var until = Int64.max
+        for index in items.indices {
+            let pending = items[index].ticket.state == TicketState.pendingCustomer.rawValue
+            guard let held = SLAEngine.statusesHold(items[index].clocks, pending: pending, policy: policy, now: now) else { return nil }
+            until = min(until, held)
+        }
+        return until
+    }
 
     /// The queue at `now`, or nil when these candidates do not settle it.
     func select(now: Int64) -> [QueueItem]? {

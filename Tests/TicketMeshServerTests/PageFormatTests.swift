@@ -101,4 +101,24 @@ struct PageFormatTests {
             }
         }
     }
+
+    /// A kept queue answers only at its version and within [from, until); a new version forgets it.
+    @Test func keptQueuesAnswerWithinTheirHorizonAndVersionOnly() {
+        let cache = QueueRenderCache()
+        let filter = ReplicaStore.TicketFilter(urgency: "urgent")
+        let ticket = Ticket(
+            id: "t1", number: "20261128-HQ-0001", customerId: "C1", channel: "phone", type: "complaint", urgency: "urgent",
+            summary: "s", receivedAt: 0, registeredAt: 0, state: "new", assignee: nil, originSite: "HQ")
+        let items = [QueueItem(ticket: ticket, clocks: [], nextDueAt: 5_000)]
+        cache.keep(queue: items, of: filter, at: 7, from: 1_000, until: 2_000)
+        #expect(cache.queue(filter, at: 7, now: 1_000) == items)
+        #expect(cache.queue(filter, at: 7, now: 1_999) == items)
+        #expect(cache.queue(filter, at: 7, now: 2_000) == nil, "the horizon is exclusive")
+        #expect(cache.queue(filter, at: 7, now: 999) == nil, "not before it was read (a clock set back)")
+        #expect(cache.queue(.init(urgency: "normal"), at: 7, now: 1_500) == nil)
+        #expect(cache.queue(filter, at: nil, now: 1_500) == nil)
+        cache.keep(queue: items, of: .init(urgency: "normal"), at: 8, from: 1_000, until: 2_000)
+        #expect(cache.queue(filter, at: 8, now: 1_500) == nil, "a new version forgot the old queue")
+        #expect(cache.queue(filter, at: 7, now: 1_500) == nil)
+    }
 }

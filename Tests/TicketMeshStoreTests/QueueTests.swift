@@ -95,6 +95,37 @@ import TicketMeshReplication
         try await expectSameQueues(store, at: [clock.now, clock.now + 3 * 86_400_000, clock.now + 60 * 86_400_000])
     }
 
+    /// `slaQueuePage`'s horizon: up to just before it, the full computation gives the same rows, in
+    /// the same order, with the same due times and badges (what the queue page keeps, R3.3); a row
+    /// waiting on the customer gives no horizon. And the horizon is not idle: badges do change.
+    @Test func queueHorizonHoldsTheSameRowsDueTimesAndBadges() async throws {
+        let store = try await seeded("HQ")
+        func shown(_ items: [QueueItem]) -> [String] {
+            items.map { "\($0.ticket.number) \($0.nextDueAt.map(String.init) ?? "-") \($0.breached) \($0.atRisk)" }
+        }
+        var horizons = 0
+        var changedAfter = 0
+        for start in [clock.now, clock.now + 5 * 3_600_000, clock.now + 2 * 86_400_000] {
+            for filter in try await filters(store) {
+                let (items, until) = try await store.slaQueuePage(filter, now: start)
+                #expect(shown(items) == shown(try await referenceQueue(store, filter, now: start)))
+                let waiting = items.contains { $0.ticket.state == "pending-customer" && $0.clocks.contains { $0.stoppedAt == nil } }
+                guard let until else {
+                    #expect(waiting, "no horizon only for a row whose due time moves: \(filter)")
+                    continue
+                }
+                #expect(!waiting && until > start)
+                horizons += 1
+                guard until < .max else { continue }
+                for later in [start + (until - start) / 2, until - 1] {
+                    #expect(shown(try await referenceQueue(store, filter, now: later)) == shown(items), "\(filter) at +\(later - start) ms")
+                }
+                if shown(try await referenceQueue(store, filter, now: until + 86_400_000)) != shown(items) { changedAfter += 1 }
+            }
+        }
+        #expect(horizons > 20 && changedAfter > 5, "\(horizons) horizons, \(changedAfter) changed after")
+    }
+
     @Test func queueStaysExactAfterSyncEditsAndRebuild() async throws {
         let hq = try await seeded("HQ", tickets: 250)
         let sh = try ReplicaStore.inMemory(site: SiteCode("SH"), configuration: clock.configuration)

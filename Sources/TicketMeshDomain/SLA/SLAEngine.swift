@@ -75,6 +75,33 @@ package enum SLAEngine {
         nextDue(clocks(for: history, policy: policy, now: .min))
     }
 
+    /// Until when (exclusive) `clocks`, computed at `now`, keep every status and due time: the
+    /// first instant a running clock could reach its at-risk share or pass its target, counting
+    /// business time as if it ran without a break (it never runs faster than the wall clock, so
+    /// the bound only comes early); `Int64.max` when no clock runs. Nil when a due time moves with
+    /// `now`: the ticket waits on the customer under a policy that pauses for it (`pending`).
+    ///
+    /// The queue page keeps its rows until then (Docs/performance.md, "Pages as copies").
+    package static func statusesHold(_ clocks: [SLAClock], pending: Bool, policy: SLAPolicy, now: Int64) -> Int64? {
+        var until = Int64.max
+        for clock in clocks where clock.stoppedAt == nil {
+            if pending, policy.pauseOnPending { return nil }
+            let target = Int64(clock.targetMinutes) * 60_000
+            // Elapsed time only grows, so a breached clock stays breached.
+            switch clock.status {
+            case .met, .breached: continue
+            case .paused: return nil
+            case .onTrack:
+                // At risk once elapsed × 100 ≥ target × share: the least such elapsed time.
+                let risk = (target * Int64(policy.atRiskPercent) + 99) / 100
+                until = min(until, now + max(1, risk - clock.elapsed), now + target + 1 - clock.elapsed)
+            case .atRisk:
+                until = min(until, now + max(1, target + 1 - clock.elapsed))
+            }
+        }
+        return until
+    }
+
     /// The earliest due time among running (not stopped) clocks; nil when none runs.
     package static func nextDue(_ clocks: [SLAClock]) -> Int64? {
         var earliest: Int64?
