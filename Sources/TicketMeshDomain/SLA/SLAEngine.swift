@@ -81,7 +81,7 @@ package enum SLAEngine {
     /// the bound only comes early); `Int64.max` when no clock runs. Nil when a due time moves with
     /// `now`: the ticket waits on the customer under a policy that pauses for it (`pending`).
     ///
-    /// The queue page keeps its rows until then (Docs/performance.md, "Pages as copies").
+    /// The queue page keeps its rows until then (Docs/performance.md, "Web queue: pages as copies").
     package static func statusesHold(_ clocks: [SLAClock], pending: Bool, policy: SLAPolicy, now: Int64) -> Int64? {
         var until = Int64.max
         for clock in clocks where clock.stoppedAt == nil {
