@@ -184,23 +184,33 @@ package final class HubLog: Sendable {
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", logger: logger)
             let (value, blocks) = try await body(connection)
             guard !blocks.isEmpty else { return (value, nil) }
-            var batch: Int64 = 0
-            for try await next in try await connection.query("SELECT nextval('hub_batch')", logger: logger).decode(Int64.self) {
-                batch = next
-            }
-            var last: Int64?
+            // One statement for the batch (one round trip, whatever its size): the batch number
+            // drawn once, the rows in the blocks' order so ids keep arrival order.
+            var origins: [String] = [], firsts: [Int64] = [], lasts: [Int64] = []
+            var hashes: [ByteBuffer] = [], previous: [ByteBuffer] = [], encoded: [ByteBuffer] = []
             for block in blocks {
                 var writer = ByteWriter(capacity: BlockCodec.encodedSize(of: block))
                 BlockCodec.encode(block, into: &writer)
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO hub_block (batch, origin, first_seq, last_seq, hash, previous, block, stored_by)
-                    VALUES (\(batch), \(block.origin.rawValue), \(block.firstSeq), \(block.lastSeq), \(ByteBuffer(bytes: block.hash.bytes)),
-                            \(ByteBuffer(bytes: block.previous.bytes)), \(ByteBuffer(bytes: writer.bytes)), \(hub.rawValue))
-                    ON CONFLICT (hash) DO NOTHING RETURNING id
-                    """, logger: logger)
-                for try await id in rows.decode(Int64.self) { last = max(last ?? id, id) }
+                origins.append(block.origin.rawValue)
+                firsts.append(block.firstSeq)
+                lasts.append(block.lastSeq)
+                hashes.append(ByteBuffer(bytes: block.hash.bytes))
+                previous.append(ByteBuffer(bytes: block.previous.bytes))
+                encoded.append(ByteBuffer(bytes: writer.bytes))
             }
+            let rows = try await connection.query(
+                """
+                WITH drawn AS (SELECT nextval('hub_batch') AS batch)
+                INSERT INTO hub_block (batch, origin, first_seq, last_seq, hash, previous, block, stored_by)
+                SELECT drawn.batch, given.origin, given.first_seq, given.last_seq, given.hash, given.previous, given.block, \(hub.rawValue)
+                FROM drawn, unnest(\(origins)::text[], \(firsts)::bigint[], \(lasts)::bigint[], \(hashes)::bytea[],
+                                   \(previous)::bytea[], \(encoded)::bytea[])
+                     WITH ORDINALITY AS given(origin, first_seq, last_seq, hash, previous, block, position)
+                ORDER BY given.position
+                ON CONFLICT (hash) DO NOTHING RETURNING id
+                """, logger: logger)
+            var last: Int64?
+            for try await id in rows.decode(Int64.self) { last = max(last ?? id, id) }
             return (value, last)
         }
     }
