@@ -66,6 +66,11 @@ enum HubBench {
             }
             rounds.append((one, two, serve))
         }
+        // What the log costs in PostgreSQL (for the sizing in Docs/scale-out.md).
+        let bytes = try postgres.scalar("SELECT pg_total_relation_size('hub_block')", database: "r0one")
+        let rows = try postgres.scalar("SELECT count(*) FROM hub_block", database: "r0one")
+        print(String(format: "hub log in PostgreSQL: %d changes in %d blocks take %.1f MB with indexes (%.0f bytes per change)",
+                     total, rows, Double(bytes) / 1e6, Double(bytes) / Double(total)))
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let twoVsOne = median(rounds.map { $0.two.rate / $0.one.rate })
         let hubVsServe = median(rounds.map { $0.one.rate / $0.serve.rate })
@@ -219,6 +224,23 @@ final class BenchPostgres: @unchecked Sendable {
         try run(bin.appendingPathComponent("psql").path,
                 ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tm", "-d", "postgres", "-c", "CREATE DATABASE \(name)"], asPostgres: false)
         return url(name)
+    }
+
+    /// The one number `sql` answers in `database`.
+    func scalar(_ sql: String, database: String) throws -> Int {
+        let out = root.appendingPathComponent("scalar-\(UUID().uuidString.prefix(6)).txt")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let process = Process()
+        process.executableURL = bin.appendingPathComponent("psql")
+        process.arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tm", "-d", database, "-At", "-c", sql]
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        try process.run()
+        process.waitUntilExit()
+        let text = (try? String(contentsOf: out, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard process.terminationStatus == 0, let value = Int(text) else {
+            throw SyncBench.BenchError(description: "psql \(sql) answered '\(text)'")
+        }
+        return value
     }
 
     func stop() {
