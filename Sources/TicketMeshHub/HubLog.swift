@@ -67,6 +67,9 @@ package final class HubLog: Sendable {
     ///
     /// - Throws: `HubError.database` naming the server if it cannot be reached within `timeout`.
     package func migrate(timeout: Duration = .seconds(20)) async throws {
+        // One plain connection first: the pool would retry a refused one (wrong port, TLS,
+        // `pg_hba.conf`) until the deadline and say only that nothing answered.
+        if let refusal = await Self.probe(url, timeout: timeout, logger: logger) { throw refusal }
         try await reaching(timeout: timeout) {
             try await self.client.withConnection { connection in
                 _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrateLock))", logger: self.logger)
@@ -127,13 +130,12 @@ package final class HubLog: Sendable {
         }
     }
 
-    /// Why `url` gave the pool no connection within `timeout`: the pool retries a connection that
-    /// fails (a refused TLS handshake, a rejected login) until the caller gives up, so one plain
-    /// connection is made to hear the server's or TLS's own reason.
-    private static func cause(of url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError {
-        let silence = HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
+    /// Why `url` gives no connection: one plain connection is made, and the server's or TLS's
+    /// own reason for refusing it is the error; nil when it connected. The pool retries a
+    /// connection that fails until its caller gives up, so this is how a hub hears the reason.
+    private static func probe(_ url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError? {
         do {
-            let heard = try await withThrowingTaskGroup(of: Bool.self) { group in
+            let connected = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     let connection = try await PostgresConnection.connect(
                         configuration: try url.connectionConfiguration, id: 0, logger: logger)
@@ -141,17 +143,22 @@ package final class HubLog: Sendable {
                     return true
                 }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: timeout)
                     return false
                 }
                 defer { group.cancelAll() }
                 return try await group.next() ?? false
             }
-            _ = heard
-            return silence
+            return connected ? nil : HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
         } catch {
             return HubError.database("cannot use \(url): \(String(reflecting: error))")
         }
+    }
+
+    /// Why `url` gave the pool no connection within `timeout` (see `probe`).
+    private static func cause(of url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError {
+        await probe(url, timeout: .seconds(5), logger: logger)
+            ?? HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
     }
 
     /// Rows with id > `after`, in id order: whole batches only (at most `batches` of them), so a
