@@ -229,7 +229,7 @@ final class BenchPostgres: @unchecked Sendable {
     /// The one number `sql` answers in `database`.
     func scalar(_ sql: String, database: String) throws -> Int {
         let out = root.appendingPathComponent("scalar-\(UUID().uuidString.prefix(6)).txt")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let process = Process()
         process.executableURL = bin.appendingPathComponent("psql")
         process.arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-U", "tm", "-d", database, "-At", "-c", sql]
