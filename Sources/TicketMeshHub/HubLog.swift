@@ -109,25 +109,34 @@ package final class HubLog: Sendable {
 
     /// Runs `body`, turning a server that cannot be reached into a clear error.
     private func reaching<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let target = url.description
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw await Self.cause(of: url, timeout: timeout, logger: logger)
-                }
-                return value
+            guard let value = try await Self.within(timeout, body) else {
+                throw await Self.probe(url, timeout: .seconds(5), logger: logger) ?? Self.silence(url, timeout)
             }
+            return value
         } catch let error as HubError {
             throw error
         } catch {
-            throw HubError.database("cannot use \(target): \(String(reflecting: error))")
+            throw HubError.database("cannot use \(url.description): \(String(reflecting: error))")
         }
+    }
+
+    /// `body`'s value, or nil if `timeout` passes first (`body` is then cancelled).
+    private static func within<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    /// The error of a server that gave nothing within `timeout`.
+    private static func silence(_ url: PostgresURL, _ timeout: Duration) -> HubError {
+        HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
     }
 
     /// Why `url` gives no connection: one plain connection is made, and the server's or TLS's
@@ -135,30 +144,15 @@ package final class HubLog: Sendable {
     /// connection that fails until its caller gives up, so this is how a hub hears the reason.
     private static func probe(_ url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError? {
         do {
-            let connected = try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    let connection = try await PostgresConnection.connect(
-                        configuration: try url.connectionConfiguration, id: 0, logger: logger)
-                    try? await connection.close()
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return false
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? false
+            let connected = try await within(timeout) {
+                let connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration, id: 0, logger: logger)
+                try? await connection.close()
+                return true
             }
-            return connected ? nil : HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
+            return connected == nil ? silence(url, timeout) : nil
         } catch {
             return HubError.database("cannot use \(url): \(String(reflecting: error))")
         }
-    }
-
-    /// Why `url` gave the pool no connection within `timeout` (see `probe`).
-    private static func cause(of url: PostgresURL, timeout: Duration, logger: Logger) async -> HubError {
-        await probe(url, timeout: .seconds(5), logger: logger)
-            ?? HubError.database("\(url) did not answer within \(timeout): is the server running and the URL right?")
     }
 
     /// Rows with id > `after`, in id order: whole batches only (at most `batches` of them), so a

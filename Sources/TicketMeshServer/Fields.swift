@@ -92,44 +92,10 @@ struct Fields: Sendable {
         var values: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            guard let name = parts.first.map(Self.formDecoded), !name.isEmpty else { continue }
-            values[name] = parts.count > 1 ? Self.formDecoded(parts[1]) : ""
+            guard let name = parts.first.map(ReplicaStore.TicketFilter.formDecode), !name.isEmpty else { continue }
+            values[name] = parts.count > 1 ? ReplicaStore.TicketFilter.formDecode(parts[1]) : ""
         }
         return values
-    }
-
-    /// One name or value of form-encoded text: `+` is a space, `%XX` a byte, the bytes UTF-8; text
-    /// that breaks either rule is taken as it is. Written on bytes: the queue page parses its query
-    /// on every load, and Foundation's `removingPercentEncoding` builds character sets to do it.
-    static func formDecoded(_ part: Substring) -> String {
-        let utf8 = part.utf8
-        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }
-        func hex(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count)
-        var index = utf8.startIndex
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            index = utf8.index(after: index)
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard index < utf8.endIndex, let high = hex(utf8[index]) else { return String(part) }
-                let next = utf8.index(after: index)
-                guard next < utf8.endIndex, let low = hex(utf8[next]) else { return String(part) }
-                bytes.append(high << 4 | low)
-                index = utf8.index(after: next)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self) ?? String(part)
     }
 
     /// Parses `application/x-www-form-urlencoded` text.
@@ -137,7 +103,7 @@ struct Fields: Sendable {
         var values: [String: JSONValue] = [:]
         var repeated: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(Self.formDecoded)
+            let parts = pair.split(separator: "=", maxSplits: 1).map(ReplicaStore.TicketFilter.formDecode)
             guard let key = parts.first, !key.isEmpty else { continue }
             values[key] = .string(parts.count > 1 ? parts[1] : "")
             repeated[key, default: []].append(parts.count > 1 ? parts[1] : "")

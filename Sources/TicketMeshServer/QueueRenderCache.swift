@@ -19,9 +19,9 @@ import TicketMeshStore
 ///   customer, at once. Within it the rows, their order, due times and badges are what the full
 ///   computation gives; the time left is written afresh on every load.
 final class QueueRenderCache: Sendable {
-    /// What a row shows: a ticket, in a language, as a disclosure lets it be seen.
-    struct RowKey: Hashable, Sendable {
-        let ticket: String
+    /// Rows are kept per (language, disclosure): what a ticket's row shows in that language, as that
+    /// disclosure lets it be seen. A page's rows all share one.
+    struct Shelf: Hashable, Sendable {
         let language: String
         let disclosure: Disclosure
     }
@@ -47,19 +47,15 @@ final class QueueRenderCache: Sendable {
         let language: String
     }
 
-    /// Rows by ticket within each (language, disclosure): one string hashed per row looked up.
-    private struct Shelf: Hashable {
-        let language: String
-        let disclosure: Disclosure
-    }
-
     private struct State {
         var version: Int64?
         var rows: [Shelf: [String: Row]] = [:]
         var rowCount = 0
         var queues: [ReplicaStore.TicketFilter: KeptQueue] = [:]
+        var frames: [FrameKey: Frame] = [:]
+        var bulk: [String: [UInt8]] = [:]
 
-        /// Forgets what was kept at another version.
+        /// Forgets what was kept at another version (frames depend on none).
         mutating func move(to version: Int64) {
             guard self.version != version else { return }
             rows.removeAll(keepingCapacity: true)
@@ -67,8 +63,6 @@ final class QueueRenderCache: Sendable {
             queues.removeAll(keepingCapacity: true)
             self.version = version
         }
-        var frames: [FrameKey: Frame] = [:]
-        var bulk: [String: [UInt8]] = [:]
     }
 
     /// A queue's rows as read at `from`, the queue until `until` (exclusive).
@@ -85,23 +79,19 @@ final class QueueRenderCache: Sendable {
 
     private let state = Mutex(State())
 
-    /// The kept rows of `keys` at `version`, nil where none is kept; nothing is kept without a version.
-    func rows(_ keys: [RowKey], at version: Int64?) -> [Row?] {
-        guard let version else { return Array(repeating: nil, count: keys.count) }
-        return state.withLock { state in
-            guard state.version == version, let first = keys.first else { return Array(repeating: nil, count: keys.count) }
-            // A page's rows share a language and a disclosure.
-            let shelf = Shelf(language: first.language, disclosure: first.disclosure)
-            guard let rows = state.rows[shelf] else { return Array(repeating: nil, count: keys.count) }
-            return keys.map { key in
-                key.language == shelf.language && key.disclosure == shelf.disclosure
-                    ? rows[key.ticket] : state.rows[Shelf(language: key.language, disclosure: key.disclosure)]?[key.ticket]
+    /// The kept rows of `tickets` on `shelf` at `version`, nil where none is kept; nothing is kept
+    /// without a version.
+    func rows(_ tickets: [String], on shelf: Shelf, at version: Int64?) -> [Row?] {
+        state.withLock { state in
+            guard let version, state.version == version, let rows = state.rows[shelf] else {
+                return Array(repeating: nil, count: tickets.count)
             }
+            return tickets.map { rows[$0] }
         }
     }
 
-    /// Keeps `rows`, read at `version`; forgets the rows of any other version.
-    func keep(_ rows: [(RowKey, Row)], at version: Int64?) {
+    /// Keeps `rows` (by ticket) on `shelf`, read at `version`; forgets the rows of any other version.
+    func keep(_ rows: [(ticket: String, row: Row)], on shelf: Shelf, at version: Int64?) {
         guard let version, !rows.isEmpty else { return }
         state.withLock { state in
             state.move(to: version)
@@ -109,9 +99,8 @@ final class QueueRenderCache: Sendable {
                 state.rows.removeAll(keepingCapacity: true)
                 state.rowCount = 0
             }
-            for (key, row) in rows {
-                let shelf = Shelf(language: key.language, disclosure: key.disclosure)
-                if state.rows[shelf, default: [:]].updateValue(row, forKey: key.ticket) == nil { state.rowCount += 1 }
+            for (ticket, row) in rows where state.rows[shelf, default: [:]].updateValue(row, forKey: ticket) == nil {
+                state.rowCount += 1
             }
         }
     }

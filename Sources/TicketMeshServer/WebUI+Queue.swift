@@ -41,9 +41,9 @@ extension WebUI {
         html.raw("<form method=\"post\" action=\"/queue/bulk\" id=\"bulk-form\">")
         csrfField(&html)
         html.append(frame.tableHead)
-        let keys = items.map { QueueRenderCache.RowKey(ticket: $0.ticket.id, language: lang, disclosure: context.disclosure) }
-        let kept = context.cache?.rows(keys, at: context.version) ?? Array(repeating: nil, count: items.count)
-        var written: [(QueueRenderCache.RowKey, QueueRenderCache.Row)] = []
+        let shelf = QueueRenderCache.Shelf(language: lang, disclosure: context.disclosure)
+        let kept = context.cache?.rows(items.map(\.ticket.id), on: shelf, at: context.version) ?? Array(repeating: nil, count: items.count)
+        var written: [(ticket: String, row: QueueRenderCache.Row)] = []
         let breached = t["breached"] ?? "", atRisk = t["atRisk"] ?? ""
         // Borrowed by index: a `for item in items` would copy every ticket it passes.
         for index in items.indices {
@@ -54,7 +54,7 @@ extension WebUI {
             } else {
                 // Disclosed here, once per kept row: the key holds the disclosure.
                 row = queueRow(context.disclosure.listItem(items[index]).ticket, due: due, language: lang)
-                written.append((keys[index], row))
+                written.append((items[index].ticket.id, row))
             }
             html.append(row.head)
             if let due { html.raw(String(due)) }
@@ -82,7 +82,7 @@ extension WebUI {
             }
             html.raw("</td></tr>")
         }
-        context.cache?.keep(written, at: context.version)
+        context.cache?.keep(written, on: shelf, at: context.version)
         if items.isEmpty {
             html.raw("<tr><td colspan=\"7\">")
             html.text(t["empty"] ?? "empty")

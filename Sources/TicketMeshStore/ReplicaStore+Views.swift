@@ -82,16 +82,47 @@ extension ReplicaStore.TicketFilter {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// One name or value of form-encoded text: `+` is a space, `%XX` a byte, the bytes UTF-8; text
+    /// that breaks either rule is taken as it is. Written on bytes: the queue page parses its query
+    /// on every load (`Fields`), saved views read theirs back (`parameters(ofQuery:)`), and Foundation's `removingPercentEncoding` builds character sets to do it.
+    package static func formDecode(_ part: Substring) -> String {
+        let utf8 = part.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index < utf8.endIndex, let high = hex(utf8[index]) else { return String(part) }
+                let next = utf8.index(after: index)
+                guard next < utf8.endIndex, let low = hex(utf8[next]) else { return String(part) }
+                bytes.append(high << 4 | low)
+                index = utf8.index(after: next)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self) ?? String(part)
+    }
+
     /// Reads `queryString`'s form back into parameters (`+` is a space).
     package static func parameters(ofQuery text: String) -> [String: String] {
         var values: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            guard let name = parts.first.map(decode), values[name] == nil else { continue }
-            values[name] = parts.count > 1 ? decode(parts[1]) : ""
+            guard let name = parts.first.map(formDecode), values[name] == nil else { continue }
+            values[name] = parts.count > 1 ? formDecode(parts[1]) : ""
         }
         return values
     }

@@ -97,7 +97,7 @@ struct PageFormatTests {
         for pair in query.split(separator: "&") {
             for part in pair.split(separator: "=", maxSplits: 1) {
                 let foundation = part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-                #expect(Fields.formDecoded(part) == foundation, "\(part)")
+                #expect(ReplicaStore.TicketFilter.formDecode(part) == foundation, "\(part)")
             }
         }
     }
